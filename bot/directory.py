@@ -1,0 +1,72 @@
+"""Teams and members: the organisation file is their source of truth, the database their memory.
+
+Chat adapters add what they learn (a Slack id found by email, a Teams id from an install) to the
+same rows, so a later start-up never forgets it; the file only overwrites what it states.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session, select
+
+from bot.organisation import Organisation
+from storage.models import Member, Team
+
+
+def sync_organisation(session: Session, org: Organisation) -> None:
+    teams = {t.name: t for t in session.exec(select(Team)).all()}
+    for entry in org.teams:
+        team = teams.get(entry.name) or Team(name=entry.name)
+        team.label = entry.label
+        team.usual_helper = entry.usual_helper
+        session.add(team)
+        teams[entry.name] = team
+    session.flush()
+
+    members = {m.email: m for m in session.exec(select(Member).where(Member.email.is_not(None))).all()}  # type: ignore[union-attr]
+    for entry in org.members:
+        member = members.get(entry.email) or Member(email=entry.email)
+        member.from_config = True
+        member.name = entry.name or member.name
+        member.role = entry.role.value
+        member.team_id = teams[entry.team].id if entry.team else member.team_id
+        member.timezone = entry.timezone
+        member.language = entry.language
+        for platform_field in ("slack_id", "teams_id", "aad_object_id"):
+            value = getattr(entry, platform_field)
+            if value:
+                _release_identity(session, platform_field, value, keep=member)
+                setattr(member, platform_field, value)
+        session.add(member)
+    session.flush()
+
+
+def _release_identity(session: Session, platform_field: str, value: str, keep: Member) -> None:
+    """The file wins over what a chat adapter guessed earlier: free the id from any other row."""
+    column = getattr(Member, platform_field)
+    for other in session.exec(select(Member).where(column == value)).all():
+        if other is not keep:
+            setattr(other, platform_field, None)
+            session.add(other)
+    session.flush()
+
+
+def team_by_name(session: Session, name: str) -> Team | None:
+    return session.exec(select(Team).where(Team.name == name.strip().lower())).first()
+
+
+def member_by_email(session: Session, email: str) -> Member | None:
+    return session.exec(select(Member).where(Member.email == email.strip().lower())).first()
+
+
+def members_by_email(session: Session, emails: Iterable[str]) -> dict[str, Member]:
+    wanted = {e.strip().lower() for e in emails}
+    if not wanted:
+        return {}
+    rows = session.exec(select(Member).where(Member.email.in_(wanted))).all()  # type: ignore[union-attr]
+    return {m.email: m for m in rows if m.email}
+
+
+def teams_by_id(session: Session) -> dict[int, Team]:
+    return {t.id: t for t in session.exec(select(Team)).all() if t.id is not None}

@@ -1,0 +1,143 @@
+"""What crosses the core's boundary: deal and answer input, and the ledger's views of them.
+
+Every way in (REST, CSV, chat modals, CRM webhooks) builds the same `DealInput`, so a deal is
+validated one way whatever brought it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.text import RequiredText, Text
+from storage.models import Impact, Stage
+
+MAX_AMOUNT = Decimal("1e15")
+Email = Annotated[str, Field(min_length=3, max_length=320)]
+TeamName = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+def to_cents(amount: Decimal) -> int:
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def from_cents(cents: int | None) -> float | None:
+    return None if cents is None else float(Decimal(cents) / 100)
+
+
+class ParticipantInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    member: Email
+    team: TeamName | None = None
+
+    _email = field_validator("member")(normalise_email)
+
+
+class DealInput(BaseModel):
+    """A deal as a PUT, a CSV row or a CRM describes it. Absent fields keep their stored value."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "name": "Acme renewal",
+                "account": "Acme Oy",
+                "amount": 50000,
+                "currency": "EUR",
+                "stage": "won",
+                "owner": "aino@example.com",
+                "participants": [{"member": "mikko@example.com", "team": "marketing"}],
+                "created_at": "2026-10-01",
+                "closed_at": "2026-11-24",
+            }
+        },
+    )
+
+    name: RequiredText | None = None
+    account: Text | None = None
+    amount: Annotated[Decimal, Field(ge=0, lt=MAX_AMOUNT, allow_inf_nan=False)] | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Za-z]{3}$")] | None = None
+    stage: Stage | None = None
+    owner: Email | None = None
+    participants: list[ParticipantInput] | None = Field(None, max_length=500)
+    created_at: date | datetime | None = None
+    closed_at: date | datetime | None = None
+    source_updated_at: datetime | None = Field(
+        None, description="The source's own modification time; older updates than the stored one are ignored."
+    )
+
+    @field_validator("currency")
+    @classmethod
+    def _upper(cls, value: str | None) -> str | None:
+        return value.upper() if value else value
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, value: str | None) -> str | None:
+        return normalise_email(value) if value else value
+
+
+class AnswerInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    member: Email
+    helping_team: TeamName
+    impact: Impact
+    text: RequiredText
+    quotable: bool = Field(
+        False, description="May this answer be quoted in the weekly scorecard? Chat asks the person; here it is opt-in."
+    )
+
+    _email = field_validator("member")(normalise_email)
+
+
+class ParticipantView(BaseModel):
+    member: str | None
+    team: str | None
+
+
+class AskView(BaseModel):
+    member: str | None
+    question: str
+    status: str
+    helping_team: str | None = None
+
+
+class AnswerView(BaseModel):
+    member: str | None
+    helping_team: str
+    impact: str
+    text: str
+    quotable: bool
+    answered_at: datetime
+
+
+class DealView(BaseModel):
+    external_id: str
+    name: str
+    account: str | None
+    amount: float | None
+    currency: str
+    stage: str
+    owner: str | None
+    participants: list[ParticipantView]
+    created_at: date | None
+    closed_at: date | None
+    source: str
+    asks: list[AskView]
+    answers: list[AnswerView]
+
+
+class DealPage(BaseModel):
+    deals: list[DealView]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,253 @@
+"""The tables. Column names mirror PRODUCT.md's vocabulary so SQL reads like the domain.
+
+Money is stored in hundredths (`amount_cents`) as an integer: exact sums on SQLite and PostgreSQL
+alike, which the scorecard's "attributed revenue adds up exactly" promise depends on.
+Timestamps are aware UTC (`UTCDateTime`); calendar days (a deal's created/closed date) are dates.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime(), nullable=nullable, index=index)
+
+
+def _fk(target: str, *, nullable: bool = True, ondelete: str | None = None, index: bool = False) -> Any:
+    if ondelete is None:
+        return Field(default=None, foreign_key=target, nullable=nullable, index=index)
+    return Field(default=None, foreign_key=target, nullable=nullable, index=index, ondelete=ondelete)
+
+
+class Stage(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class Impact(StrEnum):
+    NONE = "none"
+    SOME = "some"
+    STRONG = "strong"
+    DECISIVE = "decisive"
+
+
+class AskStatus(StrEnum):
+    PENDING = "pending"
+    ANSWERED = "answered"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    DEAD = "dead"
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "teams"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    label: str | None = Field(default=None, max_length=200)
+    usual_helper: bool = False
+
+
+class Member(SQLModel, table=True):
+    """A person. Chat identities are unique per platform; email is the join key between them."""
+
+    __tablename__ = "members"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str | None = Field(default=None, max_length=320, unique=True)
+    name: str | None = Field(default=None, sa_type=Text)
+    team_id: int | None = _fk("teams.id")
+    role: str = Field(default="member", max_length=16)
+    timezone: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=8)
+    slack_id: str | None = Field(default=None, max_length=32, unique=True)
+    teams_id: str | None = Field(default=None, max_length=200, unique=True)
+    aad_object_id: str | None = Field(default=None, max_length=64, unique=True)
+    unreachable_reason: str | None = Field(default=None, sa_type=Text)
+    from_config: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class Deal(SQLModel, table=True):
+    __tablename__ = "deals"
+    __table_args__ = (Index("ix_deals_stage_closed_at", "stage", "closed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(max_length=255, unique=True)
+    name: str = Field(sa_type=Text)
+    account: str | None = Field(default=None, sa_type=Text)
+    amount_cents: int | None = Field(default=None, sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    stage: str = Field(default=Stage.OPEN, max_length=8)
+    owner_id: int | None = _fk("members.id", index=True)
+    owner_email: str | None = Field(default=None, max_length=320)
+    created_at: date | None = None
+    closed_at: date | None = Field(default=None, index=True)
+    source: str = Field(default="api", max_length=32)
+    source_updated_at: datetime | None = _ts()
+    close_seq: int = 0
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class DealParticipant(SQLModel, table=True):
+    __tablename__ = "deal_participants"
+    __table_args__ = (UniqueConstraint("deal_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = _fk("deals.id", nullable=False, ondelete="CASCADE", index=True)
+    member_id: int = _fk("members.id", nullable=False, index=True)
+    team_id: int | None = _fk("teams.id")
+
+
+class DealClose(SQLModel, table=True):
+    """A deal reaching won or lost: recorded once per transition, the seed of a question round."""
+
+    __tablename__ = "deal_closes"
+    __table_args__ = (UniqueConstraint("deal_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = _fk("deals.id", nullable=False, ondelete="CASCADE", index=True)
+    seq: int
+    outcome: str = Field(max_length=8)
+    closed_at: date | None = None
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    round_opened_at: datetime | None = _ts(index=True)
+
+
+class Ask(SQLModel, table=True):
+    """One question to one member about one deal and one helping team."""
+
+    __tablename__ = "asks"
+    __table_args__ = (
+        UniqueConstraint("close_id", "member_id", "helping_team_id"),
+        Index("ix_asks_member_status", "member_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = _fk("deals.id", nullable=False, ondelete="CASCADE", index=True)
+    close_id: int | None = _fk("deal_closes.id", ondelete="CASCADE")
+    member_id: int = _fk("members.id", nullable=False)
+    helping_team_id: int | None = _fk("teams.id")
+    question_key: str = Field(default="", max_length=64)
+    question: str = Field(sa_type=Text)
+    status: str = Field(default=AskStatus.PENDING, max_length=16)
+    platform: str | None = Field(default=None, max_length=16)
+    deliver_after: datetime | None = _ts(index=True)
+    sent_at: datetime | None = _ts()
+    reminded_at: datetime | None = _ts()
+    expires_at: datetime | None = _ts()
+    message_ref: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class Answer(SQLModel, table=True):
+    """A contribution: which team helped a deal, how much, in the member's own words."""
+
+    __tablename__ = "answers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = _fk("deals.id", nullable=False, ondelete="CASCADE", index=True)
+    ask_id: int | None = Field(default=None, foreign_key="asks.id", ondelete="SET NULL", unique=True)
+    member_id: int = _fk("members.id", nullable=False)
+    helping_team_id: int = _fk("teams.id", nullable=False)
+    impact: str = Field(max_length=16)
+    text: str = Field(sa_type=Text)
+    quotable: bool = False
+    source: str = Field(default="api", max_length=32)
+    answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class ScorePost(SQLModel, table=True):
+    """A scorecard post to one channel for one period, claimed before it is sent (exactly once)."""
+
+    __tablename__ = "score_posts"
+    __table_args__ = (UniqueConstraint("platform", "channel_id", "period", "attempt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    channel_id: str = Field(max_length=255)
+    period: str = Field(max_length=16)
+    attempt: int = 0
+    status: str = Field(default="claimed", max_length=16)
+    claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    sent_at: datetime | None = _ts()
+    message_ref: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Delivery ids already handled (Slack event ids, Teams activity ids, CRM deliveries)."""
+
+    __tablename__ = "processed_events"
+
+    key: str = Field(primary_key=True, max_length=255)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False, index=True)
+
+
+class ConversationRef(SQLModel, table=True):
+    """Where a platform lets us message someone proactively (Teams needs the whole reference)."""
+
+    __tablename__ = "conversation_refs"
+    __table_args__ = (UniqueConstraint("platform", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    key: str = Field(max_length=255)
+    member_id: int | None = _fk("members.id", index=True)
+    reference: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class Job(SQLModel, table=True):
+    """A durable unit of work (an outgoing chat message, a CRM delivery to process).
+
+    Work that must survive a crash or a platform outage goes here instead of into memory; a
+    `dedupe_key` makes enqueuing the same work twice a no-op.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_due", "queue", "status", "run_after"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    queue: str = Field(max_length=32)
+    kind: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    dedupe_key: str | None = Field(default=None, max_length=255, unique=True)
+    status: str = Field(default=JobStatus.PENDING, max_length=16)
+    attempts: int = 0
+    run_after: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    locked_until: datetime | None = _ts()
+    last_error: str | None = Field(default=None, sa_type=Text)
+    result: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    finished_at: datetime | None = _ts()
+
+
+class Lease(SQLModel, table=True):
+    """Which replica currently runs the scheduled jobs, and until when."""
+
+    __tablename__ = "leases"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=128)
+    expires_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
