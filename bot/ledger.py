@@ -39,7 +39,7 @@ class UpsertResult:
     deal: Deal
     created: bool
     changed: bool
-    close: DealClose | None
+    closing: bool
 
 
 def _as_date(value: date | datetime | None, zone: ZoneInfo) -> date | None:
@@ -72,6 +72,7 @@ class DealWriter:
         self.strict_members = strict_members
         self._members: dict[str, Member | None] = {}
         self._teams: dict[str, Team | None] = {}
+        self._closing: list[Deal] = []
 
     def prefetch_members(self, emails: set[str]) -> None:
         found = members_by_email(self.session, emails - self._members.keys())
@@ -95,7 +96,10 @@ class DealWriter:
             raise UnknownTeam(field, name)
         return team
 
-    def upsert(self, external_id: str, data: DealInput, existing: Deal | None | object = _UNSET) -> UpsertResult:
+    def upsert(
+        self, external_id: str, data: DealInput, existing: Deal | object | None = _UNSET
+    ) -> UpsertResult:
+        """Apply `data`; call `flush()` before reading ids or ending the transaction."""
         deal = self._find(external_id) if existing is _UNSET else existing
         assert deal is None or isinstance(deal, Deal)
         if (
@@ -104,10 +108,12 @@ class DealWriter:
             and deal.source_updated_at is not None
             and data.source_updated_at < deal.source_updated_at
         ):
-            return UpsertResult(deal, created=False, changed=False, close=None)
+            return UpsertResult(deal, created=False, changed=False, closing=False)
 
         owner = self._member(data.owner, "owner") if data.owner else None
-        participants = self._resolve_participants(data.participants) if data.participants is not None else None
+        participants = (
+            self._resolve_participants(data.participants) if data.participants is not None else None
+        )
 
         created = deal is None
         if deal is None:
@@ -122,32 +128,48 @@ class DealWriter:
                 updated_at=self.now,
             )
         old_stage = None if created else deal.stage
-        changed = self._apply_fields(deal, data, owner)
-        new_stage = deal.stage
-        closing = new_stage in CLOSED_STAGES and old_stage != new_stage
-        if new_stage == Stage.OPEN and old_stage in CLOSED_STAGES and "closed_at" not in data.model_fields_set:
+        changed = self._apply_fields(deal, data, owner) or created
+        closing = deal.stage in CLOSED_STAGES and old_stage != deal.stage
+        if (
+            deal.stage == Stage.OPEN
+            and old_stage in CLOSED_STAGES
+            and "closed_at" not in data.model_fields_set
+        ):
             deal.closed_at = None
-        if closing and deal.closed_at is None:
-            deal.closed_at = self.today
         if closing:
+            deal.closed_at = deal.closed_at or self.today
             deal.close_seq += 1
-        changed = changed or closing or created
+            self._closing.append(deal)
+            changed = True
         if changed:
             deal.updated_at = self.now
             self.session.add(deal)
-            self.session.flush()
-        if participants is not None and self._replace_participants(deal, participants):
-            changed = True
-            if not created:
+        if participants is not None:
+            if deal.id is None:
+                self.session.flush()
+            if self._replace_participants(deal, participants) and not changed:
+                changed = True
                 deal.updated_at = self.now
                 self.session.add(deal)
-        close = None
-        if closing:
-            close = DealClose(
-                deal_id=deal.id, seq=deal.close_seq, outcome=new_stage, closed_at=deal.closed_at, recorded_at=self.now
+        return UpsertResult(deal, created=created, changed=changed, closing=closing)
+
+    def flush(self) -> list[DealClose]:
+        """Write pending changes and record one close per deal that reached won or lost.
+
+        Closes are added after one flush for the whole batch, so a bulk import inserts its deals in
+        batches instead of flushing deal by deal to learn each new id.
+        """
+        self.session.flush()
+        closes = [
+            DealClose(
+                deal_id=d.id, seq=d.close_seq, outcome=d.stage, closed_at=d.closed_at, recorded_at=self.now
             )
-            self.session.add(close)
-        return UpsertResult(deal, created=created, changed=changed, close=close)
+            for d in self._closing
+        ]
+        self.session.add_all(closes)
+        self._closing.clear()
+        self.session.flush()
+        return closes
 
     def _find(self, external_id: str) -> Deal | None:
         query = select(Deal).where(Deal.external_id == external_id)
@@ -225,7 +247,9 @@ def deal_views(session: Session, deals: list[Deal]) -> list[DealView]:
     if not ids:
         return []
     participants: dict[int, list[DealParticipant]] = defaultdict(list)
-    for p in session.exec(select(DealParticipant).where(col(DealParticipant.deal_id).in_(ids)).order_by(col(DealParticipant.id))):
+    for p in session.exec(
+        select(DealParticipant).where(col(DealParticipant.deal_id).in_(ids)).order_by(col(DealParticipant.id))
+    ):
         participants[p.deal_id].append(p)
     asks: dict[int, list[Ask]] = defaultdict(list)
     for a in session.exec(select(Ask).where(col(Ask.deal_id).in_(ids)).order_by(col(Ask.id))):
@@ -236,9 +260,11 @@ def deal_views(session: Session, deals: list[Deal]) -> list[DealView]:
     member_ids = {p.member_id for ps in participants.values() for p in ps}
     member_ids |= {a.member_id for xs in asks.values() for a in xs}
     member_ids |= {a.member_id for xs in answers.values() for a in xs}
-    emails = {
-        m.id: m.email or m.name for m in session.exec(select(Member).where(col(Member.id).in_(member_ids)))
-    } if member_ids else {}
+    emails = (
+        {m.id: m.email or m.name for m in session.exec(select(Member).where(col(Member.id).in_(member_ids)))}
+        if member_ids
+        else {}
+    )
     teams = {i: t.name for i, t in teams_by_id(session).items()}
 
     return [
@@ -251,7 +277,9 @@ def deal_views(session: Session, deals: list[Deal]) -> list[DealView]:
             stage=d.stage,
             owner=d.owner_email,
             participants=[
-                ParticipantView(member=emails.get(p.member_id), team=teams.get(p.team_id) if p.team_id else None)
+                ParticipantView(
+                    member=emails.get(p.member_id), team=teams.get(p.team_id) if p.team_id else None
+                )
                 for p in participants[d.id]  # type: ignore[index]
             ],
             created_at=d.created_at,
@@ -303,7 +331,9 @@ def list_deals(
     if owner is not None:
         conditions.append(Deal.owner_email == owner.strip().lower())
     total = session.exec(select(func.count()).select_from(Deal).where(*conditions)).one()
-    rows = session.exec(select(Deal).where(*conditions).order_by(col(Deal.id).desc()).offset(offset).limit(limit)).all()
+    rows = session.exec(
+        select(Deal).where(*conditions).order_by(col(Deal.id).desc()).offset(offset).limit(limit)
+    ).all()
     return list(rows), int(total)
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator
 
 from bot.text import RequiredText, Text
 from storage.models import Impact, Stage
@@ -18,6 +18,26 @@ from storage.models import Impact, Stage
 MAX_AMOUNT = Decimal("1e15")
 Email = Annotated[str, Field(min_length=3, max_length=320)]
 TeamName = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+def _day_or_instant(value: object) -> date | datetime:
+    """A calendar day, or a CRM's timestamp (turned into the organisation's day by the ledger)."""
+    if isinstance(value, datetime | date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ValueError("expected a date (YYYY-MM-DD) or an ISO 8601 timestamp")
+
+
+DayOrInstant = Annotated[
+    date | datetime,
+    PlainValidator(_day_or_instant),
+    WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-11-24"]}),
+]
 
 
 def normalise_email(value: str) -> str:
@@ -68,8 +88,8 @@ class DealInput(BaseModel):
     stage: Stage | None = None
     owner: Email | None = None
     participants: list[ParticipantInput] | None = Field(None, max_length=500)
-    created_at: date | datetime | None = None
-    closed_at: date | datetime | None = None
+    created_at: DayOrInstant | None = None
+    closed_at: DayOrInstant | None = None
     source_updated_at: datetime | None = Field(
         None, description="The source's own modification time; older updates than the stored one are ignored."
     )
@@ -93,7 +113,8 @@ class AnswerInput(BaseModel):
     impact: Impact
     text: RequiredText
     quotable: bool = Field(
-        False, description="May this answer be quoted in the weekly scorecard? Chat asks the person; here it is opt-in."
+        False,
+        description="May it be quoted in the weekly scorecard? Chat asks the person; here it is opt-in.",
     )
 
     _email = field_validator("member")(normalise_email)

@@ -45,13 +45,9 @@ class Settings(BaseSettings):
     hubspot_access_token: str | None = Field(None, validation_alias="HUBSPOT_ACCESS_TOKEN")
     hubspot_api_url: str = Field("https://api.hubapi.com", validation_alias="HUBSPOT_API_URL")
     pipedrive_webhook_user: str | None = Field(None, validation_alias="PIPEDRIVE_WEBHOOK_USER")
-    pipedrive_webhook_password: str | None = Field(
-        None, validation_alias="PIPEDRIVE_WEBHOOK_PASSWORD"
-    )
+    pipedrive_webhook_password: str | None = Field(None, validation_alias="PIPEDRIVE_WEBHOOK_PASSWORD")
     pipedrive_api_token: str | None = Field(None, validation_alias="PIPEDRIVE_API_TOKEN")
-    pipedrive_api_url: str = Field(
-        "https://api.pipedrive.com", validation_alias="PIPEDRIVE_API_URL"
-    )
+    pipedrive_api_url: str = Field("https://api.pipedrive.com", validation_alias="PIPEDRIVE_API_URL")
     salesforce_org_id: str | None = Field(None, validation_alias="SALESFORCE_ORG_ID")
 
     log_level: str = Field("INFO", validation_alias="ONESCORE_LOG_LEVEL")
@@ -71,10 +67,5 @@ class Settings(BaseSettings):
             slack = "SLACK_BOT_TOKEN is not set"
         elif not (self.slack_signing_secret or self.slack_app_token):
             slack = "neither SLACK_SIGNING_SECRET (HTTP) nor SLACK_APP_TOKEN (Socket Mode) is set"
-        teams: str | None = None
-        if not self.microsoft_app_id:
-            teams = (
-                "MicrosoftAppId is not set: /api/messages accepts unauthenticated activities "
-                "(local testing only) and cannot message anyone proactively"
-            )
+        teams = None if self.microsoft_app_id else "MicrosoftAppId is not set"
         return {"slack": slack, "teams": teams}

@@ -27,4 +27,6 @@ def _not_blank(value: str) -> str:
 
 
 Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(storable)]
-RequiredText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(storable), AfterValidator(_not_blank)]
+RequiredText = Annotated[
+    str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(storable), AfterValidator(_not_blank)
+]

@@ -8,16 +8,17 @@ lock upgrade (SQLite does not wait in that case).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+T = TypeVar("T")
 
 
 def is_sqlite(url: str) -> bool:
@@ -69,3 +70,19 @@ def database_reachable(engine: Engine) -> bool:
     except SQLAlchemyError:
         return False
     return True
+
+
+def run_transaction(engine: Engine, work: Callable[[Session], T], *, attempts: int = 3) -> T:
+    """Run `work` in its own transaction, again when a concurrent writer won a unique-key race.
+
+    Two identical requests arriving together (a retry, a double click) both try to insert; the
+    loser sees an IntegrityError and, on a second pass, finds the winner's row and changes nothing.
+    """
+    for attempt in range(attempts):
+        try:
+            with session_scope(engine) as session:
+                return work(session)
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")

@@ -9,13 +9,19 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from bot.app import create_app
+from bot.clock import ManualClock
+from bot.runtime import Runtime
+from bot.settings import Settings
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -70,3 +76,62 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+API_TOKEN = "test-api-token"
+START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def org_yaml() -> str:
+    """The organisation file for a test; override in a module to change it."""
+    return ORG_YAML
+
+
+ORG_YAML = """
+timezone: Europe/Helsinki
+language: en
+currency: EUR
+fx_rates: {USD: 0.92}
+teams:
+  - {name: sales}
+  - {name: marketing}
+  - {name: product}
+  - {name: hr, label: "HR & training"}
+members:
+  - {email: aino@example.com, name: Aino, team: sales, role: lead, slack_id: U0AINO}
+  - {email: mikko@example.com, name: Mikko, team: marketing, language: fi, slack_id: U0MIKKO}
+  - {email: olli@example.com, name: Olli, team: product, role: observer}
+  - {email: sanna@example.com, name: Sanna, team: hr}
+"""
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, org_yaml: str) -> Settings:
+    config = tmp_path / "onescore.yaml"
+    config.write_text(org_yaml, encoding="utf-8")
+    return Settings(
+        _env_file=None,
+        DATABASE_URL=database_url,
+        ONESCORE_CONFIG=str(config),
+        ONESCORE_API_TOKEN=API_TOKEN,
+    )
+
+
+@pytest.fixture
+def runtime(settings: Settings, clock: ManualClock) -> Iterator[Runtime]:
+    runtime = Runtime.from_settings(settings, clock=clock)
+    yield runtime
+    runtime.engine.dispose()
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    """The whole app over HTTP (ASGI), lifespan included, authorised for the REST API."""
+    with TestClient(create_app(runtime), headers={"Authorization": f"Bearer {API_TOKEN}"}) as client:
+        yield client

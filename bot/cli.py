@@ -1,0 +1,130 @@
+"""The `onescore` command line: serve, migrate, import-deals (and more as the product grows).
+
+Operator mistakes (a bad organisation file, an unreadable CSV) end with one clear line on stderr
+and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot.organisation import OrganisationFileError
+from bot.runtime import Runtime
+from bot.settings import Settings
+from storage.migrate import upgrade
+
+EXIT_USAGE = 2
+Command = Callable[[argparse.Namespace, Runtime], int]
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def cmd_serve(args: argparse.Namespace, runtime: Runtime) -> int:
+    import uvicorn
+
+    from bot.app import create_app
+
+    upgrade(runtime.engine)
+    app = create_app(runtime)
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_config=None, proxy_headers=True, timeout_graceful_shutdown=10
+    )
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace, runtime: Runtime) -> int:
+    upgrade(runtime.engine)
+    print("The database schema is up to date.")
+    return 0
+
+
+def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
+    from bot.deal_import import ImportFileError, import_deals
+
+    console = Console(stderr=True)
+    upgrade(runtime.engine)
+    runtime.sync_organisation()
+    path: Path = args.file
+    progress = Progress(
+        TextColumn("Importing deals"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    )
+    total = _count_data_lines(path)
+    try:
+        with progress:
+            task = progress.add_task("import", total=total)
+            summary = import_deals(runtime, path, on_progress=lambda n: progress.advance(task, n))
+    except ImportFileError as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        return EXIT_USAGE
+    out = Console()
+    out.print(
+        f"{summary.total} rows: {summary.created} created, {summary.updated} updated, "
+        f"{summary.unchanged} unchanged, {len(summary.rejected)} rejected",
+        highlight=False,
+    )
+    for line, reason in summary.rejected:
+        out.print(f"  line {line}: {reason}", highlight=False, markup=False)
+    return 1 if summary.rejected else 0
+
+
+def _count_data_lines(path: Path) -> int | None:
+    try:
+        with path.open("rb") as handle:
+            return max(sum(1 for _ in handle) - 1, 0)
+    except OSError:
+        return None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="onescore", description="OneScore: one outcome scorecard for every team, in Slack and Teams."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the service: HTTP endpoints and the scheduler")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.set_defaults(handler=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="bring the database schema up to date, then exit")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    importer = commands.add_parser("import-deals", help="create or update deals from a CSV file")
+    importer.add_argument("file", type=Path, metavar="FILE.csv")
+    importer.set_defaults(handler=cmd_import_deals)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    configure_logging(settings.log_level)
+    try:
+        runtime = Runtime.from_settings(settings)
+    except OrganisationFileError as exc:
+        print(f"onescore: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    handler: Command = args.handler
+    return handler(args, runtime)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
