@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from bot.ask_release import request_update
 from bot.directory import team_by_name
-from bot.errors import NotFound, UnknownTeam
+from bot.errors import InputError, NotFound, UnknownTeam
 from storage.models import Answer, Ask, AskStatus, Impact
 
 
@@ -35,7 +35,8 @@ class Change(StrEnum):
 class AnswerForm:
     helping_team: str
     impact: Impact
-    text: str
+    text: str | None
+    """None keeps the stored text (an edit that changes only the team, impact or quoting)."""
     quotable: bool
 
 
@@ -58,10 +59,13 @@ def answer_ask(
     if team is None:
         raise UnknownTeam("helping_team", form.helping_team)
     answer = session.exec(select(Answer).where(Answer.ask_id == ask.id)).first()
+    text = form.text if form.text is not None else (answer.text if answer else None)
+    if text is None:
+        raise InputError("text", "must not be blank")
     values = {
         "helping_team_id": team.id,
         "impact": form.impact.value,
-        "text": form.text,
+        "text": text,
         "quotable": form.quotable,
     }
     if answer is None:

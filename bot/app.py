@@ -9,15 +9,22 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
+from bot.ask_loop import TICK_SECONDS, AskLoop
+from bot.dedupe import forget_before
+from bot.ports import ChatPlatform
 from bot.runtime import Runtime
 from bot.scheduling import build_scheduler
 from handlers.api import deals, health
 from handlers.api.errors import install_error_handlers
+from handlers.slack.app import SlackAdapter, slack_enabled, slack_off_router
 
 log = logging.getLogger(__name__)
+
+DEDUPE_MEMORY = timedelta(days=1)
 
 
 def log_chat_status(runtime: Runtime) -> None:
@@ -30,17 +37,49 @@ def log_chat_status(runtime: Runtime) -> None:
         log.warning("the REST API refuses every call: ONESCORE_API_TOKEN is not set")
 
 
-def create_app(runtime: Runtime) -> FastAPI:
+def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
+    """The service. `background=False` leaves the ask tick and the outbound worker to the caller
+    (tests drive them step by step with `app.state.ask_loop.pump()`)."""
+    slack = SlackAdapter(runtime) if slack_enabled(runtime.settings) else None
+    platforms: dict[str, ChatPlatform] = {"slack": slack.platform} if slack else {}
+    ask_loop = AskLoop(runtime, platforms)
+    if slack:
+        slack.attach(ask_loop)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.sync_organisation()
         log_chat_status(runtime)
         scheduler = build_scheduler(runtime.org.zone)
+        if background:
+            scheduler.add_job(
+                ask_loop.tick_and_wake,
+                "interval",
+                seconds=TICK_SECONDS,
+                id="asks.tick",
+                replace_existing=True,
+                next_run_time=datetime.now(UTC),
+            )
+            scheduler.add_job(
+                _forget_old_deliveries,
+                "interval",
+                hours=1,
+                id="dedupe.prune",
+                replace_existing=True,
+                args=[runtime],
+            )
+            ask_loop.start()
         scheduler.start()
+        if slack:
+            await slack.start()
         try:
             yield
         finally:
+            if slack:
+                await slack.stop()
             scheduler.shutdown(wait=False)
+            if background:
+                await ask_loop.stop()
 
     app = FastAPI(
         title="OneScore",
@@ -49,7 +88,19 @@ def create_app(runtime: Runtime) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.ask_loop = ask_loop
+    app.state.slack = slack
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(deals.router)
+    if slack and runtime.settings.slack_over_http:
+        app.include_router(slack.router())
+    else:
+        reason = runtime.settings.chat_channel_status()["slack"] or "it runs over Socket Mode only"
+        app.include_router(slack_off_router(reason))
     return app
+
+
+def _forget_old_deliveries(runtime: Runtime) -> None:
+    """Slack stops retrying within minutes; a day of memory is plenty and keeps the table small."""
+    forget_before(runtime.engine, "slack:", runtime.now() - DEDUPE_MEMORY)

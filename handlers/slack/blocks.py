@@ -68,7 +68,12 @@ def mrkdwn_section(text: str) -> Block:
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
-    element: Block = {"type": "button", "text": plain(text, BUTTON_TEXT), "action_id": action_id, "value": value}
+    element: Block = {
+        "type": "button",
+        "text": plain(text, BUTTON_TEXT),
+        "action_id": action_id,
+        "value": value,
+    }
     if style:
         element["style"] = style
     return element
@@ -115,7 +120,10 @@ def _state_blocks(card: AskCard) -> list[Block]:
         note = card.texts["ask.declined_lost" if card.outcome == "lost" else "ask.declined"]
         return [context(escape(note)), _single_action(card, "ask.answer", card.texts["button.answer"])]
     if card.status == AskStatus.NOT_SURE.value:
-        return [context(escape(card.texts["ask.not_sure"])), _single_action(card, "ask.answer", card.texts["button.answer"])]
+        return [
+            context(escape(card.texts["ask.not_sure"])),
+            _single_action(card, "ask.answer", card.texts["button.answer"]),
+        ]
     return [context(escape(card.texts["ask.expired"]))]
 
 
@@ -185,7 +193,13 @@ def answer_modal(card: AskCard, origin: dict[str, Any]) -> Block:
             _input("team", texts[f"modal.helping_team.label{suffix}"], team_select),
             _input("impact", texts[f"modal.impact.label{suffix}"], impact),
             _input("text", texts[f"modal.text.label{suffix}"], text_input, optional=keeps_long_text),
-            _input("quotable", texts["modal.quotable.label"], quotable, optional=True, hint=texts["modal.quotable.hint"]),
+            _input(
+                "quotable",
+                texts["modal.quotable.label"],
+                quotable,
+                optional=True,
+                hint=texts["modal.quotable.hint"],
+            ),
         ],
     }
 
@@ -203,7 +217,9 @@ def _option(text: str, value: str) -> Block:
     return {"text": plain(text, OPTION_TEXT), "value": value}
 
 
-def _input(block_id: str, label: str, element: Block, *, optional: bool = False, hint: str | None = None) -> Block:
+def _input(
+    block_id: str, label: str, element: Block, *, optional: bool = False, hint: str | None = None
+) -> Block:
     block: Block = {
         "type": "input",
         "block_id": block_id,
@@ -216,9 +232,7 @@ def _input(block_id: str, label: str, element: Block, *, optional: bool = False,
     return block
 
 
-def home_view(
-    pending: list[AskCard], answered: list[AskCard], texts: dict[str, str]
-) -> Block:
+def home_view(pending: list[AskCard], answered: list[AskCard], texts: dict[str, str]) -> Block:
     """App Home: pending asks with their buttons first, then recent answers; never over 100 blocks."""
     blocks: list[Block] = [{"type": "header", "text": plain(texts["home.pending"], 150)}]
     footer = [{"type": "divider"}, context(texts["home.scores_hint"])]
@@ -265,8 +279,9 @@ def deal_modal(texts: dict[str, str], origin: dict[str, Any]) -> Block:
             _input(
                 "existing",
                 texts["deal_modal.existing"],
-                {"type": "external_select", "action_id": "value", "min_query_length": 0},
+                {"type": "external_select", "action_id": "deal.existing", "min_query_length": 0},
                 optional=True,
+                hint=texts["deal_modal.existing_hint"],
             ),
             _input("name", texts["deal_modal.name"], _text_input(max_length=INPUT_MAX), optional=True),
             _input("account", texts["deal_modal.account"], _text_input(max_length=INPUT_MAX), optional=True),
@@ -283,14 +298,24 @@ def deal_modal(texts: dict[str, str], origin: dict[str, Any]) -> Block:
                 {"type": "static_select", "action_id": "value", "options": stage_options},
                 optional=True,
             ),
-            _input("owner", texts["deal_modal.owner"], {"type": "users_select", "action_id": "value"}, optional=True),
+            _input(
+                "owner",
+                texts["deal_modal.owner"],
+                {"type": "users_select", "action_id": "value"},
+                optional=True,
+            ),
             _input(
                 "participants",
                 texts["deal_modal.participants"],
                 {"type": "multi_users_select", "action_id": "value"},
                 optional=True,
             ),
-            _input("closed_at", texts["deal_modal.closed_at"], {"type": "datepicker", "action_id": "value"}, optional=True),
+            _input(
+                "closed_at",
+                texts["deal_modal.closed_at"],
+                {"type": "datepicker", "action_id": "value"},
+                optional=True,
+            ),
         ],
     }
 

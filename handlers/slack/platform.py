@@ -33,7 +33,13 @@ UNREACHABLE_ERRORS = {
     "channel_not_found",
     "is_archived",
 }
-TRANSIENT_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org"}
+TRANSIENT_ERRORS = {
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "team_added_to_org",
+}
 
 
 class SlackPlatform:
@@ -62,7 +68,9 @@ class SlackPlatform:
     async def send_ask(self, recipient: Recipient, card: AskCard) -> MessageRef:
         await self._wait_for_slot(recipient.user_id)
         posted = await _slack(
-            self.client.chat_postMessage(channel=recipient.user_id, text=fallback_text(card), blocks=ask_blocks(card))
+            self.client.chat_postMessage(
+                channel=recipient.user_id, text=fallback_text(card), blocks=ask_blocks(card)
+            )
         )
         return {"channel": posted["channel"], "ts": posted["ts"]}
 
@@ -130,4 +138,3 @@ def _retry_after(headers: dict[str, Any] | None) -> float:
             except (TypeError, ValueError):
                 break
     return DEFAULT_RETRY_AFTER
-
