@@ -26,7 +26,7 @@ from bot.jobs import Handler, PermanentFailure, RetryLater
 from bot.organisation import Organisation
 from bot.ports import AskCard, ChatPlatform, MessageRef, RateLimited, Recipient, Refused, Unreachable
 from bot.rounds import question_for
-from storage.db import session_scope
+from storage.db import run_transaction, session_scope
 from storage.models import Ask, AskStatus, Deal, Job, Member, Team
 
 log = logging.getLogger(__name__)
@@ -136,12 +136,16 @@ class AskOutbox:
         return found
 
     def _remember(self, platform: str, member_id: int, recipient: Recipient) -> None:
-        with session_scope(self.engine) as session:
+        """Two asks to the same new person may race here; the loser finds the winner's row."""
+
+        def work(session: Session) -> None:
             member = session.get(Member, member_id)
             assert member is not None
             remember_recipient(session, platform, member, recipient, self.clock.now())
             member.unreachable_reason = None
             session.add(member)
+
+        run_transaction(self.engine, work)
 
     def _park_unreachable(self, ask_id: int, reason: str) -> None:
         now = self.clock.now()
