@@ -28,6 +28,7 @@ class Call:
     args: dict[str, Any]
     at: float
     status: int = 200
+    response: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -155,7 +156,10 @@ class FakeSlack:
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.text()
         args = json.loads(body) if body.startswith("{") else dict(parse_qsl(body))
-        self._record(Call(f"response_url:{request.match_info['name']}", args, time.monotonic()))
+        with self._lock:
+            self.state.calls.append(
+                Call(f"response_url:{request.match_info['name']}", args, time.monotonic())
+            )
         return web.json_response({"ok": True})
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -171,8 +175,8 @@ class FakeSlack:
             if method in POSTING_METHODS and self._too_fast(args, now):
                 self.state.calls.append(Call(method, args, now, 429))
                 return _error(429, 1)
-            self.state.calls.append(Call(method, args, now))
             body = self._answer(method, args)
+            self.state.calls.append(Call(method, args, now, response=body))
         return web.json_response(body)
 
     def _too_fast(self, args: dict[str, Any], now: float) -> bool:

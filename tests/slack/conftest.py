@@ -7,6 +7,7 @@ running the ask loop one step at a time on the test's clock.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
@@ -176,6 +177,20 @@ class SlackDriver:
     def dms(self, user_id: str) -> list[dict[str, Any]]:
         """Every message posted to the user's DM, as posted (args of chat.postMessage)."""
         return [c.args for c in self.fake.calls("chat.postMessage") if c.args.get("channel") == user_id]
+
+
+async def _listeners_done() -> None:
+    """Bolt runs a listener's code after `ack()` as a task of its own; wait for those to finish."""
+    for _ in range(500):
+        running = [
+            t
+            for t in asyncio.all_tasks()
+            if not t.done() and "slack_bolt" in getattr(t.get_coro(), "cr_code", None).co_filename  # type: ignore[union-attr]
+        ]
+        if not running:
+            return
+        await asyncio.wait(running, timeout=0.05)
+    raise AssertionError("Slack listeners still running after 25 s")
 
 
 @pytest.fixture

@@ -34,15 +34,9 @@ def only_dm(slack: SlackDriver, user_id: str) -> dict[str, Any]:
 
 
 def where(dm_call: dict[str, Any], slack: SlackDriver) -> dict[str, Any]:
+    """Where a DM landed (channel and ts, from Slack's answer to that chat.postMessage)."""
     posted = next(c for c in slack.fake.calls("chat.postMessage") if c.args is dm_call)
-    del posted
-    channel = "D" + dm_call["channel"][1:]
-    ts = next(
-        ts
-        for (ch, ts), m in slack.fake.state.messages.items()
-        if ch == channel and m["blocks"] == dm_call["blocks"]
-    )
-    return {"channel": channel, "ts": ts, "blocks": dm_call["blocks"]}
+    return {"channel": posted.response["channel"], "ts": posted.response["ts"], "blocks": dm_call["blocks"]}
 
 
 def test_a_won_deal_asks_the_owner_and_the_other_teams_participant_in_their_own_language(
