@@ -71,12 +71,17 @@ class SlackDriver:
         return self.runtime.clock  # type: ignore[return-value]
 
     def post(self, body: str, *, headers: dict[str, str] | None = None, sign: bool = True) -> httpx.Response:
+        """Send a request, then wait for the work listeners do after acknowledging it."""
         signed = (
             signed_headers(SIGNING_SECRET, body)
             if sign
             else {"content-type": "application/x-www-form-urlencoded"}
         )
-        return self.client.post("/slack/events", content=body.encode(), headers={**signed, **(headers or {})})
+        response = self.client.post(
+            "/slack/events", content=body.encode(), headers={**signed, **(headers or {})}
+        )
+        self.client.portal.call(_listeners_done)  # type: ignore[union-attr]
+        return response
 
     def command(self, user_id: str, text: str, command: str = "/onescore") -> httpx.Response:
         body = command_body(
