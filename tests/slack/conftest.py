@@ -181,7 +181,8 @@ class SlackDriver:
 
     def dms(self, user_id: str) -> list[dict[str, Any]]:
         """Every message posted to the user's DM, as posted (args of chat.postMessage)."""
-        return [c.args for c in self.fake.calls("chat.postMessage") if c.args.get("channel") == user_id]
+        channels = {user_id, "D" + user_id[1:]}
+        return [c.args for c in self.fake.calls("chat.postMessage") if c.args.get("channel") in channels]
 
 
 async def _listeners_done() -> None:
