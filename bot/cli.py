@@ -85,6 +85,20 @@ def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
     return 1 if summary.rejected else 0
 
 
+def cmd_manifest(args: argparse.Namespace, _runtime: Runtime) -> int:
+    import json
+
+    from handlers.slack.manifest import ManifestError, slack_manifest
+
+    try:
+        manifest = slack_manifest(args.url, name=args.name, socket_mode=args.socket_mode)
+    except ManifestError as exc:
+        print(f"onescore: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return 0
+
+
 def _count_data_lines(path: Path) -> int | None:
     try:
         with path.open("rb") as handle:
@@ -110,6 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
     importer = commands.add_parser("import-deals", help="create or update deals from a CSV file")
     importer.add_argument("file", type=Path, metavar="FILE.csv")
     importer.set_defaults(handler=cmd_import_deals)
+
+    manifest = commands.add_parser(
+        "manifest", help="print a chat app manifest to paste when creating the app"
+    )
+    manifest.add_argument("platform", choices=["slack"], help="the chat platform")
+    manifest.add_argument("--url", help="the service's public base URL, e.g. https://onescore.example.com")
+    manifest.add_argument("--name", default="OneScore", help="the app's name in Slack (default OneScore)")
+    manifest.add_argument("--socket-mode", action="store_true", help="for Socket Mode: no request URLs")
+    manifest.set_defaults(handler=cmd_manifest)
     return parser
 
 
