@@ -137,7 +137,7 @@ def ask_ids(fake: FakeSlack) -> list[str]:
 
 
 async def measure_acks(
-    base: str, fake: FakeSlack, clients: int, per_client: int, members: int
+    base: str, fake: FakeSlack, clients: int, per_client: int, members: int, pause: float
 ) -> list[float]:
     sent = fake.calls("chat.postMessage")
     clicks = []
@@ -176,6 +176,7 @@ async def measure_acks(
             response = await client.post("/slack/events", content=body, headers=signed_headers(SECRET, body))
             latencies.append(time.perf_counter() - started)
             response.raise_for_status()
+            await asyncio.sleep(pause)
 
     limits = httpx.Limits(max_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
@@ -189,6 +190,12 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20, help="requests per client")
     parser.add_argument("--deals", type=int, default=1000)
     parser.add_argument("--members", type=int, default=100, help="members per team (sales, marketing)")
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.0,
+        help="seconds each client waits between requests (0: back to back)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as workdir, FakeSlack() as fake:
@@ -216,7 +223,7 @@ def main() -> int:
             refused = len(fake.calls("chat.postMessage", ok_only=False)) - len(ids)
             fake.rate_limit_channels(None)
             latencies = asyncio.run(
-                measure_acks(service.url, fake, args.clients, args.requests, args.members)
+                measure_acks(service.url, fake, args.clients, args.requests, args.members, args.pause)
             )
 
         report = {
@@ -231,6 +238,7 @@ def main() -> int:
             },
             "acks": {
                 "clients": args.clients,
+                "pause_between_requests_s": args.pause,
                 "requests": len(latencies),
                 "p50_ms": round(statistics.median(latencies) * 1000, 1),
                 "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
