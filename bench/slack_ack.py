@@ -26,6 +26,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import aiohttp
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,7 +147,7 @@ async def measure_acks(
         clicks.append((call.args["channel"], actions["elements"][0], call.response))
     latencies: list[float] = []
 
-    async def client_loop(index: int, client: httpx.AsyncClient) -> None:
+    async def client_loop(index: int, client: aiohttp.ClientSession) -> None:
         for k in range(per_client):
             if k % 2 == 0:
                 user = f"US{(index * per_client + k) % members:04d}"
@@ -173,13 +174,16 @@ async def measure_acks(
                     }
                 )
             started = time.perf_counter()
-            response = await client.post("/slack/events", content=body, headers=signed_headers(SECRET, body))
-            latencies.append(time.perf_counter() - started)
-            response.raise_for_status()
+            async with client.post(
+                f"{base}/slack/events", data=body.encode(), headers=signed_headers(SECRET, body)
+            ) as response:
+                await response.read()
+                latencies.append(time.perf_counter() - started)
+                response.raise_for_status()
             await asyncio.sleep(pause)
 
-    limits = httpx.Limits(max_connections=clients)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as client:
         await asyncio.gather(*(client_loop(i, client) for i in range(clients)))
     return latencies
 
