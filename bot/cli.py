@@ -30,6 +30,7 @@ def configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def cmd_serve(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -54,10 +55,13 @@ def cmd_migrate(_args: argparse.Namespace, runtime: Runtime) -> int:
 def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.deal_import import ImportFileError, import_deals
 
+    path: Path = args.file
+    if not path.is_file():
+        print(f"onescore: {path}: cannot be read: no such file", file=sys.stderr)
+        return EXIT_USAGE
     console = Console(stderr=True)
     upgrade(runtime.engine)
     runtime.sync_organisation()
-    path: Path = args.file
     progress = Progress(
         TextColumn("Importing deals"),
         BarColumn(),
@@ -72,7 +76,7 @@ def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
             task = progress.add_task("import", total=total)
             summary = import_deals(runtime, path, on_progress=lambda n: progress.advance(task, n))
     except ImportFileError as exc:
-        console.print(f"[red]{exc}[/red]", highlight=False)
+        print(f"onescore: {exc}", file=sys.stderr)
         return EXIT_USAGE
     out = Console()
     out.print(
