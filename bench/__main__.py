@@ -1,5 +1,6 @@
 """Run every benchmark: `python -m bench`."""
 
-from bench import ledger
+from bench import ledger, scoring
 
 ledger.main([])
+scoring.main([])

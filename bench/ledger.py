@@ -1,6 +1,6 @@
 """Issue "The service, its storage and the deal ledger": import, PUT latency, idle memory.
 
-    python -m bench.ledger [--rows 100000] [--requests 4000]
+python -m bench.ledger [--rows 100000] [--requests 4000]
 """
 
 from __future__ import annotations
@@ -33,7 +33,19 @@ STAGES = ("open", "won", "lost")
 def write_csv(path: Path, rows: int) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["external_id", "name", "account", "amount", "currency", "stage", "owner", "created_at", "closed_at"])
+        writer.writerow(
+            [
+                "external_id",
+                "name",
+                "account",
+                "amount",
+                "currency",
+                "stage",
+                "owner",
+                "created_at",
+                "closed_at",
+            ]
+        )
         for i in range(rows):
             stage = STAGES[i % 3]
             writer.writerow(
@@ -63,11 +75,19 @@ def bench_import(rows: int) -> None:
             subprocess.run([sys.executable, "-m", "bot.cli", "migrate"], env=env, check=True, capture_output=True)
             started = time.perf_counter()
             result = subprocess.run(
-                [sys.executable, "-m", "bot.cli", "import-deals", str(csv_path)], env=env, capture_output=True, text=True
+                [sys.executable, "-m", "bot.cli", "import-deals", str(csv_path)],
+                env=env,
+                capture_output=True,
+                text=True,
             )
             elapsed = time.perf_counter() - started
             summary = result.stdout.strip().splitlines()[0] if result.stdout else result.stderr[-300:]
-            report(f"import-deals {rows:,} rows on {label}", f"{elapsed:.1f} s ({summary})", "≤ 30 s", elapsed <= 30)
+            report(
+                f"import-deals {rows:,} rows on {label}",
+                f"{elapsed:.1f} s ({summary})",
+                "≤ 30 s",
+                elapsed <= 30,
+            )
 
 
 async def _put_load(url: str, requests: int, clients: int, rate: float | None = None) -> list[float]:

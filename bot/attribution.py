@@ -17,9 +17,7 @@ IMPACT_RANK = {"none": 0, "some": 1, "strong": 2, "decisive": 3}
 OWNER_TEAM_RANK = IMPACT_RANK["decisive"]
 
 
-def helping_weights(
-    owner_team: str | None, impacts: Mapping[str, int], model: AttributionModel
-) -> dict[str, int]:
+def helping_weights(owner_team: str | None, impacts: Mapping[str, int], model: AttributionModel) -> dict[str, int]:
     """Each helping team's weight on one deal.
 
     `impacts` maps a credited team to its highest impact rank on the deal. The owner's team always

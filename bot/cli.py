@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot.organisation import OrganisationFileError
 from bot.runtime import Runtime
 from bot.settings import Settings
+from prompts import CatalogueError
 from storage.migrate import upgrade
 
 EXIT_USAGE = 2
@@ -40,9 +41,7 @@ def cmd_serve(args: argparse.Namespace, runtime: Runtime) -> int:
 
     upgrade(runtime.engine)
     app = create_app(runtime)
-    uvicorn.run(
-        app, host=args.host, port=args.port, log_config=None, proxy_headers=True, timeout_graceful_shutdown=10
-    )
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, proxy_headers=True, timeout_graceful_shutdown=10)
     return 0
 
 
@@ -123,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level)
     try:
         runtime = Runtime.from_settings(settings)
-    except OrganisationFileError as exc:
+    except (OrganisationFileError, CatalogueError) as exc:
         print(f"onescore: {exc}", file=sys.stderr)
         return EXIT_USAGE
     handler: Command = args.handler

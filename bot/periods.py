@@ -21,10 +21,7 @@ class PeriodKind(StrEnum):
     QUARTER = "quarter"
 
 
-_FORMS = (
-    "YYYY-Www (an ISO week, e.g. 2026-W48), YYYY-MM (a month, e.g. 2026-11) "
-    "or YYYY-Qn (a quarter, e.g. 2026-Q4)"
-)
+_FORMS = "YYYY-Www (an ISO week, e.g. 2026-W48), YYYY-MM (a month, e.g. 2026-11) or YYYY-Qn (a quarter, e.g. 2026-Q4)"
 _WEEK = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 _QUARTER = re.compile(r"(\d{4})-?Q(\d)", re.IGNORECASE)
@@ -121,9 +118,7 @@ class Period:
             try:
                 day = self.first + timedelta(weeks=steps)
             except OverflowError as exc:
-                raise ValueError(
-                    f"{self.label} shifted by {steps} weeks is outside the supported calendar"
-                ) from exc
+                raise ValueError(f"{self.label} shifted by {steps} weeks is outside the supported calendar") from exc
             return Period.containing(day, self.kind)
         per_year = 12 if self.kind is PeriodKind.MONTH else 4
         index = self.year * per_year + self.number - 1 + steps

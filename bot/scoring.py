@@ -122,9 +122,7 @@ class _Tally:
     unattributed: int = 0
 
 
-def compute_scorecard(
-    session: Session, org: Organisation, period: Period, *, team: str | None = None
-) -> Scorecard:
+def compute_scorecard(session: Session, org: Organisation, period: Period, *, team: str | None = None) -> Scorecard:
     """The scorecard of deals closed within `period`.
 
     `teams` lists every configured team in the file's order, then any team that is no longer
@@ -248,9 +246,7 @@ def _impact_rank() -> ColumnElement[int]:
     return case(IMPACT_RANK, value=col(Answer.impact), else_=0)
 
 
-def _credits(
-    session: Session, period: Period, team_names: Mapping[int, str]
-) -> dict[int, dict[str, tuple[int, int]]]:
+def _credits(session: Session, period: Period, team_names: Mapping[int, str]) -> dict[int, dict[str, tuple[int, int]]]:
     """Per deal, per credited team: (highest impact rank, number of answers) — grouped in SQL."""
     rows = session.exec(
         select(Answer.deal_id, Answer.helping_team_id, func.max(_impact_rank()), func.count())
@@ -280,16 +276,12 @@ def _attribute(
     return tally
 
 
-def _collaborative_cents(
-    won: Iterable[_ClosedDeal], credits: Mapping[int, Mapping[str, tuple[int, int]]]
-) -> int:
+def _collaborative_cents(won: Iterable[_ClosedDeal], credits: Mapping[int, Mapping[str, tuple[int, int]]]) -> int:
     """Won cents of deals that a team other than the owner's helped (with no owner team, any team)."""
     return sum(
         deal.cents or 0
         for deal in won
-        if any(
-            rank > 0 and name != deal.owner_team for name, (rank, _count) in credits.get(deal.id, {}).items()
-        )
+        if any(rank > 0 and name != deal.owner_team for name, (rank, _count) in credits.get(deal.id, {}).items())
     )
 
 
@@ -306,18 +298,14 @@ def _ask_counts(session: Session, period: Period) -> tuple[int, int]:
 
 def _team_sizes(session: Session, team_names: Mapping[int, str]) -> dict[str, int]:
     rows = session.exec(
-        select(Member.team_id, func.count())
-        .where(col(Member.team_id).is_not(None))
-        .group_by(col(Member.team_id))
+        select(Member.team_id, func.count()).where(col(Member.team_id).is_not(None)).group_by(col(Member.team_id))
     ).all()
     return {team_names[team_id]: int(count) for team_id, count in rows}
 
 
 def _team_score(name: str, tally: _Tally, answers: Mapping[str, int], visible: bool) -> TeamScore:
     if not visible:
-        return TeamScore(
-            team=name, influenced_revenue=None, attributed_revenue=None, answers=None, hidden=True
-        )
+        return TeamScore(team=name, influenced_revenue=None, attributed_revenue=None, answers=None, hidden=True)
     return TeamScore(
         team=name,
         influenced_revenue=_money(tally.influenced.get(name, 0)),
@@ -335,13 +323,9 @@ def _trend(session: Session, org: Organisation, period: Period) -> list[TrendPoi
     each period's figure equals the one its own scorecard shows.
     """
     periods = period.preceding(TREND_LENGTH)
-    unit = case(
-        (and_(col(Deal.stage) == Stage.WON.value, col(Deal.currency) != org.currency), col(Deal.amount_cents))
-    )
+    unit = case((and_(col(Deal.stage) == Stage.WON.value, col(Deal.currency) != org.currency), col(Deal.amount_cents)))
     rows = session.exec(
-        select(
-            Deal.closed_at, Deal.stage, Deal.currency, unit, func.count(), func.sum(col(Deal.amount_cents))
-        )
+        select(Deal.closed_at, Deal.stage, Deal.currency, unit, func.count(), func.sum(col(Deal.amount_cents)))
         .where(*_closed_within(periods[0].first, periods[-1].last))
         .group_by(col(Deal.closed_at), col(Deal.stage), col(Deal.currency), unit)
     ).all()
@@ -359,9 +343,7 @@ def _trend(session: Session, org: Organisation, period: Period) -> list[TrendPoi
         elif amount is not None:
             won_cents[bucket] += count * (_convert(org, amount, currency) or 0)
     return [
-        TrendPoint(
-            period=p.label, won_revenue=_money(won_cents[p]), win_rate=_ratio(won_count[p], closed_count[p])
-        )
+        TrendPoint(period=p.label, won_revenue=_money(won_cents[p]), win_rate=_ratio(won_count[p], closed_count[p]))
         for p in periods
     ]
 
@@ -421,10 +403,7 @@ def scorecard_csv(scorecard: Scorecard) -> str:
         (("figure", "value"), [(key, getattr(scorecard, key)) for key in headline]),
         (
             ("team", "influenced_revenue", "attributed_revenue", "answers", "hidden"),
-            [
-                (t.team, t.influenced_revenue, t.attributed_revenue, t.answers, t.hidden)
-                for t in scorecard.teams
-            ],
+            [(t.team, t.influenced_revenue, t.attributed_revenue, t.answers, t.hidden) for t in scorecard.teams],
         ),
         (
             ("trend_period", "won_revenue", "win_rate"),

@@ -8,9 +8,9 @@ lock upgrade (SQLite does not wait in that case).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 import threading
 import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 

@@ -166,7 +166,13 @@ def test_serve_starts_without_chat_credentials_says_which_are_off_and_stops_on_s
         "DATABASE_URL": f"sqlite:///{tmp_path}/serve.db",
         "ONESCORE_CONFIG": str(tmp_path / "absent.yaml"),
     }
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "MicrosoftAppId", "ONESCORE_API_TOKEN"):
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "MicrosoftAppId",
+        "ONESCORE_API_TOKEN",
+    ):
         env.pop(name, None)
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],

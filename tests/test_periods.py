@@ -166,7 +166,4 @@ def test_current_period_is_the_week_so_far_in_the_organisations_zone() -> None:
     assert current_period(now, HELSINKI).label == "2026-W49"
     assert current_period(now, ZoneInfo("UTC")).label == "2026-W48"
     assert current_period(now, HELSINKI, PeriodKind.MONTH).label == "2026-11"
-    assert (
-        current_period(datetime(2026, 12, 31, 22, 30, tzinfo=UTC), HELSINKI, PeriodKind.QUARTER).label
-        == "2027-Q1"
-    )
+    assert current_period(datetime(2026, 12, 31, 22, 30, tzinfo=UTC), HELSINKI, PeriodKind.QUARTER).label == "2027-Q1"
