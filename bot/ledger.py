@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, text
 from sqlmodel import Session, col, select
 
+from bot.ask_release import request_update
 from bot.directory import member_by_email, members_by_email, team_by_name, teams_by_id
 from bot.errors import InputError, NotFound, UnknownMember, UnknownTeam
 from bot.schemas import (
@@ -388,6 +389,8 @@ def record_answer(
         ask.status = AskStatus.ANSWERED
         ask.updated_at = now
         session.add(ask)
+        if ask.sent_at is not None:
+            request_update(session, ask, now)
     session.flush()
     return _answer_view(answer, emails, teams), True  # type: ignore[arg-type]
 

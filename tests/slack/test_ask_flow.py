@@ -152,3 +152,23 @@ def test_didnt_help_and_not_sure_close_the_ask_and_update_the_dm(slack: SlackDri
     updates = [texts(c.args["blocks"]) for c in slack.fake.calls("chat.update")]
     assert any("didn't help with Acme renewal" in u for u in updates)
     assert any("we won't ask you about Acme renewal again" in u for u in updates)
+
+
+def test_an_answer_logged_through_the_api_marks_the_delivered_dm_answered(slack: SlackDriver) -> None:
+    close_deal(slack)
+    slack.pump()
+    dm = only_dm(slack, "U0MIKKO")
+    answer = {"member": "mikko@example.com", "helping_team": "marketing", "impact": "strong", "text": "Webinaari 🎯"}
+    assert slack.client.post("/api/deals/hubspot:1/answers", json=answer).status_code == 201
+    slack.pump()
+    posted = where(dm, slack)
+    updates = [c.args for c in slack.fake.calls("chat.update") if c.args["ts"] == posted["ts"]]
+    assert updates, "the DM was not refreshed"
+    assert "Answer" not in [b.get("text", {}).get("text") for b in _buttons(updates[-1]["blocks"])]
+    with Session(slack.runtime.engine) as session:
+        ask = session.exec(select(Ask).join(Member).where(Member.email == "mikko@example.com")).one()
+        assert ask.status == "answered"
+
+
+def _buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for b in blocks if b.get("type") == "actions" for e in b.get("elements", [])]
