@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from bot.runtime import Runtime
 from bot.scheduling import build_scheduler
-from handlers.api import deals, health
+from handlers.api import deals, health, scores
 from handlers.api.errors import install_error_handlers
 
 log = logging.getLogger(__name__)
@@ -52,4 +52,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(deals.router)
+    app.include_router(scores.router)
     return app
