@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from bot.organisation import OrganisationFileError
 from bot.runtime import Runtime
@@ -125,8 +126,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OrganisationFileError, CatalogueError) as exc:
         print(f"onescore: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except ArgumentError as exc:
+        print(f"onescore: DATABASE_URL: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     handler: Command = args.handler
-    return handler(args, runtime)
+    try:
+        return handler(args, runtime)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        where = runtime.engine.url.render_as_string(hide_password=True)
+        print(f"onescore: cannot use the database {where}: {reason}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -44,7 +44,17 @@ def _tune_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def normalise_url(url: str) -> str:
+    """`postgresql://` and `postgres://` (as hosting providers write them) mean psycopg 3 here."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Raises sqlalchemy.exc.ArgumentError for a URL that names no usable database."""
+    url = normalise_url(url)
     if is_sqlite(url):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs

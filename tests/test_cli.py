@@ -83,6 +83,23 @@ def test_the_documented_example_organisation_file_is_accepted(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "postgresql://nobody@127.0.0.1:1/none",
+            "onescore: cannot use the database postgresql+psycopg://nobody@127.0.0.1:1/none",
+        ),
+        ("mysqlish://x", "onescore: DATABASE_URL:"),
+    ],
+)
+def test_an_unusable_database_is_one_clear_line(tmp_path: Path, url: str, expected: str) -> None:
+    result = run(["migrate"], {"DATABASE_URL": url, "ONESCORE_CONFIG": str(tmp_path / "none.yaml")})
+    assert result.returncode != 0
+    assert result.stderr.strip().startswith(expected), result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_migrate_builds_an_empty_database(tmp_path: Path) -> None:
     db = tmp_path / "fresh.db"
     result = run(["migrate"], {"DATABASE_URL": f"sqlite:///{db}", "ONESCORE_CONFIG": str(tmp_path / "none.yaml")})
