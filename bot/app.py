@@ -14,6 +14,9 @@ from fastapi import FastAPI
 
 from bot.runtime import Runtime
 from bot.scheduling import build_scheduler
+from bot.score_posts import ScorePoster
+from bot.scorecard_view import ScorecardChannel
+from bot.weekly_scores import WeeklyScores
 from handlers.api import deals, health, scores
 from handlers.api.errors import install_error_handlers
 
@@ -30,17 +33,29 @@ def log_chat_status(runtime: Runtime) -> None:
         log.warning("the REST API refuses every call: ONESCORE_API_TOKEN is not set")
 
 
+def scorecard_channels(runtime: Runtime) -> dict[str, ScorecardChannel]:
+    """The chat platforms this process can post scorecards to, by name (empty without credentials)."""
+    return {}
+
+
 def create_app(runtime: Runtime) -> FastAPI:
+    poster = ScorePoster(runtime, scorecard_channels(runtime))
+    weekly = WeeklyScores(runtime, poster)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.sync_organisation()
         log_chat_status(runtime)
         scheduler = build_scheduler(runtime.org.zone)
+        weekly.schedule(scheduler)
+        poster.start()
         scheduler.start()
+        await weekly.run()
         try:
             yield
         finally:
             scheduler.shutdown(wait=False)
+            await poster.stop()
 
     app = FastAPI(
         title="OneScore",
@@ -49,6 +64,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.score_poster = poster
+    app.state.weekly_scores = weekly
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(deals.router)
