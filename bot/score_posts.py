@@ -30,8 +30,9 @@ from bot.organisation import Organisation, ScoreChannel
 from bot.periods import Period, PeriodKind
 from bot.runtime import Runtime
 from bot.score_history import weekly_history
-from bot.scorecard_view import ScorecardChannel, ScorecardView, scorecard_view
+from bot.scorecard_view import ChartImage, MessageRef, ScorecardChannel, ScorecardView, scorecard_view
 from bot.scoring import compute_scorecard
+from prompts import message
 from storage.db import run_transaction, session_scope
 from storage.models import Job, ScorePost
 
@@ -176,7 +177,11 @@ class ScorePoster:
         return claims
 
     async def send(self, job: Job) -> dict[str, Any]:
-        """The queue's handler: lay out the scorecard (with its chart, for weekly posts) and post it."""
+        """The queue's handler: post the scorecard, then its chart, recording each step as it lands.
+
+        A retry resumes where the last attempt stopped, so a chart that failed to upload never
+        makes the scorecard itself go out twice.
+        """
         post = await asyncio.to_thread(self._load, job.payload["post_id"])
         if post is None:
             raise PermanentFailure(f"score post {job.payload['post_id']} does not exist")
@@ -185,30 +190,60 @@ class ScorePoster:
         channel = self.channels.get(post.platform)
         if channel is None:
             raise RetryLater(PLATFORM_OFF_RETRY, f"{post.platform} is off in this process")
-        view = await asyncio.to_thread(self._view, post, job.payload.get("team"))
+        team = job.payload.get("team")
+        card = post.message_ref
+        if card is None:
+            view = await asyncio.to_thread(self._view, post, team)
+            try:
+                card = await channel.post_scorecard(post.channel_id, view)
+            except PermanentFailure:
+                await asyncio.to_thread(self._settle, post.id, PostStatus.FAILED, None)
+                raise
+            await asyncio.to_thread(self._record, post.id, card)
+        if team is None and Period.parse(post.period).kind is PeriodKind.WEEK and "chart" not in card:
+            card = {**card, "chart": await self._post_chart(channel, post, card)}
+        await asyncio.to_thread(self._settle, post.id, PostStatus.SENT, card)
+        return {"sent": card}
+
+    async def _post_chart(self, channel: ScorecardChannel, post: ScorePost, card: MessageRef) -> MessageRef:
+        """The chart is secondary: if the platform refuses it for good, the post still counts as sent."""
+        chart = await asyncio.to_thread(self._chart, post)
         try:
-            ref = await channel.post_scorecard(post.channel_id, view)
-        except PermanentFailure:
-            await asyncio.to_thread(self._settle, post.id, PostStatus.FAILED, None)
-            raise
-        await asyncio.to_thread(self._settle, post.id, PostStatus.SENT, ref)
-        return {"sent": ref}
+            return await channel.post_chart(post.channel_id, chart, card)
+        except PermanentFailure as exc:
+            log.warning("score post %s: the chart was refused: %s", post.id, exc)
+            return {"error": str(exc)}
 
     def _load(self, post_id: int) -> ScorePost | None:
         with Session(self.engine) as session:
             return session.get(ScorePost, post_id)
 
     def _view(self, post: ScorePost, team: str | None) -> ScorecardView:
-        period = Period.parse(post.period)
-        now = self.runtime.now()
         with Session(self.engine) as session:
-            scorecard = compute_scorecard(session, self.org, period, team=team)
-            history = weekly_history(session, self.org, period) if period.kind is PeriodKind.WEEK else None
-        language = self.org.language
-        chart = render_chart(history, self.org, language) if history is not None and team is None else None
-        return scorecard_view(scorecard, self.org, language, now, chart_png=chart, post_key=f"score-post-{post.id}")
+            scorecard = compute_scorecard(session, self.org, Period.parse(post.period), team=team)
+        return scorecard_view(
+            scorecard, self.org, self.org.language, self.runtime.now(), post_key=f"score-post-{post.id}"
+        )
 
-    def _settle(self, post_id: int, status: PostStatus, ref: dict[str, Any] | None) -> None:
+    def _chart(self, post: ScorePost) -> ChartImage:
+        period = Period.parse(post.period)
+        with Session(self.engine) as session:
+            history = weekly_history(session, self.org, period)
+        language = self.org.language
+        return ChartImage(
+            png=render_chart(history, self.org, language),
+            title=message(language, "scorecard.chart.title", weeks=len(history.weeks)),
+            filename=f"onescore-{period.label}.png",
+        )
+
+    def _record(self, post_id: int, ref: MessageRef) -> None:
+        with session_scope(self.engine) as session:
+            post = session.get(ScorePost, post_id)
+            assert post is not None
+            post.message_ref = ref
+            session.add(post)
+
+    def _settle(self, post_id: int, status: PostStatus, ref: MessageRef | None) -> None:
         with session_scope(self.engine) as session:
             post = session.get(ScorePost, post_id)
             assert post is not None

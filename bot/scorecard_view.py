@@ -29,9 +29,8 @@ class ScorecardView:
     """The period is still running: its figures will grow."""
     min_group_size: int
     team_labels: Mapping[str, str] = field(default_factory=dict)
-    chart_png: bytes | None = None
     post_key: str | None = None
-    """Identifies one post across retries, so a platform can find a post it already made."""
+    """Identifies one post across retries (platforms may attach it to the message as metadata)."""
 
     def team_label(self, name: str) -> str:
         return self.team_labels.get(name, name)
@@ -43,7 +42,6 @@ def scorecard_view(
     language: str | None,
     now: datetime,
     *,
-    chart_png: bytes | None = None,
     post_key: str | None = None,
 ) -> ScorecardView:
     words = resolve_language(language or org.language)
@@ -53,9 +51,15 @@ def scorecard_view(
         so_far=is_so_far(Period.parse(scorecard.period), now, org.zone),
         min_group_size=org.min_group_size,
         team_labels={entry.name: team_label(words, entry.name, entry.label) for entry in org.teams},
-        chart_png=chart_png,
         post_key=post_key,
     )
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    png: bytes
+    title: str
+    filename: str
 
 
 class ScorecardChannel(Protocol):
@@ -68,5 +72,9 @@ class ScorecardChannel(Protocol):
     name: str
 
     async def post_scorecard(self, channel_id: str, view: ScorecardView) -> MessageRef:
-        """Post `view` (with its chart, when there is one) to the channel; returns where it landed."""
+        """Post the scorecard to the channel; returns where it landed."""
+        ...
+
+    async def post_chart(self, channel_id: str, chart: ChartImage, card: MessageRef) -> MessageRef:
+        """Post the chart that goes with the scorecard posted at `card`; returns where it landed."""
         ...

@@ -14,12 +14,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import Session, select
 
 from bot.clock import ManualClock
-from bot.jobs import RetryLater
+from bot.jobs import PermanentFailure, RetryLater
 from bot.organisation import parse_organisation
 from bot.periods import Period
 from bot.runtime import Runtime
 from bot.score_posts import ClaimOutcome, PostStatus, ScorePoster
-from bot.scorecard_view import MessageRef, ScorecardView
+from bot.scorecard_view import ChartImage, MessageRef, ScorecardView
 from bot.settings import Settings
 from bot.weekly_scores import SWEEP_JOB_ID, WEEKLY_JOB_ID, WeeklyScores, latest_fire_time, week_posted_at
 from storage.models import Job, ScorePost
@@ -43,13 +43,15 @@ def org_yaml() -> str:
 
 
 class RecordingChannel:
-    """Stands in for a chat platform: keeps every post; can fail or ask to wait first."""
+    """Stands in for a chat platform: keeps every post and chart; can fail or ask to wait first."""
 
     name = "slack"
 
     def __init__(self) -> None:
         self.posts: list[tuple[str, ScorecardView]] = []
+        self.charts: list[tuple[str, ChartImage, MessageRef]] = []
         self.failures: list[Exception] = []
+        self.chart_failures: list[Exception] = []
         self._lock = threading.Lock()
 
     async def post_scorecard(self, channel_id: str, view: ScorecardView) -> MessageRef:
@@ -58,6 +60,13 @@ class RecordingChannel:
         with self._lock:
             self.posts.append((channel_id, view))
             return {"channel": channel_id, "ts": f"{len(self.posts)}.0001"}
+
+    async def post_chart(self, channel_id: str, chart: ChartImage, card: MessageRef) -> MessageRef:
+        if self.chart_failures:
+            raise self.chart_failures.pop(0)
+        with self._lock:
+            self.charts.append((channel_id, chart, card))
+            return {"file": f"F{len(self.charts)}"}
 
     def posted(self) -> list[tuple[str, str]]:
         return sorted((channel, view.scorecard.period) for channel, view in self.posts)
@@ -134,7 +143,9 @@ async def test_up_at_0859_posts_at_0900_once(synced: Runtime, clock: ManualClock
         ("C0TWO", ClaimOutcome.CLAIMED),
     ]
     assert channel.posted() == [("C0ONE", "2026-W48"), ("C0TWO", "2026-W48")]
-    assert all(view.chart_png and view.chart_png.startswith(b"\x89PNG") for _, view in channel.posts)
+    assert sorted(channel_id for channel_id, _, _ in channel.charts) == ["C0ONE", "C0TWO"]
+    assert all(chart.png.startswith(b"\x89PNG") for _, chart, _ in channel.charts)
+    assert all(card["channel"] == channel_id for channel_id, _, card in channel.charts)
     assert not any(view.so_far for _, view in channel.posts)
 
     clock.advance(timedelta(minutes=10))  # the sweep runs again, and so does a late duplicate fire
@@ -197,6 +208,34 @@ async def test_a_failed_post_is_retried_through_the_queue_and_not_lost(
     assert {p.status for p in posts(synced)} == {PostStatus.SENT.value}
 
 
+async def test_a_chart_that_fails_is_retried_without_posting_the_scorecard_again(
+    synced: Runtime, clock: ManualClock, channel: RecordingChannel
+) -> None:
+    channel.chart_failures = [ConnectionError("upload timed out")]
+    _weekly, poster = replica(synced, channel)
+    poster.request(synced.org.score_channels[:1], Period.parse("2026-W47"))
+    await poster.drain()
+    assert (len(channel.posts), len(channel.charts)) == (1, 0)
+    [post] = posts(synced)
+    assert (post.status, post.message_ref) == ("claimed", {"channel": "C0ONE", "ts": "1.0001"})
+
+    clock.advance(timedelta(minutes=1))
+    await poster.drain()
+    assert (len(channel.posts), len(channel.charts)) == (1, 1)
+    [post] = posts(synced)
+    assert (post.status, post.message_ref) == ("sent", {"channel": "C0ONE", "ts": "1.0001", "chart": {"file": "F1"}})
+
+
+async def test_a_chart_refused_for_good_leaves_the_post_sent(synced: Runtime, channel: RecordingChannel) -> None:
+    channel.chart_failures = [PermanentFailure("missing_scope: files:write")]
+    _weekly, poster = replica(synced, channel)
+    poster.request(synced.org.score_channels[:1], Period.parse("2026-W47"))
+    await poster.drain()
+    [post] = posts(synced)
+    assert post.status == "sent"
+    assert post.message_ref["chart"] == {"error": "missing_scope: files:write"}
+
+
 async def test_posting_twice_posts_once_and_force_posts_again(
     synced: Runtime, clock: ManualClock, channel: RecordingChannel
 ) -> None:
@@ -226,7 +265,7 @@ async def test_a_team_post_carries_that_team_only_and_no_chart(synced: Runtime, 
     await poster.drain()
     [(_, view)] = channel.posts
     assert [t.team for t in view.scorecard.teams] == ["marketing"]
-    assert view.chart_png is None
+    assert channel.charts == []
     assert view.so_far  # the clock stands on Wednesday of W48
 
 
