@@ -16,7 +16,8 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from bot.organisation import Organisation
 from bot.score_history import History
-from prompts import format_money, message, team_label
+from bot.scorecard_view import team_heading
+from prompts import format_money, message
 
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 8.0, 4.5, 144
 TEAM_COLOURS = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#EECA3B", "#FF9DA6", "#9D755D")
@@ -71,7 +72,7 @@ def _stacks(history: History, org: Organisation, language: str) -> list[tuple[st
     labels = {entry.name: entry.label for entry in org.teams}
     stacks = [
         (
-            team_label(language, name, labels.get(name)),
+            team_heading(language, name, labels.get(name)),
             [week.attributed_cents[name] / 100 for week in history.weeks],
             TEAM_COLOURS[index % len(TEAM_COLOURS)],
         )

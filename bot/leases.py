@@ -40,8 +40,9 @@ def try_acquire(engine: Engine, name: str, holder: str, now: datetime, ttl: time
                 set_={"holder": holder, "expires_at": now + ttl},
                 where=or_(col(Lease.expires_at) <= now, col(Lease.holder) == holder),
             )
+            .returning(col(Lease.name))
         )
-        return bool(session.execute(statement).rowcount)
+        return session.execute(statement).first() is not None
 
 
 def release(engine: Engine, name: str, holder: str) -> None:

@@ -130,6 +130,12 @@ def latest_post(session: Session, platform: str, channel_id: str, period: str) -
     ).first()
 
 
+def last_sent_post(session: Session) -> ScorePost | None:
+    return session.exec(
+        select(ScorePost).where(col(ScorePost.status) == PostStatus.SENT.value).order_by(col(ScorePost.sent_at).desc())
+    ).first()
+
+
 def post_outcome(engine: Engine, post_id: int) -> tuple[str, str | None]:
     """A claimed post's status, and the last error of its sending when it has not gone out."""
     with Session(engine) as session:
@@ -175,6 +181,10 @@ class ScorePoster:
         for claim in claims:
             log.info("scores %s → %s %s: %s", claim.period, claim.platform, claim.channel_id, claim.outcome.value)
         return claims
+
+    async def send_due(self) -> None:
+        """Send what is due now, in the caller's task (another replica may take some first)."""
+        await self.worker.run_once()
 
     async def send(self, job: Job) -> dict[str, Any]:
         """The queue's handler: post the scorecard, then its chart, recording each step as it lands.
@@ -222,7 +232,7 @@ class ScorePoster:
         with Session(self.engine) as session:
             scorecard = compute_scorecard(session, self.org, Period.parse(post.period), team=team)
         return scorecard_view(
-            scorecard, self.org, self.org.language, self.runtime.now(), post_key=f"score-post-{post.id}"
+            scorecard, self.org, self.org.language, self.runtime.now(), team=team, post_key=f"score-post-{post.id}"
         )
 
     def _chart(self, post: ScorePost) -> ChartImage:

@@ -17,10 +17,11 @@ from bot.periods import Period, PeriodKind, current_period, local_date
 class ScoreQueryError(ValueError):
     """The request cannot be understood; `parameter` names the part that is wrong."""
 
-    def __init__(self, parameter: str, message: str) -> None:
+    def __init__(self, parameter: str, message: str, value: str | None = None) -> None:
         super().__init__(message)
         self.parameter = parameter
         self.message = message
+        self.value = value
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def resolve_team(org: Organisation, team: str | None, parameter: str = "team") -
         if wanted in (entry.name, (entry.label or "").lower(), entry.name.replace("_", " ")):
             return entry.name
     names = ", ".join(entry.name for entry in org.teams)
-    raise ScoreQueryError(parameter, f"unknown team {team!r} (teams: {names})")
+    raise ScoreQueryError(parameter, f"unknown team {team!r} (teams: {names})", team)
 
 
 def parse_scores_words(text: str, org: Organisation, now: datetime) -> ScoreQuery:

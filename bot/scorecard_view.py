@@ -29,6 +29,8 @@ class ScorecardView:
     """The period is still running: its figures will grow."""
     min_group_size: int
     team_labels: Mapping[str, str] = field(default_factory=dict)
+    team: str | None = None
+    """The one team asked about (`/scores team NAME`), or None for every team."""
     post_key: str | None = None
     """Identifies one post across retries (platforms may attach it to the message as metadata)."""
 
@@ -42,6 +44,7 @@ def scorecard_view(
     language: str | None,
     now: datetime,
     *,
+    team: str | None = None,
     post_key: str | None = None,
 ) -> ScorecardView:
     words = resolve_language(language or org.language)
@@ -50,7 +53,8 @@ def scorecard_view(
         language=words,
         so_far=is_so_far(Period.parse(scorecard.period), now, org.zone),
         min_group_size=org.min_group_size,
-        team_labels={entry.name: team_label(words, entry.name, entry.label) for entry in org.teams},
+        team_labels={entry.name: team_heading(words, entry.name, entry.label) for entry in org.teams},
+        team=team,
         post_key=post_key,
     )
 
@@ -60,6 +64,12 @@ class ChartImage:
     png: bytes
     title: str
     filename: str
+
+
+def team_heading(language: str, name: str, label: str | None) -> str:
+    """A team's name as a heading: "marketing" in a sentence, "Marketing" in a list or a legend."""
+    words = team_label(language, name, label)
+    return words[:1].upper() + words[1:]
 
 
 class ScorecardChannel(Protocol):

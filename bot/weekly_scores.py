@@ -22,7 +22,7 @@ from apscheduler.triggers.base import BaseTrigger
 from sqlmodel import Session, col, select
 
 from bot.leases import holder_id, release, try_acquire
-from bot.organisation import ScoreChannel
+from bot.organisation import Organisation, ScoreChannel
 from bot.periods import Period, local_date
 from bot.runtime import Runtime
 from bot.scheduling import MISFIRE_GRACE_SECONDS
@@ -54,17 +54,21 @@ def week_posted_at(fire_time: datetime, zone: ZoneInfo) -> Period:
     return Period.containing(local_date(fire_time, zone)).previous()
 
 
+def next_weekly_post(org: Organisation, now: datetime) -> datetime | None:
+    """When the weekly post next goes out (None without score channels: nothing to post)."""
+    if not org.score_channels:
+        return None
+    return org.weekly_trigger.get_next_fire_time(None, now)
+
+
 class WeeklyScores:
     def __init__(self, runtime: Runtime, poster: ScorePoster, *, holder: str | None = None) -> None:
         self.runtime = runtime
         self.poster = poster
         self.holder = holder or holder_id()
 
-    def next_run(self, now: datetime | None = None) -> datetime | None:
-        """When the weekly post next goes out (None without score channels: nothing to post)."""
-        if not self.runtime.org.score_channels:
-            return None
-        return self.runtime.org.weekly_trigger.get_next_fire_time(None, now or self.runtime.now())
+    def next_run(self) -> datetime | None:
+        return next_weekly_post(self.runtime.org, self.runtime.now())
 
     def post_due_week(self) -> list[Claim]:
         """Claim the posts of the week whose scheduled time passed within the grace, where missing."""

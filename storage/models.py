@@ -48,6 +48,7 @@ class AskStatus(StrEnum):
     PENDING = "pending"
     ANSWERED = "answered"
     DECLINED = "declined"
+    NOT_SURE = "not_sure"
     EXPIRED = "expired"
 
 
