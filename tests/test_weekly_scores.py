@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from bot.clock import ManualClock
 from bot.jobs import PermanentFailure, RetryLater
+from bot.leases import release, try_acquire
 from bot.organisation import parse_organisation
 from bot.periods import Period
 from bot.runtime import Runtime
@@ -324,3 +325,16 @@ async def test_the_jobs_are_registered_with_explicit_ids_in_the_organisations_zo
     assert str(trigger.timezone) == "Europe/Helsinki"
     assert trigger.get_next_fire_time(None, datetime(2026, 11, 25, tzinfo=UTC)) == HELSINKI_MONDAY_0900
     scheduler.shutdown(wait=False)
+
+
+def test_a_lease_has_one_holder_until_it_lapses_or_is_released(two_replicas: list[Runtime]) -> None:
+    a, b = (runtime.engine for runtime in two_replicas)
+    now, ttl = HELSINKI_MONDAY_0900, timedelta(minutes=2)
+    assert try_acquire(a, "job", "replica-a", now, ttl)
+    assert not try_acquire(b, "job", "replica-b", now + timedelta(minutes=1), ttl)
+    assert try_acquire(a, "job", "replica-a", now + timedelta(minutes=1), ttl)  # the holder extends it
+    assert try_acquire(b, "job", "replica-b", now + timedelta(minutes=3, seconds=1), ttl)  # lapsed
+    release(a, "job", "replica-a")  # not the holder any more: nothing happens
+    assert not try_acquire(a, "job", "replica-a", now + timedelta(minutes=4), ttl)
+    release(b, "job", "replica-b")
+    assert try_acquire(a, "job", "replica-a", now + timedelta(minutes=4), ttl)
