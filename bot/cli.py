@@ -150,6 +150,20 @@ def _earlier_post(runtime: Runtime, platform: str, channel_id: str, week: Period
     return f"already queued for {where}; the service is still sending it"
 
 
+def cmd_manifest(args: argparse.Namespace, _runtime: Runtime) -> int:
+    import json
+
+    from handlers.slack.manifest import ManifestError, slack_manifest
+
+    try:
+        manifest = slack_manifest(args.url, name=args.name, socket_mode=args.socket_mode)
+    except ManifestError as exc:
+        print(f"onescore: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return 0
+
+
 def _count_data_lines(path: Path) -> int | None:
     try:
         with path.open("rb") as handle:
@@ -183,6 +197,16 @@ def build_parser() -> argparse.ArgumentParser:
     post.add_argument("--week", metavar="YYYY-Www", help="the ISO week to post (default: the week that just ended)")
     post.add_argument("--force", action="store_true", help="post again where the week was already posted")
     post.set_defaults(handler=cmd_post_scores)
+
+
+    manifest = commands.add_parser(
+        "manifest", help="print a chat app manifest to paste when creating the app"
+    )
+    manifest.add_argument("platform", choices=["slack"], help="the chat platform")
+    manifest.add_argument("--url", help="the service's public base URL, e.g. https://onescore.example.com")
+    manifest.add_argument("--name", default="OneScore", help="the app's name in Slack (default OneScore)")
+    manifest.add_argument("--socket-mode", action="store_true", help="for Socket Mode: no request URLs")
+    manifest.set_defaults(handler=cmd_manifest)
     return parser
 
 

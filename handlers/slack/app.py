@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 from fastapi import APIRouter, Request, Response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -77,7 +78,9 @@ class SlackAdapter:
         return router
 
     async def start(self) -> None:
-        """Connect over Socket Mode when SLACK_APP_TOKEN is set (no public URL needed)."""
+        """Share one HTTP connection pool for every Web API call (Bolt's per-request clients reuse
+        it too), and connect over Socket Mode when SLACK_APP_TOKEN is set (no public URL needed)."""
+        self.client.session = aiohttp.ClientSession()
         if not self.runtime.settings.slack_socket_mode or self.bolt is None:
             return
         self._socket = AsyncSocketModeHandler(self.bolt, self.runtime.settings.slack_app_token)
@@ -88,6 +91,9 @@ class SlackAdapter:
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
+        if self.client.session is not None:
+            await self.client.session.close()
+            self.client.session = None
 
 
 def slack_off_router(reason: str) -> APIRouter:

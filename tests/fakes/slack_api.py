@@ -58,6 +58,7 @@ class FakeSlackState:
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     outside: set[str] = field(default_factory=set)
+    socket_replies: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class FakeSlack:
@@ -72,6 +73,7 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
+        self._sockets: list[web.WebSocketResponse] = []
 
     # --- control -------------------------------------------------------------------------
 
@@ -133,6 +135,21 @@ class FakeSlack:
                 if f.get("completed") and (channel is None or f.get("channel") == channel)
             ]
 
+    def socket_connected(self) -> bool:
+        return bool(self._sockets)
+
+    def socket_send(self, envelope: dict[str, Any], timeout: float = 10) -> dict[str, Any]:
+        """Push a Socket Mode envelope to the connected app and return its acknowledgement."""
+        assert self._loop is not None and self._sockets, "no Socket Mode connection"
+        asyncio.run_coroutine_threadsafe(self._sockets[-1].send_json(envelope), self._loop).result(timeout)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if envelope["envelope_id"] in self.state.socket_replies:
+                    return self.state.socket_replies[envelope["envelope_id"]]
+            time.sleep(0.01)
+        raise AssertionError(f"no acknowledgement for envelope {envelope['envelope_id']}")
+
     # --- lifecycle -----------------------------------------------------------------------
 
     def __enter__(self) -> FakeSlack:
@@ -156,6 +173,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response_url)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket", self._socket)
         runner = web.AppRunner(app, access_log=None)
         loop.run_until_complete(runner.setup())
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -169,6 +187,19 @@ class FakeSlack:
             loop.close()
 
     # --- the API -------------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then record the app's acknowledgements of pushed envelopes."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}})
+        async for frame in socket:
+            reply = json.loads(frame.data)
+            with self._lock:
+                self.state.socket_replies[reply["envelope_id"]] = reply
+        self._sockets.remove(socket)
+        return socket
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.text()
@@ -235,6 +266,9 @@ class FakeSlack:
             "user_id": "U0BOT",
             "bot_id": "B0BOT",
         }
+
+    def _apps_connections_open(self, _args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
 
     def _users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
         email = str(args.get("email", "")).lower()
