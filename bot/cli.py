@@ -198,10 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     post.add_argument("--force", action="store_true", help="post again where the week was already posted")
     post.set_defaults(handler=cmd_post_scores)
 
-
-    manifest = commands.add_parser(
-        "manifest", help="print a chat app manifest to paste when creating the app"
-    )
+    manifest = commands.add_parser("manifest", help="print a chat app manifest to paste when creating the app")
     manifest.add_argument("platform", choices=["slack"], help="the chat platform")
     manifest.add_argument("--url", help="the service's public base URL, e.g. https://onescore.example.com")
     manifest.add_argument("--name", default="OneScore", help="the app's name in Slack (default OneScore)")
