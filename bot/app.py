@@ -65,8 +65,8 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     poster = ScorePoster(runtime, scorecard_channels(runtime, slack))
     weekly = WeeklyScores(runtime, poster)
     if slack:
-        bolt = slack.attach(ask_loop)
-        score_commands.register(bolt, ScoreDeps(runtime, SlackDirectory(runtime, slack.client), poster))
+        slack.attach(ask_loop)
+        score_commands.register(slack.bolt, ScoreDeps(runtime, SlackDirectory(runtime, slack.client), poster))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -13,7 +13,14 @@ from urllib.parse import urlsplit
 from handlers.slack.app import EVENTS_PATH
 from handlers.slack.deps import ONESCORE, SCORES
 
-BOT_SCOPES = ("chat:write", "commands", "users:read", "users:read.email")
+BOT_SCOPES = (
+    "channels:join",  # the weekly post joins a public score channel it was not invited to
+    "chat:write",
+    "commands",
+    "files:write",  # the weekly post's chart
+    "users:read",
+    "users:read.email",
+)
 BOT_EVENTS = ("app_home_opened",)
 
 

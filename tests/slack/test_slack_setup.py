@@ -75,8 +75,10 @@ def test_manifest_names_the_commands_scopes_interactivity_home_and_events(
         ("/scores", url),
     ]
     assert manifest["oauth_config"]["scopes"]["bot"] == [
+        "channels:join",
         "chat:write",
         "commands",
+        "files:write",
         "users:read",
         "users:read.email",
     ]
