@@ -110,8 +110,7 @@ def _pack(path: Path, sections: Mapping[str, dict[str, str]]) -> LanguagePack:
         for key, text in sections["questions"].items()
     }
     messages = {
-        key: _template(path, f"messages.{key}", text, MESSAGES[key])
-        for key, text in sections["messages"].items()
+        key: _template(path, f"messages.{key}", text, MESSAGES[key]) for key, text in sections["messages"].items()
     }
     return LanguagePack(path.stem, questions, messages, dict(sections["teams"]))
 

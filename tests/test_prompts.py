@@ -88,9 +88,7 @@ def test_every_message_fills_in_with_the_values_it_requires(language: str) -> No
 def test_every_question_case_has_a_generic_wording(language: str, case: str) -> None:
     outcome, role, relation = case.split(".")
     helping = "sales" if relation == "own_team" else "legal"
-    question = ask(
-        language, outcome, asked_is_owner=role == "owner", helping_team=helping, asked_team="sales"
-    )
+    question = ask(language, outcome, asked_is_owner=role == "owner", helping_team=helping, asked_team="sales")
     assert question.key == case
     assert "Acme renewal" in question.text
     if relation == "about_team":
@@ -119,9 +117,7 @@ def test_owner_is_asked_about_another_team_with_that_teams_wording() -> None:
 
 def test_participant_is_asked_how_their_own_work_helped_the_owners_team() -> None:
     question = ask("en", asked_is_owner=False, asked_team="marketing", helping_team="marketing")
-    assert question == prompts.Question(
-        "won.participant.own_team", "How did your work help sales win Acme renewal?"
-    )
+    assert question == prompts.Question("won.participant.own_team", "How did your work help sales win Acme renewal?")
 
 
 def test_hr_gets_training_wording_as_helper_and_as_the_team_asked_about() -> None:
@@ -156,9 +152,7 @@ def test_finnish_questions_keep_team_names_in_the_nominative() -> None:
     assert ask("fi", "lost", helping_team="marketing").text == (
         "Mitä markkinointi olisi voinut tehdä, jotta kauppa Acme renewal olisi voitettu?"
     )
-    assert ask("fi", helping_team="field_sales").text == (
-        "Miten field sales auttoi voittamaan kaupan Acme renewal?"
-    )
+    assert ask("fi", helping_team="field_sales").text == ("Miten field sales auttoi voittamaan kaupan Acme renewal?")
 
 
 @pytest.mark.parametrize(
@@ -232,10 +226,7 @@ def test_message_refuses_missing_unexpected_and_none_values() -> None:
 
 def test_optional_placeholders_must_still_be_passed() -> None:
     """Finnish leaves {team} out of this one; passing it anyway is what keeps English correct."""
-    assert (
-        message("fi", "ask.declined_lost", deal="Acme", team="myynti")
-        == "Kirjattu: ei lisättävää kaupasta Acme."
-    )
+    assert message("fi", "ask.declined_lost", deal="Acme", team="myynti") == "Kirjattu: ei lisättävää kaupasta Acme."
     with pytest.raises(TypeError, match="missing team"):
         message("fi", "ask.declined_lost", deal="Acme")
 
@@ -425,8 +416,6 @@ def test_english_must_exist_and_files_must_be_named_by_language(tmp_path: Path) 
     with pytest.raises(CatalogueError, match=r"en\.yaml: \(file\): missing"):
         load_catalogue(tmp_path)
     write_catalogue(tmp_path)
-    (tmp_path / "finnish.yaml").write_text(
-        (tmp_path / "fi.yaml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
+    (tmp_path / "finnish.yaml").write_text((tmp_path / "fi.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(CatalogueError, match="language code"):
         load_catalogue(tmp_path)
