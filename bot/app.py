@@ -21,6 +21,8 @@ from bot.scheduling import build_scheduler
 from handlers.api import deals, health
 from handlers.api.errors import install_error_handlers
 from handlers.slack.app import SlackAdapter, slack_enabled, slack_off_router
+from handlers.teams.adapter import DEDUPE_PREFIX as TEAMS_DEDUPE_PREFIX
+from handlers.teams.adapter import TeamsAdapter
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +43,13 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     """The service. `background=False` leaves the ask tick and the outbound worker to the caller
     (tests drive them step by step with `app.state.ask_loop.pump()`)."""
     slack = SlackAdapter(runtime) if slack_enabled(runtime.settings) else None
+    teams = TeamsAdapter(runtime)
     platforms: dict[str, ChatPlatform] = {"slack": slack.platform} if slack else {}
+    platforms["teams"] = teams.platform
     ask_loop = AskLoop(runtime, platforms)
     if slack:
         slack.attach(ask_loop)
+    teams.attach(ask_loop)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -70,6 +75,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
             )
             ask_loop.start()
         scheduler.start()
+        teams.start()
         if slack:
             await slack.start()
         try:
@@ -90,6 +96,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     app.state.runtime = runtime
     app.state.ask_loop = ask_loop
     app.state.slack = slack
+    app.state.teams = teams
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(deals.router)
@@ -98,9 +105,11 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     else:
         reason = runtime.settings.chat_channel_status()["slack"] or "it runs over Socket Mode only"
         app.include_router(slack_off_router(reason))
+    app.include_router(teams.router())
     return app
 
 
 def _forget_old_deliveries(runtime: Runtime) -> None:
-    """Slack stops retrying within minutes; a day of memory is plenty and keeps the table small."""
-    forget_before(runtime.engine, "slack:", runtime.now() - DEDUPE_MEMORY)
+    """Slack and Teams stop redelivering within minutes; a day of memory is plenty and keeps the table small."""
+    for prefix in ("slack:", TEAMS_DEDUPE_PREFIX):
+        forget_before(runtime.engine, prefix, runtime.now() - DEDUPE_MEMORY)
