@@ -12,9 +12,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsInfo
-from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue
+from botbuilder.schema import Activity
 from msrest.exceptions import HttpOperationError
 from sqlmodel import Session
 
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 PERSONAL = "personal"
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
+ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 
 
 @dataclass(frozen=True)
@@ -73,17 +74,15 @@ class OneScoreBot(ActivityHandler):
             return  # a click on some other card: nothing of ours to do
         await self._command(turn_context)
 
-    async def on_adaptive_card_invoke(
-        self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
-    ) -> AdaptiveCardInvokeResponse:
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         """An `Action.Execute` click: Teams shows the card returned here in place of the clicked one."""
+        if turn_context.activity.name != ADAPTIVE_CARD_ACTION:
+            return await super().on_invoke_activity(turn_context)
         action = card_action(turn_context.activity.value)
-        if action is None:
-            return AdaptiveCardInvokeResponse(status_code=200, type=MESSAGE_RESPONSE, value="")
-        result = await self._act(turn_context, action)
+        result = await self._act(turn_context, action) if action is not None else ActionResult(note="")
         if result.card is None:
-            return AdaptiveCardInvokeResponse(status_code=200, type=MESSAGE_RESPONSE, value=result.note or "")
-        return AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=result.card)
+            return _invoke_answer(MESSAGE_RESPONSE, result.note or "")
+        return _invoke_answer(CARD_RESPONSE, result.card)
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         """The app installed: in a personal chat, remember the person and welcome them; in a team, the channel."""
@@ -209,6 +208,11 @@ class OneScoreBot(ActivityHandler):
                 team_id=team.get("id") or channel_data.get("teamsTeamId"),
                 name=channel.get("name") or activity.conversation.name,
             )
+
+
+def _invoke_answer(kind: str, value: object) -> InvokeResponse:
+    """The body Teams expects for `adaptiveCard/action`: a card to show, or a message to toast."""
+    return InvokeResponse(status=200, body={"statusCode": 200, "type": kind, "value": value})
 
 
 def _answer_form(action: CardAction) -> AnswerForm | None:

@@ -2,7 +2,7 @@
 
 Teams renders a TextBlock's text as Markdown, so anything people typed (deal names, answers) goes
 into a RichTextBlock's TextRun, which is shown verbatim: `**Acme**` keeps its asterisks and a
-link stays text. Every word comes from the `AskCard` (the catalogue, in the member's language).
+link stays text. Every word comes from the `AskCard` (the catalogue, in the member's language), as in Slack.
 
 The buttons are `Action.Execute` (Teams answers with an `adaptiveCard/action` invoke and shows the
 card the bot returns at once) with an `Action.Submit` fallback for clients without Universal
@@ -19,6 +19,7 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.ports import AskCard
 from bot.text import MAX_TEXT
+from prompts import message
 from storage.models import AskStatus, Impact
 
 Element = dict[str, Any]
@@ -110,6 +111,7 @@ def summary(card: AskCard) -> str:
 def answer_form(card: AskCard) -> list[Element]:
     """The inputs: helping team (preselected), impact, what was done, and whether it may be quoted."""
     texts = card.texts
+    incomplete = message(card.language, "ask.incomplete")
     suffix = "_lost" if card.outcome == "lost" else ""
     answer = card.answer
     team = answer.helping_team if answer else card.helping_team
@@ -119,7 +121,7 @@ def answer_form(card: AskCard) -> list[Element]:
         "label": texts[f"modal.helping_team.label{suffix}"],
         "style": "compact",
         "isRequired": True,
-        "errorMessage": texts["ask.incomplete"],
+        "errorMessage": incomplete,
         "choices": [{"title": t.label, "value": t.name} for t in card.teams],
     }
     if team:
@@ -130,7 +132,7 @@ def answer_form(card: AskCard) -> list[Element]:
         "label": texts[f"modal.impact.label{suffix}"],
         "style": "expanded",
         "isRequired": True,
-        "errorMessage": texts["ask.incomplete"],
+        "errorMessage": incomplete,
         "choices": [
             {"title": f"{texts[f'impact.{i}.label']} – {texts[f'impact.{i}.description']}", "value": i}
             for i in card.impacts
@@ -147,7 +149,7 @@ def answer_form(card: AskCard) -> list[Element]:
         "isMultiline": True,
         "maxLength": MAX_TEXT,
         "isRequired": not keeps_long_text,
-        "errorMessage": texts["ask.incomplete"],
+        "errorMessage": incomplete,
     }
     if answer and not keeps_long_text:
         text_input["value"] = answer.text
