@@ -11,7 +11,7 @@ that is for local testing only, and `TeamsAdapter.start` says so loudly.
 Outbound: `MicrosoftAppType` picks the credentials (MultiTenant by default, SingleTenant with
 `MicrosoftAppTenantId`, UserAssignedMSI). botbuilder builds new credentials, with an empty token
 cache, for every connector client; `ReusedCredentials` keeps one per audience so a token is
-fetched once an hour rather than once a message, and fetches it in a thread (MSAL is synchronous).
+fetched once an hour rather than once a message.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class AuthenticationUnavailable(Exception):
 
 
 class ReusedCredentials(ServiceClientCredentialsFactory):
-    """One set of credentials (and so one MSAL token cache) per audience, tokens fetched in a thread."""
+    """One set of credentials (and so one MSAL token cache) per audience."""
 
     def __init__(self, inner: ServiceClientCredentialsFactory) -> None:
         self.inner = inner
@@ -76,8 +76,6 @@ class ReusedCredentials(ServiceClientCredentialsFactory):
         if credentials is None:
             credentials = await self.inner.create_credentials(app_id, oauth_scope, login_endpoint, validate_authority)
             self._made[key] = credentials
-        if not await self.is_authentication_disabled():
-            await asyncio.to_thread(credentials.get_access_token)  # type: ignore[attr-defined]
         return credentials
 
 

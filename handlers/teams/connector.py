@@ -11,6 +11,7 @@ queue's backoff.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -98,6 +99,8 @@ class BotConnector:
         )
         client = await self.auth.create_connector_factory(claims).create(service_url, None)
         client.config.retry_policy.retries = 0
+        if self.app_id:  # MSAL is synchronous: fetch the token (or find it cached) off the event loop
+            await asyncio.to_thread(client.config.credentials.get_access_token)
         return client
 
 

@@ -116,19 +116,18 @@ class TeamsDriver:
         activity["membersAdded"] = [dict(BOT)]
         return self.post(activity)
 
-    def install_in_team(self, installer: TeamsPerson, channel_id: str = TEAM_ID) -> httpx.Response:
+    def team_install(self, installer: TeamsPerson, channel_id: str = TEAM_ID) -> dict[str, Any]:
+        """The `conversationUpdate` Teams sends when `installer` adds the app to a team."""
         activity = copy.deepcopy(fixture("conversation_update_bot_added_to_team.json"))
         activity.update(id=f"activity-{next(self._ids)}", serviceUrl=self.fake.url, recipient=dict(BOT))
         activity["membersAdded"] = [dict(BOT)]
         activity["from"] = {"id": installer.id, "aadObjectId": installer.aad_object_id}
-        activity["conversation"] = {
-            "isGroup": True,
-            "conversationType": "channel",
-            "tenantId": TENANT,
-            "id": channel_id,
-        }
+        activity["conversation"] = {"isGroup": True, "conversationType": "channel", "id": channel_id}
         activity["channelData"] = {"team": {"id": TEAM_ID, "name": "Sales team"}, "tenant": {"id": TENANT}}
-        return self.post(activity)
+        return activity
+
+    def install_in_team(self, installer: TeamsPerson, channel_id: str = TEAM_ID) -> httpx.Response:
+        return self.post(self.team_install(installer, channel_id))
 
     def say(self, person: TeamsPerson, text: str, *, locale: str = "en-US") -> httpx.Response:
         activity = self.activity("message_personal.json", person, locale=locale, text=text)
