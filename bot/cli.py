@@ -1,4 +1,4 @@
-"""The `onescore` command line: serve, migrate, import-deals (and more as the product grows).
+"""The `onescore` command line: serve, migrate, import-deals, manifest (and more as the product grows).
 
 Operator mistakes (a bad organisation file, an unreadable CSV) end with one clear line on stderr
 and exit status 2, never a traceback.
@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from bot.organisation import OrganisationFileError
 from bot.runtime import Runtime
 from bot.settings import Settings
+from handlers.teams import manifest as teams_manifest
 from prompts import CatalogueError
 from storage.migrate import upgrade
 
@@ -114,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     importer = commands.add_parser("import-deals", help="create or update deals from a CSV file")
     importer.add_argument("file", type=Path, metavar="FILE.csv")
     importer.set_defaults(handler=cmd_import_deals)
+
+    manifest = commands.add_parser("manifest", help="write a chat platform's app manifest or package")
+    platforms = manifest.add_subparsers(dest="platform", required=True, metavar="PLATFORM")
+    teams_manifest.add_command(platforms)
     return parser
 
 
