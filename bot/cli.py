@@ -90,6 +90,20 @@ def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
     return 1 if summary.rejected else 0
 
 
+def cmd_manifest(args: argparse.Namespace, _runtime: Runtime) -> int:
+    import json
+
+    from handlers.slack.manifest import ManifestError, slack_manifest
+
+    try:
+        manifest = slack_manifest(args.url, name=args.name, socket_mode=args.socket_mode)
+    except ManifestError as exc:
+        print(f"onescore: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return 0
+
+
 def _count_data_lines(path: Path) -> int | None:
     try:
         with path.open("rb") as handle:
@@ -118,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     manifest = commands.add_parser("manifest", help="write a chat platform's app manifest or package")
     platforms = manifest.add_subparsers(dest="platform", required=True, metavar="PLATFORM")
+    slack = platforms.add_parser("slack", help="print the Slack app manifest to paste when creating the app")
+    slack.add_argument("--url", help="the service's public base URL, e.g. https://onescore.example.com")
+    slack.add_argument("--name", default="OneScore", help="the app's name in Slack (default OneScore)")
+    slack.add_argument("--socket-mode", action="store_true", help="for Socket Mode: no request URLs")
+    slack.set_defaults(handler=cmd_manifest)
     teams_manifest.add_command(platforms)
     return parser
 

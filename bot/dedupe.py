@@ -18,11 +18,20 @@ from storage.models import ProcessedEvent
 
 
 def first_time(engine: Engine, key: str, now: datetime) -> bool:
-    """Record `key`; True only for the first caller ever to record it."""
+    """Record `key`; True only for the first caller ever to record it.
+
+    RETURNING tells whether the row was inserted: psycopg reports no row count (-1) for an
+    INSERT … ON CONFLICT DO NOTHING, so counting rows would say "first" every time on PostgreSQL.
+    """
     with session_scope(engine) as session:
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        statement = insert(ProcessedEvent).values(key=key[:255], received_at=now).on_conflict_do_nothing()
-        return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+        statement = (
+            insert(ProcessedEvent)
+            .values(key=key[:255], received_at=now)
+            .on_conflict_do_nothing()
+            .returning(col(ProcessedEvent.key))
+        )
+        return session.execute(statement).first() is not None
 
 
 def forget_before(engine: Engine, prefix: str, cutoff: datetime) -> int:

@@ -57,7 +57,10 @@ def enqueue(
     dedupe_key: str | None = None,
     run_after: datetime | None = None,
 ) -> bool:
-    """Add a job in the caller's transaction; False when `dedupe_key` was already used."""
+    """Add a job in the caller's transaction; False when `dedupe_key` was already used.
+
+    RETURNING tells whether the row went in: psycopg reports rowcount -1 for ON CONFLICT DO NOTHING.
+    """
     values = {
         "queue": queue,
         "kind": kind,
@@ -70,9 +73,13 @@ def enqueue(
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Job).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = session.execute(statement)
-    return bool(result.rowcount)
+    statement = (
+        insert(Job)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(col(Job.id))
+    )
+    return session.execute(statement).first() is not None
 
 
 def backoff(attempts: int) -> timedelta:

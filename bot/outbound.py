@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import Awaitable, Mapping
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -26,7 +27,7 @@ from bot.jobs import Handler, PermanentFailure, RetryLater
 from bot.organisation import Organisation
 from bot.ports import AskCard, ChatPlatform, MessageRef, RateLimited, Recipient, Refused, Unreachable
 from bot.rounds import question_for
-from storage.db import session_scope
+from storage.db import run_transaction, session_scope
 from storage.models import Ask, AskStatus, Deal, Job, Member, Team
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class AskOutbox:
         self.org = org
         self.clock = clock
         self.platforms = platforms
+        self._lookups: defaultdict[tuple[str, int], asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def handlers(self) -> dict[str, Handler]:
         return {"ask.deliver": self.deliver, "ask.remind": self.remind, "ask.update": self.update}
@@ -122,26 +124,38 @@ class AskOutbox:
             return self.platforms[ask.platform], ask.message_ref
 
     async def _recipient(self, platform: ChatPlatform, ask_id: int) -> Recipient:
-        """The member on the platform: remembered, else looked up once and remembered."""
+        """The member on the platform: remembered, else looked up once and remembered.
+
+        Many asks to one new person are delivered side by side; the lock makes them wait for the
+        first look-up instead of each asking the platform who that person is.
+        """
         with Session(self.engine) as session:
             ask = session.get(Ask, ask_id)
-            member = session.get(Member, ask.member_id) if ask else None
-            assert ask is not None and member is not None
-            known = stored_recipient(session, platform.name, member.id)  # type: ignore[arg-type]
-            who = contact(member, platform.name)
-        if known is not None:
-            return known
-        found = await _call(platform.find_recipient(who))
-        await asyncio.to_thread(self._remember, platform.name, who.member_id, found)
-        return found
+            assert ask is not None
+            member_id = ask.member_id
+        async with self._lookups[(platform.name, member_id)]:
+            with Session(self.engine) as session:
+                member = session.get(Member, member_id)
+                assert member is not None
+                known = stored_recipient(session, platform.name, member_id)
+                who = contact(member, platform.name)
+            if known is not None:
+                return known
+            found = await _call(platform.find_recipient(who))
+            await asyncio.to_thread(self._remember, platform.name, member_id, found)
+            return found
 
     def _remember(self, platform: str, member_id: int, recipient: Recipient) -> None:
-        with session_scope(self.engine) as session:
+        """Two asks to the same new person may race here; the loser finds the winner's row."""
+
+        def work(session: Session) -> None:
             member = session.get(Member, member_id)
             assert member is not None
             remember_recipient(session, platform, member, recipient, self.clock.now())
             member.unreachable_reason = None
             session.add(member)
+
+        run_transaction(self.engine, work)
 
     def _park_unreachable(self, ask_id: int, reason: str) -> None:
         now = self.clock.now()

@@ -133,5 +133,7 @@ def runtime(settings: Settings, clock: ManualClock) -> Iterator[Runtime]:
 @pytest.fixture
 def client(runtime: Runtime) -> Iterator[TestClient]:
     """The whole app over HTTP (ASGI), lifespan included, authorised for the REST API."""
-    with TestClient(create_app(runtime, background=False), headers={"Authorization": f"Bearer {API_TOKEN}"}) as client:
+    with TestClient(
+        create_app(runtime, background=False), headers={"Authorization": f"Bearer {API_TOKEN}"}
+    ) as client:
         yield client

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.errors import InputError
 from bot.organisation import Role
@@ -109,7 +109,11 @@ def _apply(
     participants: list[Member],
     language: str,
 ) -> SaveOutcome:
-    existing = session.get(Deal, form.existing_id) if form.existing_id else None
+    new_id = f"slack:{form.view_id}"
+    if form.existing_id:
+        existing = session.get(Deal, form.existing_id)
+    else:
+        existing = session.exec(select(Deal).where(Deal.external_id == new_id)).first()
     if existing is None and not form.name:
         return SaveOutcome({"name": message(language, "deal_modal.name_required")})
     if form.stage in CLOSING and not _may_close(caller, existing, owner):
@@ -121,7 +125,7 @@ def _apply(
         return SaveOutcome({"name": message(language, "deal_modal.invalid", reason=reason)})
     writer = deps.runtime.deal_writer(session, source="slack")
     try:
-        result = writer.upsert(existing.external_id if existing else f"slack:{form.view_id}", data, existing)
+        result = writer.upsert(existing.external_id if existing else new_id, data, existing)
         writer.flush()
     except InputError as exc:
         return SaveOutcome({"name": message(language, "deal_modal.invalid", reason=exc.message)})

@@ -18,7 +18,7 @@ from bot.contacts import Hints, hints, language_of, remember_recipient
 from bot.directory import member_by_email
 from bot.ports import Recipient
 from bot.runtime import Runtime
-from storage.db import session_scope
+from storage.db import run_transaction
 from storage.models import Member
 
 
@@ -78,10 +78,12 @@ class SlackDirectory:
             return session.exec(select(Member).where(Member.slack_id == user_id)).first()
 
     def _adopt(self, user: SlackUser) -> Member | None:
-        with session_scope(self.runtime.engine) as session:
+        def work(session: Session) -> Member | None:
             member = member_by_email(session, user.email or "")
             if member is None:
                 return None
             recipient = Recipient(user_id=user.user_id, language=user.locale, timezone=user.timezone)
             remember_recipient(session, "slack", member, recipient, self.runtime.now())
             return member
+
+        return run_transaction(self.runtime.engine, work)

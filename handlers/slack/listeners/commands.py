@@ -64,7 +64,10 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         call = CommandCall(deps, ack, respond, client, command, words[1:], language)
         handler = SUBCOMMANDS.get(name)
         if handler is None:
-            await ack(text=message(language, "command.unknown", command=name, onescore=ONESCORE))
+            await ack(
+                text=message(language, "command.unknown", command=name, onescore=ONESCORE),
+                response_type="ephemeral",
+            )
             return
         await handler(call)
 
@@ -76,7 +79,10 @@ def _team_list(org: Organisation, language: str) -> str:
 @subcommand("help")
 async def show_help(call: CommandCall) -> None:
     teams = _team_list(call.deps.runtime.org, call.language)
-    await call.ack(text=message(call.language, "help.onescore", onescore=ONESCORE, teams=teams))
+    await call.ack(
+        text=message(call.language, "help.onescore", onescore=ONESCORE, teams=teams),
+        response_type="ephemeral",
+    )
 
 
 @subcommand("join")
