@@ -18,9 +18,16 @@ from bot.dedupe import forget_before
 from bot.ports import ChatPlatform
 from bot.runtime import Runtime
 from bot.scheduling import build_scheduler
-from handlers.api import deals, health
+from bot.score_posts import ScorePoster
+from bot.scorecard_view import ScorecardChannel
+from bot.weekly_scores import WeeklyScores
+from handlers.api import deals, health, scores
 from handlers.api.errors import install_error_handlers
 from handlers.slack.app import SlackAdapter, slack_enabled, slack_off_router
+from handlers.slack.directory import SlackDirectory
+from handlers.slack.listeners import scores as score_commands
+from handlers.slack.listeners.scores import ScoreDeps
+from handlers.slack.scorecard_post import SlackScorecardChannel, slack_web_client
 from handlers.teams.adapter import DEDUPE_PREFIX as TEAMS_DEDUPE_PREFIX
 from handlers.teams.adapter import TeamsAdapter
 
@@ -39,16 +46,31 @@ def log_chat_status(runtime: Runtime) -> None:
         log.warning("the REST API refuses every call: ONESCORE_API_TOKEN is not set")
 
 
+def scorecard_channels(runtime: Runtime, slack: SlackAdapter | None = None) -> dict[str, ScorecardChannel]:
+    """The chat platforms this process can post scorecards to, by name (empty without credentials).
+
+    The service passes its Slack adapter; the command line, which has none, gets a Web API client.
+    """
+    if slack is not None:
+        return {"slack": SlackScorecardChannel(slack.client)}
+    if slack_enabled(runtime.settings):
+        return {"slack": SlackScorecardChannel(slack_web_client(runtime.settings))}
+    return {}
+
+
 def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
-    """The service. `background=False` leaves the ask tick and the outbound worker to the caller
-    (tests drive them step by step with `app.state.ask_loop.pump()`)."""
+    """The service. `background=False` leaves the ask tick and the outbound workers to the caller
+    (tests drive them step by step with `app.state.ask_loop.pump()` and `app.state.score_poster.drain()`)."""
     slack = SlackAdapter(runtime) if slack_enabled(runtime.settings) else None
     teams = TeamsAdapter(runtime)
     platforms: dict[str, ChatPlatform] = {"slack": slack.platform} if slack else {}
     platforms["teams"] = teams.platform
     ask_loop = AskLoop(runtime, platforms)
+    poster = ScorePoster(runtime, scorecard_channels(runtime, slack))
+    weekly = WeeklyScores(runtime, poster)
     if slack:
-        slack.attach(ask_loop)
+        bolt = slack.attach(ask_loop)
+        score_commands.register(bolt, ScoreDeps(runtime, SlackDirectory(runtime, slack.client), poster))
     teams.attach(ask_loop)
 
     @asynccontextmanager
@@ -73,9 +95,12 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
                 replace_existing=True,
                 args=[runtime],
             )
+            weekly.schedule(scheduler)
             ask_loop.start()
+            poster.start()
         scheduler.start()
         teams.start()
+        await weekly.run()
         if slack:
             await slack.start()
         try:
@@ -86,6 +111,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
             scheduler.shutdown(wait=False)
             if background:
                 await ask_loop.stop()
+                await poster.stop()
 
     app = FastAPI(
         title="OneScore",
@@ -95,11 +121,14 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.ask_loop = ask_loop
+    app.state.score_poster = poster
+    app.state.weekly_scores = weekly
     app.state.slack = slack
     app.state.teams = teams
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(deals.router)
+    app.include_router(scores.router)
     if slack and runtime.settings.slack_over_http:
         app.include_router(slack.router())
     else:

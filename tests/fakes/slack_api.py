@@ -57,6 +57,8 @@ class FakeSlackState:
     last_post: dict[str, float] = field(default_factory=dict)
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     socket_replies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outside: set[str] = field(default_factory=set)
 
 
 class FakeSlack:
@@ -134,6 +136,20 @@ class FakeSlack:
             time.sleep(0.01)
         raise AssertionError(f"no acknowledgement for envelope {envelope['envelope_id']}")
 
+    def leave(self, channel: str) -> None:
+        """The app is not a member of `channel`: posting there answers `not_in_channel` until it joins."""
+        with self._lock:
+            self.state.outside.add(channel)
+
+    def shared_files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Files uploaded through the external upload flow and completed (shared), with their bytes."""
+        with self._lock:
+            return [
+                f
+                for f in self.state.files.values()
+                if f.get("completed") and (channel is None or f.get("channel") == channel)
+            ]
+
     # --- lifecycle -----------------------------------------------------------------------
 
     def __enter__(self) -> FakeSlack:
@@ -157,6 +173,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response_url)
         app.router.add_get("/socket", self._socket)
+        app.router.add_post("/upload/{file_id}", self._upload)
         runner = web.AppRunner(app, access_log=None)
         loop.run_until_complete(runner.setup())
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -192,6 +209,18 @@ class FakeSlack:
                 Call(f"response_url:{request.match_info['name']}", args, time.monotonic())
             )
         return web.json_response({"ok": True})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Step 2 of the external upload flow: the bytes, posted to the URL step 1 handed out."""
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        with self._lock:
+            entry = self.state.files.get(file_id)
+            self.state.calls.append(Call("upload", {"file_id": file_id, "bytes": len(data)}, time.monotonic()))
+            if entry is None or entry["length"] != len(data):
+                return web.Response(status=400, text="bad upload")
+            entry["data"] = data
+        return web.Response(text=f"OK - {len(data)}")
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -272,6 +301,8 @@ class FakeSlack:
 
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = _dm_channel(str(args.get("channel", "")))
+        if channel in self.state.outside:
+            return {"ok": False, "error": "not_in_channel"}
         ts = f"{1700000000 + next(self._ts)}.000100"
         self.state.messages[(channel, ts)] = {"text": args.get("text"), "blocks": args.get("blocks")}
         return {"ok": True, "channel": channel, "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
@@ -282,6 +313,36 @@ class FakeSlack:
             return {"ok": False, "error": "message_not_found"}
         self.state.messages[key] = {"text": args.get("text"), "blocks": args.get("blocks")}
         return {"ok": True, "channel": key[0], "ts": key[1]}
+
+    def _conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        self.state.outside.discard(channel)
+        return {"ok": True, "channel": {"id": channel}}
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{len(self.state.files) + 1:08d}"
+        self.state.files[file_id] = {
+            "id": file_id,
+            "filename": args.get("filename"),
+            "length": int(args.get("length", 0)),
+            "alt_txt": args.get("alt_txt"),
+        }
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        files = json.loads(files) if isinstance(files, str) else list(files or [])
+        channel = args.get("channel_id")
+        if channel in self.state.outside:
+            return {"ok": False, "error": "not_in_channel"}
+        shared = []
+        for item in files:
+            entry = self.state.files.get(item.get("id"))
+            if entry is None or "data" not in entry:
+                return {"ok": False, "error": "file_not_found"}
+            entry.update(title=item.get("title"), channel=channel, completed=True)
+            shared.append({"id": entry["id"], "title": entry["title"], "name": entry["filename"]})
+        return {"ok": True, "files": shared}
 
     def _chat_postEphemeral(self, _args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "message_ts": f"{1700000000 + next(self._ts)}.000200"}
