@@ -29,7 +29,7 @@ from handlers.slack.listeners import scores as score_commands
 from handlers.slack.listeners.scores import ScoreDeps
 from handlers.slack.scorecard_post import SlackScorecardChannel, slack_web_client
 from handlers.teams.adapter import DEDUPE_PREFIX as TEAMS_DEDUPE_PREFIX
-from handlers.teams.adapter import TeamsAdapter
+from handlers.teams.adapter import TeamsAdapter, teams_scorecard_channel
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +46,25 @@ def log_chat_status(runtime: Runtime) -> None:
         log.warning("the REST API refuses every call: ONESCORE_API_TOKEN is not set")
 
 
-def scorecard_channels(runtime: Runtime, slack: SlackAdapter | None = None) -> dict[str, ScorecardChannel]:
-    """The chat platforms this process can post scorecards to, by name (empty without credentials).
+def scorecard_channels(
+    runtime: Runtime, slack: SlackAdapter | None = None, teams: TeamsAdapter | None = None
+) -> dict[str, ScorecardChannel]:
+    """The chat platforms this process can post scorecards to, by name.
 
-    The service passes its Slack adapter; the command line, which has none, gets a Web API client.
+    The service passes its adapters (its Teams adapter runs unauthenticated, for local testing,
+    without an app id); the command line, which has none, gets clients of its own and reaches each
+    platform only with its credentials.
     """
+    channels: dict[str, ScorecardChannel] = {}
     if slack is not None:
-        return {"slack": SlackScorecardChannel(slack.client)}
-    if slack_enabled(runtime.settings):
-        return {"slack": SlackScorecardChannel(slack_web_client(runtime.settings))}
-    return {}
+        channels["slack"] = SlackScorecardChannel(slack.client)
+    elif slack_enabled(runtime.settings):
+        channels["slack"] = SlackScorecardChannel(slack_web_client(runtime.settings))
+    if teams is not None:
+        channels["teams"] = teams.scorecards
+    elif runtime.settings.microsoft_app_id:
+        channels["teams"] = teams_scorecard_channel(runtime)
+    return channels
 
 
 def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
@@ -66,7 +75,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     platforms: dict[str, ChatPlatform] = {"slack": slack.platform} if slack else {}
     platforms["teams"] = teams.platform
     ask_loop = AskLoop(runtime, platforms)
-    poster = ScorePoster(runtime, scorecard_channels(runtime, slack))
+    poster = ScorePoster(runtime, scorecard_channels(runtime, slack, teams))
     weekly = WeeklyScores(runtime, poster)
     if slack:
         bolt = slack.attach(ask_loop)

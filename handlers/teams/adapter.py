@@ -29,6 +29,7 @@ from handlers.teams.auth import AuthenticationUnavailable, NotAuthenticated, Req
 from handlers.teams.bot import OneScoreBot
 from handlers.teams.connector import BotConnector
 from handlers.teams.platform import TeamsPlatform
+from handlers.teams.scorecard_post import TeamsScorecardChannel
 from storage.db import session_scope
 from storage.models import ProcessedEvent
 
@@ -39,7 +40,7 @@ DEDUPE_PREFIX = "teams:"
 
 
 class TeamsAdapter:
-    """Everything Teams-specific in one place: authentication, the connector, the port, the bot."""
+    """Everything Teams-specific in one place: authentication, the connector, the ports, the bot."""
 
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
@@ -48,8 +49,9 @@ class TeamsAdapter:
         self.adapter = CloudAdapterBase(self.authenticator.auth)
         self.connector = BotConnector(self.authenticator.auth, settings.microsoft_app_id)
         self.platform = TeamsPlatform(
-            runtime.engine, runtime.clock, self.connector, runtime.org, tenant_id=settings.microsoft_app_tenant_id
+            runtime.engine, runtime.clock, self.connector, tenant_id=settings.microsoft_app_tenant_id
         )
+        self.scorecards = TeamsScorecardChannel(runtime.engine, self.connector)
         self.bot: OneScoreBot | None = None
 
     def attach(self, loop: AskLoop) -> OneScoreBot:
@@ -106,6 +108,13 @@ class TeamsAdapter:
         if invoke is not None:
             return JSONResponse(invoke.body, status_code=invoke.status)
         return Response(status_code=202)
+
+
+def teams_scorecard_channel(runtime: Runtime) -> TeamsScorecardChannel:
+    """Scorecard posting alone, for the command line (which runs no bot)."""
+    settings = runtime.settings
+    connector = BotConnector(RequestAuthenticator(settings).auth, settings.microsoft_app_id)
+    return TeamsScorecardChannel(runtime.engine, connector)
 
 
 def _activity(body: bytes) -> Activity | None:

@@ -21,15 +21,16 @@ from sqlmodel import Session
 from bot.answers import AnswerForm, Change, NotYourAsk, answer_ask, decline_ask, not_sure
 from bot.ask_cards import ask_card as ask_view
 from bot.errors import InputError, NotFound
-from bot.periods import Period
 from bot.runtime import Runtime
+from bot.score_query import ScoreQuery, ScoreQueryError, parse_scores_words
+from bot.scorecard_view import ScorecardView, scorecard_view
 from bot.scoring import compute_scorecard
 from bot.text import storable
 from handlers.teams.cards import ANSWER, DECLINE, CardAction, Element, ask_card, card_action, card_message
-from handlers.teams.commands import HELP, SCORES, UnknownTeam, command, scores_request
+from handlers.teams.commands import HELP, SCORES, command
 from handlers.teams.conversations import Address, TeamsUser, remember_channel, remember_person
 from handlers.teams.directory import find_member, language_for, member_by_ids
-from handlers.teams.scorecard_card import scorecard_card
+from handlers.teams.scorecard_card import scorecard_card, scorecard_summary
 from prompts import message, team_label
 from storage.db import run_transaction, session_scope
 from storage.models import Ask, Member
@@ -113,27 +114,29 @@ class OneScoreBot(ActivityHandler):
             await turn_context.send_activity(message(language, "command.unknown_teams", command=said.name))
 
     async def _scores(self, turn_context: TurnContext, args: tuple[str, ...], language: str) -> None:
-        org = self.runtime.org
+        """The scorecard asked for, read with the same words as Slack's `/scores` (posting aside)."""
+        org, words = self.runtime.org, " ".join(args)
         try:
-            wanted = scores_request(args, org, self.runtime.now())
-        except UnknownTeam as exc:
-            teams = ", ".join(t.name for t in org.teams)
-            await turn_context.send_activity(message(language, "scores.unknown_team", team=exc.team, teams=teams))
+            query = parse_scores_words(words, org, self.runtime.now())
+        except ScoreQueryError as exc:
+            if exc.parameter == "team":
+                teams = ", ".join(t.name for t in org.teams)
+                reply = message(language, "scores.unknown_team", team=exc.value or "", teams=teams)
+            else:
+                reply = message(language, "scores.usage_teams", args=words)
+            await turn_context.send_activity(reply)
             return
-        if wanted is None:
-            await turn_context.send_activity(message(language, "scores.usage_teams", args=" ".join(args)))
+        if query.post:
+            await turn_context.send_activity(message(language, "scores.usage_teams", args=words))
             return
-        card = await asyncio.to_thread(self._scorecard, wanted.period, wanted.team, wanted.so_far, language)
-        await turn_context.send_activity(card_message(card, None))
+        view = await asyncio.to_thread(self._scorecard_view, query, language)
+        await turn_context.send_activity(card_message(scorecard_card(view), scorecard_summary(view)))
 
-    def _scorecard(self, period: Period, team: str | None, so_far: bool, language: str) -> Element:
+    def _scorecard_view(self, query: ScoreQuery, language: str) -> ScorecardView:
         org = self.runtime.org
         with Session(self.runtime.engine) as session:
-            scorecard = compute_scorecard(session, org, period, team=team)
-        labels = {t.name: team_label(language, t.name, t.label) for t in org.teams}
-        return scorecard_card(
-            scorecard, language, team_labels=labels, min_group_size=org.min_group_size, team=team, so_far=so_far
-        )
+            scorecard = compute_scorecard(session, org, query.period, team=query.team)
+        return scorecard_view(scorecard, org, language, self.runtime.now(), team=query.team)
 
     async def _act(self, turn_context: TurnContext, action: CardAction) -> ActionResult:
         """Answer, decline or pass on an ask through the core; only the person asked may."""

@@ -3,8 +3,8 @@
 A person is reached through the chat remembered from their install or last message; when only
 their Teams id is known (the organisation file, a mention in a channel), the 1:1 chat is opened
 from the tenant and service URL Teams told us about; when only their email is known, the rosters
-of the teams OneScore is installed in are searched once. The scorecard is posted to team
-channels the same way, as a card.
+of the teams OneScore is installed in are searched once. (Scorecards go to channels through
+`scorecard_post.TeamsScorecardChannel`.)
 """
 
 from __future__ import annotations
@@ -17,21 +17,16 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.contacts import hints
-from bot.organisation import Organisation
 from bot.ports import AskCard, Contact, MessageRef, Recipient, Refused, Unreachable
-from bot.scoring import Scorecard
 from handlers.teams.cards import ask_card, card_message, summary
 from handlers.teams.connector import BotConnector, RosterMember
 from handlers.teams.conversations import (
     Address,
-    channel_address,
     newest_address,
     person_address,
     remember_personal_chat,
     team_addresses,
 )
-from handlers.teams.scorecard_card import scorecard_card
-from prompts import team_label
 from storage.db import session_scope
 from storage.models import Member
 
@@ -44,14 +39,12 @@ class TeamsPlatform:
         engine: Engine,
         clock: Clock,
         connector: BotConnector,
-        org: Organisation,
         *,
         tenant_id: str | None = None,
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.connector = connector
-        self.org = org
         self.tenant_id = tenant_id
 
     def reaches(self, contact: Contact) -> bool:
@@ -100,17 +93,6 @@ class TeamsPlatform:
             except Unreachable as exc:
                 raise Refused(str(exc)) from exc
 
-    async def post_scorecard(self, channel_id: str, scorecard: Scorecard, *, so_far: bool = False) -> MessageRef:
-        """Post the scorecard to a team channel (`19:…@thread.tacv2`), in the organisation's language."""
-        address = await asyncio.to_thread(self._channel, channel_id)
-        language = self.org.language
-        labels = {t.name: team_label(language, t.name, t.label) for t in self.org.teams}
-        card = scorecard_card(
-            scorecard, language, team_labels=labels, min_group_size=self.org.min_group_size, so_far=so_far
-        )
-        activity_id = await self.connector.send(address.service_url, channel_id, card_message(card, None))
-        return {"service_url": address.service_url, "conversation_id": channel_id, "activity_id": activity_id}
-
     async def _personal_chat(self, user_id: str) -> Address:
         """The person's 1:1 chat with the bot, opened now when only the tenant and the person are known."""
         known = await asyncio.to_thread(self._person, user_id)
@@ -141,13 +123,6 @@ class TeamsPlatform:
             known = person_address(session, user_id) or newest_address(session)
         if known is None:
             raise Unreachable("nobody has talked to OneScore in Teams yet, so no Teams service URL is known")
-        return known
-
-    def _channel(self, channel_id: str) -> Address:
-        with Session(self.engine) as session:
-            known = channel_address(session, channel_id) or newest_address(session)
-        if known is None:
-            raise Unreachable(f"OneScore has not been added to a team yet, so it cannot post to {channel_id}")
         return known
 
     def _teams(self) -> list[tuple[Address, str]]:
