@@ -64,9 +64,10 @@ class TeamsAdapter:
             log.error("teams: every request is refused (503) until this is fixed: %s", self.authenticator.problem)
         elif not self.authenticator.enforced:
             log.warning(
-                "teams: MicrosoftAppId is not set, so %s accepts activities WITHOUT AUTHENTICATION. "
-                "This is for local testing (Bot Framework Emulator, tests) only: anyone who can reach this URL "
-                "can act as any Teams user. Set MicrosoftAppId and MicrosoftAppPassword before exposing it.",
+                "teams: MicrosoftAppId is not set, so Microsoft Teams itself cannot reach OneScore, but %s "
+                "accepts activities WITHOUT AUTHENTICATION for local testing (Bot Framework Emulator, tests). "
+                "Anyone who can reach this URL can act as any Teams user: set MicrosoftAppId and "
+                "MicrosoftAppPassword before exposing it.",
                 MESSAGES_PATH,
             )
         else:

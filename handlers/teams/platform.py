@@ -111,11 +111,13 @@ class TeamsPlatform:
     ) -> tuple[RosterMember, Address] | None:
         teams = await asyncio.to_thread(self._teams)
         for address, team_id in teams:
-            for member in await self.connector.roster(address.service_url, team_id):
-                if (email and member.email == email.lower()) or (
-                    aad_object_id and member.aad_object_id == aad_object_id
-                ):
-                    return member, replace(address, conversation_id=None)
+            try:
+                roster = await self.connector.roster(address.service_url, team_id)
+            except Unreachable:
+                continue  # the app was removed from that team; the others may still know the person
+            found = next((m for m in roster if _same_person(m, email, aad_object_id)), None)
+            if found is not None:
+                return found, replace(address, conversation_id=None)
         return None
 
     def _person(self, user_id: str) -> Address:
@@ -143,3 +145,7 @@ class TeamsPlatform:
     def _remember_address(self, user_id: str, address: Address) -> None:
         with session_scope(self.engine) as session:
             remember_personal_chat(session, user_id, address, self.clock.now())
+
+
+def _same_person(member: RosterMember, email: str | None, aad_object_id: str | None) -> bool:
+    return bool((email and member.email == email.lower()) or (aad_object_id and member.aad_object_id == aad_object_id))
