@@ -104,7 +104,6 @@ def ask_card(session: Session, ask: Ask, org: Organisation, hint: Hints | None =
         teams=choices,
         texts=texts,
         answer=shown,
-        closed_at=deal.closed_at,
     )
 
 

@@ -25,7 +25,7 @@ from bot.clock import Clock
 from bot.contacts import contact, hints, language_of, remember_recipient, stored_recipient
 from bot.jobs import Handler, PermanentFailure, RetryLater
 from bot.organisation import Organisation
-from bot.ports import AskCard, ChatPlatform, MessageRef, RateLimited, Recipient, Refused, Unreachable
+from bot.ports import AskCard, ChatPlatform, Contact, MessageRef, RateLimited, Recipient, Refused, Unreachable
 from bot.rounds import question_for
 from storage.db import run_transaction, session_scope
 from storage.models import Ask, AskStatus, Deal, Job, Member, Team
@@ -84,15 +84,19 @@ class AskOutbox:
         return {"reminded": ref}
 
     async def update(self, job: Job) -> Result:
-        ask_id = job.payload["ask_id"]
+        loaded = await asyncio.to_thread(self._delivered_message, job.payload["ask_id"])
+        if loaded is None:
+            return {"skipped": "not delivered"}
+        platform, sent, card = loaded
+        await _call(platform.update_ask(sent, card))
+        return {"updated": card.status}
+
+    def _delivered_message(self, ask_id: int) -> tuple[ChatPlatform, MessageRef, AskCard] | None:
         with Session(self.engine) as session:
             ask = session.get(Ask, ask_id)
             if ask is None or ask.message_ref is None or ask.platform not in self.platforms:
-                return {"skipped": "not delivered"}
-            platform, sent = self.platforms[ask.platform], ask.message_ref
-        card = await asyncio.to_thread(self._card, ask_id)
-        await _call(platform.update_ask(sent, card))
-        return {"updated": card.status}
+                return None
+            return self.platforms[ask.platform], ask.message_ref, ask_card(session, ask, self.org)
 
     def _deliverable(self, ask_id: int) -> ChatPlatform | str:
         with session_scope(self.engine) as session:
@@ -129,21 +133,26 @@ class AskOutbox:
         Many asks to one new person are delivered side by side; the lock makes them wait for the
         first look-up instead of each asking the platform who that person is.
         """
-        with Session(self.engine) as session:
-            ask = session.get(Ask, ask_id)
-            assert ask is not None
-            member_id = ask.member_id
+        member_id = await asyncio.to_thread(self._member_of, ask_id)
         async with self._lookups[(platform.name, member_id)]:
-            with Session(self.engine) as session:
-                member = session.get(Member, member_id)
-                assert member is not None
-                known = stored_recipient(session, platform.name, member_id)
-                who = contact(member, platform.name)
+            known, who = await asyncio.to_thread(self._known_recipient, platform.name, member_id)
             if known is not None:
                 return known
             found = await _call(platform.find_recipient(who))
             await asyncio.to_thread(self._remember, platform.name, member_id, found)
             return found
+
+    def _member_of(self, ask_id: int) -> int:
+        with Session(self.engine) as session:
+            ask = session.get(Ask, ask_id)
+            assert ask is not None
+            return ask.member_id
+
+    def _known_recipient(self, platform: str, member_id: int) -> tuple[Recipient | None, Contact]:
+        with Session(self.engine) as session:
+            member = session.get(Member, member_id)
+            assert member is not None
+            return stored_recipient(session, platform, member_id), contact(member, platform)
 
     def _remember(self, platform: str, member_id: int, recipient: Recipient) -> None:
         """Two asks to the same new person may race here; the loser finds the winner's row."""

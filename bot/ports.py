@@ -12,7 +12,7 @@ that message (`Refused`) or retrying with backoff (anything else: outages, timeo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any, Protocol
 
 MessageRef = dict[str, Any]
@@ -77,8 +77,6 @@ class AskCard:
     teams: tuple[TeamChoice, ...]
     texts: dict[str, str]
     answer: AnswerShown | None = None
-    closed_at: date | None = None
-    impacts: tuple[str, ...] = ("none", "some", "strong", "decisive")
 
 
 class RateLimited(Exception):

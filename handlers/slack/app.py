@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 from fastapi import APIRouter, Request, Response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -42,29 +43,25 @@ class SlackAdapter:
     """Everything Slack-specific in one place: the Web API client, the port, the Bolt app."""
 
     def __init__(self, runtime: Runtime) -> None:
+        settings = runtime.settings
         self.runtime = runtime
-        self.client = AsyncWebClient(
-            token=runtime.settings.slack_bot_token, base_url=api_base_url(runtime.settings)
-        )
-        self.platform = SlackPlatform(self.client)
-        self.bolt: AsyncApp | None = None
-        self._socket: AsyncSocketModeHandler | None = None
-
-    def attach(self, loop: AskLoop) -> AsyncApp:
-        """Build the Bolt app with its listeners, now that the ask loop exists."""
-        deps = SlackDeps(self.runtime, loop, SlackDirectory(self.runtime, self.client))
-        bolt = AsyncApp(
-            client=self.client,
-            signing_secret=self.runtime.settings.slack_signing_secret or "",
+        self.bolt = AsyncApp(
+            token=settings.slack_bot_token,
+            signing_secret=settings.slack_signing_secret or "",
             request_verification_enabled=True,
         )
+        self.client: AsyncWebClient = self.bolt.client
+        self.client.base_url = api_base_url(settings)  # Bolt's per-request clients copy it
+        self.platform = SlackPlatform(self.client)
+        self._socket: AsyncSocketModeHandler | None = None
+
+    def attach(self, loop: AskLoop) -> None:
+        """Register the listeners, now that the ask loop they hand work to exists."""
+        deps = SlackDeps(self.runtime, loop, SlackDirectory(self.runtime, self.client))
         for listener in LISTENERS:
-            listener.register(bolt, deps)
-        self.bolt = bolt
-        return bolt
+            listener.register(self.bolt, deps)
 
     def router(self) -> APIRouter:
-        assert self.bolt is not None, "attach() first"
         handler = AsyncSlackRequestHandler(self.bolt)
         router = APIRouter(tags=["slack"])
 
@@ -77,8 +74,10 @@ class SlackAdapter:
         return router
 
     async def start(self) -> None:
-        """Connect over Socket Mode when SLACK_APP_TOKEN is set (no public URL needed)."""
-        if not self.runtime.settings.slack_socket_mode or self.bolt is None:
+        """Share one HTTP connection pool for every Web API call (Bolt's per-request clients reuse
+        it too), and connect over Socket Mode when SLACK_APP_TOKEN is set (no public URL needed)."""
+        self.client.session = aiohttp.ClientSession()
+        if not self.runtime.settings.slack_socket_mode:
             return
         self._socket = AsyncSocketModeHandler(self.bolt, self.runtime.settings.slack_app_token)
         await self._socket.connect_async()
@@ -88,6 +87,9 @@ class SlackAdapter:
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
+        if self.client.session is not None:
+            await self.client.session.close()
+            self.client.session = None
 
 
 def slack_off_router(reason: str) -> APIRouter:

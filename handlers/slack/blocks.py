@@ -30,7 +30,6 @@ ELLIPSIS = "…"
 
 ANSWER_MODAL = "ask.answer_modal"
 DEAL_MODAL = "deal.modal"
-ACTIONS = ("ask.answer", "ask.decline", "ask.not_sure", "ask.edit")
 IMPACTS = ("none", "some", "strong", "decisive")
 
 

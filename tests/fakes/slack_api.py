@@ -113,14 +113,6 @@ class FakeSlack:
                 if (method is None or c.method == method) and (not ok_only or c.status == 200)
             ]
 
-    def reset_calls(self) -> None:
-        with self._lock:
-            self.state.calls.clear()
-
-    def message(self, channel: str, ts: str) -> dict[str, Any]:
-        with self._lock:
-            return self.state.messages[(channel, ts)]
-
     def socket_connected(self) -> bool:
         return bool(self._sockets)
 

@@ -54,12 +54,18 @@ def test_someone_else_clicking_on_home_gets_a_private_notice_in_a_modal(slack: S
         assert {a.status for a in session.exec(select(Ask)).all()} == {AskStatus.PENDING.value}
 
 
-def test_help_and_unknown_subcommands(slack: SlackDriver) -> None:
-    help_text = slack.command("U0AINO", "").json()
-    assert help_text["response_type"] == "ephemeral" and "`/onescore join TEAM`" in help_text["text"]
-    finnish = slack.command("U0MIKKO", "help").json()["text"]
+def test_help_and_unknown_subcommands_are_acknowledged_at_once_and_answered_privately(
+    slack: SlackDriver,
+) -> None:
+    for user, text in (("U0AINO", ""), ("U0MIKKO", "help"), ("U0AINO", "frobnicate")):
+        response = slack.command(user, text)
+        assert response.status_code == 200 and response.content == b""
+    calls = [c for c in slack.fake.calls() if c.method.startswith("response_url:")]
+    assert all(c.args["response_type"] == "ephemeral" for c in calls)
+    english, finnish, unknown = (c.args["text"] for c in calls)
+    assert "`/onescore join TEAM`" in english
     assert "liity" in finnish.lower()
-    assert "I don't know “frobnicate”" in slack.command("U0AINO", "frobnicate").json()["text"]
+    assert "I don't know “frobnicate”" in unknown
 
 
 def replies(slack: SlackDriver) -> list[str]:

@@ -55,7 +55,11 @@ def test_socket_mode_connects_with_the_app_token_and_answers_commands_over_the_s
                 "payload": command,
             }
         )
-        assert "`/onescore join TEAM`" in reply["payload"]["text"]
+        assert reply["envelope_id"] == "env-1"
+        deadline = time.monotonic() + 10
+        while not fake.calls("response_url:r1") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert "`/onescore join TEAM`" in fake.calls("response_url:r1")[0].args["text"]
         assert client.post("/slack/events", content=b"{}").status_code == 503  # no signing secret: no HTTP
     runtime.engine.dispose()
 

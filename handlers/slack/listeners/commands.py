@@ -1,8 +1,9 @@
 """`/onescore help | join TEAM | deal`, with room for more subcommands (e.g. `settings`).
 
 Subcommands live in `SUBCOMMANDS`; another module adds one with `@subcommand("name")`. Every
-command is acknowledged before anything slow happens (a Slack look-up, a modal to open).
-`/scores` is not handled here: it belongs to the scorecard.
+command is acknowledged at once, before even the database is read; replies follow through the
+command's `response_url`, visible to the caller only. `/scores` is not handled here: it belongs
+to the scorecard.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from storage.models import Member
 @dataclass
 class CommandCall:
     deps: SlackDeps
-    ack: AsyncAck
     respond: AsyncRespond
     client: AsyncWebClient
     command: dict[str, Any]
@@ -39,6 +39,9 @@ class CommandCall:
     @property
     def user_id(self) -> str:
         return self.command["user_id"]
+
+    async def reply(self, text: str) -> None:
+        await self.respond(text=text, response_type="ephemeral")
 
 
 Subcommand = Callable[[CommandCall], Awaitable[None]]
@@ -58,16 +61,14 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def onescore(
         ack: AsyncAck, respond: AsyncRespond, client: AsyncWebClient, command: dict[str, Any]
     ) -> None:
+        await ack()
         words = (command.get("text") or "").split()
         name = words[0].lower() if words else "help"
         language = await deps.directory.language(command["user_id"])
-        call = CommandCall(deps, ack, respond, client, command, words[1:], language)
+        call = CommandCall(deps, respond, client, command, words[1:], language)
         handler = SUBCOMMANDS.get(name)
         if handler is None:
-            await ack(
-                text=message(language, "command.unknown", command=name, onescore=ONESCORE),
-                response_type="ephemeral",
-            )
+            await call.reply(message(language, "command.unknown", command=name, onescore=ONESCORE))
             return
         await handler(call)
 
@@ -79,21 +80,17 @@ def _team_list(org: Organisation, language: str) -> str:
 @subcommand("help")
 async def show_help(call: CommandCall) -> None:
     teams = _team_list(call.deps.runtime.org, call.language)
-    await call.ack(
-        text=message(call.language, "help.onescore", onescore=ONESCORE, teams=teams),
-        response_type="ephemeral",
-    )
+    await call.reply(message(call.language, "help.onescore", onescore=ONESCORE, teams=teams))
 
 
 @subcommand("join")
 async def join(call: CommandCall) -> None:
-    await call.ack()
     org, language = call.deps.runtime.org, call.language
     wanted = " ".join(call.args).strip().lower()
     entry = next((t for t in org.teams if t.name == wanted or (t.label or "").lower() == wanted), None)
     if entry is None:
         text = message(language, "join.unknown_team", team=wanted, teams=_team_list(org, language))
-        await call.respond(text=text, response_type="ephemeral")
+        await call.reply(text)
         return
     user = await call.deps.directory.user(call.user_id)
     label = team_label(language, entry.name, entry.label)
@@ -101,9 +98,9 @@ async def join(call: CommandCall) -> None:
     if fixed_team is not None:
         fixed = next((t for t in org.teams if t.name == fixed_team), None)
         shown = team_label(language, fixed_team, fixed.label if fixed else None)
-        await call.respond(text=message(language, "join.from_file", team=shown), response_type="ephemeral")
+        await call.reply(message(language, "join.from_file", team=shown))
         return
-    await call.respond(text=message(language, "join.done", team=label), response_type="ephemeral")
+    await call.reply(message(language, "join.done", team=label))
 
 
 def _join(deps: SlackDeps, user_id: str, user: SlackUser | None, team_name: str) -> str | None:
@@ -130,7 +127,6 @@ def _join(deps: SlackDeps, user_id: str, user: SlackUser | None, team_name: str)
 
 @subcommand("deal")
 async def open_deal_form(call: CommandCall) -> None:
-    await call.ack()
     texts = {
         key: message(call.language, key)
         for key in MESSAGES
