@@ -102,8 +102,16 @@ class WeeklyScores:
         return bool(wanted - {(platform, channel) for platform, channel in posted})
 
     async def run(self) -> list[Claim]:
-        """The scheduled job, the sweep and the start-up catch-up: all the same idempotent step."""
-        claims = await asyncio.to_thread(self.post_due_week)
+        """The scheduled job, the sweep and the start-up catch-up: all the same idempotent step.
+
+        A failure is logged and left to the next sweep rather than raised: at start-up it must
+        not keep the service from serving.
+        """
+        try:
+            claims = await asyncio.to_thread(self.post_due_week)
+        except Exception:
+            log.exception("weekly scores: could not claim this week's posts; the next sweep tries again")
+            return []
         if any(claim.outcome is ClaimOutcome.CLAIMED for claim in claims):
             self.poster.wake()
         return claims

@@ -21,7 +21,7 @@ FIELD_TEXT = 2000
 
 
 def period_name(period: Period, language: str) -> str:
-    """ "Week 48, 2026", "11/2026", "Q4 2026" in the reader's language."""
+    """The period as people say it, in their language: Week 48, 2026 · 11/2026 · Q4 2026."""
     if period.kind is PeriodKind.WEEK:
         return message(language, "scorecard.period.week", week=period.number, year=period.year)
     if period.kind is PeriodKind.MONTH:
@@ -93,6 +93,9 @@ def _how_it_was_reached(view: ScorecardView) -> list[Block]:
             f"{escape(message(language, 'scorecard.attributed_revenue', model=model))}"
         )
         lines = [heading, *(_team_line(view, team) for team in card.teams)]
+        if card.unattributed_revenue and view.team is None:
+            no_team = escape(message(language, "scorecard.chart.unattributed"))
+            lines.append(f"_{no_team}_ – {format_money(language, card.unattributed_revenue, card.currency)}")
         blocks.extend(_section(text) for text in _chunks(lines))
     return blocks
 

@@ -58,3 +58,10 @@ def test_many_teams_and_long_quotes_fit_and_no_quote_is_cut() -> None:
     escaped = quote.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     assert quoted.count(escaped) == 3
     assert blocks[-1]["elements"][0]["text"] == "Everyone sees the same numbers. No one is ranked."
+
+
+def test_revenue_no_team_can_be_credited_with_is_shown_so_the_shares_add_up() -> None:
+    org = parse_organisation({"teams": [{"name": name} for name in TEAMS[:2]]}, "test")
+    card = big_scorecard("Thanks.").model_copy(update={"unattributed_revenue": Decimal("50.00")})
+    blocks = scorecard_blocks(scorecard_view(card, org, "en", datetime(2026, 12, 7, tzinfo=UTC)))
+    assert any("_No team_ – €50" in b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b)

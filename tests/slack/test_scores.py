@@ -137,18 +137,19 @@ def test_scores_for_one_team_lists_that_team_only(slack: SlackDriver) -> None:
 
 @pytest.mark.parametrize("text", ["lastweek", "2026-W60", "team", "last last", "post post please"])
 def test_bad_arguments_get_a_one_line_usage_hint(slack: SlackDriver, text: str) -> None:
-    response = slack.command("U0AINO", text, command="/scores")
-    assert response.status_code == 200
-    body = response.json()
-    assert body["response_type"] == "ephemeral"
-    assert body["text"].startswith(f"I didn't understand “{text}”. Try `/scores`, `/scores last`")
-    assert "\n" not in body["text"]
-    assert replies(slack) == []
+    reply = scores(slack, "U0AINO", text)
+    assert reply["text"].startswith(f"I didn't understand “{text}”. Try `/scores`, `/scores last`")
+    assert "\n" not in reply["text"]
+    assert "blocks" not in reply
 
 
 def test_an_unknown_team_lists_the_teams(slack: SlackDriver) -> None:
-    body = slack.command("U0AINO", "team legal", command="/scores").json()
-    assert body["text"] == "There's no team called “legal”. Teams: `sales`, `marketing`, `product`, `hr`."
+    reply = scores(slack, "U0AINO", "team legal")
+    assert reply["text"] == "There's no team called “legal”. Teams: `sales`, `marketing`, `product`, `hr`."
+
+
+def test_scores_help(slack: SlackDriver) -> None:
+    assert scores(slack, "U0AINO", "help")["text"].startswith("`/scores` – this week's scorecard so far")
 
 
 def test_scores_speaks_the_callers_language(slack: SlackDriver) -> None:

@@ -1,8 +1,8 @@
 """`/scores [last | YYYY-Www] [team NAME]` and `/scores post`: the scorecard on demand.
 
-The card is shown only to the caller (an ephemeral reply through the command's response_url),
-and is acknowledged at once: reading the arguments is instant, the figures follow in the
-response. `/scores post` puts the same card into the channel for everyone, for leads and admins
+The command is acknowledged at once, before even the database is read; everything else — the
+card, a usage hint, a refusal — follows through the command's response_url, visible only to
+the caller. `/scores post` puts the same card into the channel for everyone, for leads and admins
 only; it goes through the same claimed, queued posting as the weekly post.
 """
 
@@ -44,20 +44,20 @@ def register(app: AsyncApp, deps: ScoreDeps) -> None:
 
     @app.command(SCORES)
     async def scores(ack: AsyncAck, respond: AsyncRespond, command: dict[str, Any]) -> None:
+        await ack()
         text = (command.get("text") or "").strip()
         language = await deps.directory.language(command["user_id"])
         if text.lower() == "help":
-            await ack(text=message(language, "help.scores", scores=SCORES), response_type="ephemeral")
+            await respond(text=message(language, "help.scores", scores=SCORES), response_type="ephemeral")
             return
         try:
             query = parse_scores_words(text, deps.runtime.org, deps.runtime.now())
         except ScoreQueryError as exc:
-            await ack(text=_refusal(deps, exc, text, language), response_type="ephemeral")
+            await respond(text=_refusal(deps, exc, text, language), response_type="ephemeral")
             return
-        await ack()
         if query.post:
             reply = await _post(deps, command, query, language)
-            await respond(text=reply, response_type="ephemeral", replace_original=False)
+            await respond(text=reply, response_type="ephemeral")
             return
         view = await asyncio.to_thread(_view, deps.runtime, query, language)
         await respond(text=scorecard_text(view), blocks=scorecard_blocks(view), response_type="ephemeral")

@@ -7,6 +7,7 @@ and the privacy threshold, and when the last weekly post went out.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -28,12 +29,11 @@ def register() -> None:
 
 
 async def show_settings(call: CommandCall) -> None:
-    await call.ack()
     member = await call.deps.directory.member(call.user_id)
     if member is None or member.role != Role.ADMIN.value:
-        await call.respond(text=message(call.language, "settings.refused"), response_type="ephemeral")
+        await call.reply(message(call.language, "settings.refused"))
         return
-    lines = settings_lines(call.deps.runtime, call.language)
+    lines = await asyncio.to_thread(settings_lines, call.deps.runtime, call.language)
     await call.respond(
         text=lines[0],
         blocks=[mrkdwn_section(f"*{escape(lines[0])}*"), mrkdwn_section("\n".join(lines[1:]))],
