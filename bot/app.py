@@ -78,8 +78,8 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     poster = ScorePoster(runtime, scorecard_channels(runtime, slack, teams))
     weekly = WeeklyScores(runtime, poster)
     if slack:
-        bolt = slack.attach(ask_loop)
-        score_commands.register(bolt, ScoreDeps(runtime, SlackDirectory(runtime, slack.client), poster))
+        slack.attach(ask_loop)
+        score_commands.register(slack.bolt, ScoreDeps(runtime, SlackDirectory(runtime, slack.client), poster))
     teams.attach(ask_loop)
 
     @asynccontextmanager

@@ -35,6 +35,7 @@ ELLIPSIS = "…"
 
 ANSWER, DECLINE, NOT_SURE = "ask.answer", "ask.decline", "ask.not_sure"
 ACTIONS = (ANSWER, DECLINE, NOT_SURE)
+IMPACTS = tuple(impact.value for impact in Impact)
 
 
 def adaptive_card(body: list[Element], actions: list[Element] | None = None) -> Element:
@@ -135,7 +136,7 @@ def answer_form(card: AskCard) -> list[Element]:
         "errorMessage": incomplete,
         "choices": [
             {"title": f"{texts[f'impact.{i}.label']} – {texts[f'impact.{i}.description']}", "value": i}
-            for i in card.impacts
+            for i in IMPACTS
         ],
     }
     if answer:
