@@ -135,8 +135,7 @@ def answer_form(card: AskCard) -> list[Element]:
         "isRequired": True,
         "errorMessage": incomplete,
         "choices": [
-            {"title": f"{texts[f'impact.{i}.label']} – {texts[f'impact.{i}.description']}", "value": i}
-            for i in IMPACTS
+            {"title": f"{texts[f'impact.{i}.label']} – {texts[f'impact.{i}.description']}", "value": i} for i in IMPACTS
         ],
     }
     if answer:

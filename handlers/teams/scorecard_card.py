@@ -46,7 +46,7 @@ def scorecard_summary(view: ScorecardView) -> str:
 
 
 def period_name(period: Period, language: str) -> str:
-    """ "Week 48, 2026" / "viikko 48/2026": the period as people say it."""
+    """The period as people say it, in their language: Week 48, 2026 · viikko 48/2026 · Q4 2026."""
     if period.kind is PeriodKind.WEEK:
         return message(language, "scorecard.period.week", week=period.number, year=period.year)
     if period.kind is PeriodKind.MONTH:
@@ -89,12 +89,11 @@ def _how_it_was_reached(view: ScorecardView) -> list[Element]:
             f"{message(language, 'scorecard.teams')} · {message(language, 'scorecard.attributed_revenue', model=model)}"
         )
         items.append(_heading(heading))
-        items.append(
-            {
-                "type": "FactSet",
-                "facts": [{"title": view.team_label(t.team), "value": _team_figures(view, t)} for t in card.teams],
-            }
-        )
+        facts = [{"title": view.team_label(t.team), "value": _team_figures(view, t)} for t in card.teams]
+        if card.unattributed_revenue and view.team is None:  # so that the shares visibly add up
+            no_team = message(language, "scorecard.chart.unattributed")
+            facts.append({"title": no_team, "value": format_money(language, card.unattributed_revenue, card.currency)})
+        items.append({"type": "FactSet", "facts": facts})
     return items
 
 

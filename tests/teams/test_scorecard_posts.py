@@ -32,6 +32,9 @@ def record_week(teams: TeamsDriver) -> None:
     assert teams.client.put("/api/deals/d1", json=WON).status_code == 201
     teams.client.put("/api/deals/d2", json={**WON, "name": "Lost one", "stage": "lost", "amount": 1000})
     teams.client.put("/api/deals/d3", json={**WON, "name": "Kronor", "currency": "SEK", "amount": 1000})
+    teams.client.put(
+        "/api/deals/d4", json={**WON, "name": "Nobody's", "owner": None, "participants": [], "amount": 700}
+    )
     answer = {"member": "mikko@example.com", "helping_team": "marketing", "impact": "strong", "text": QUOTE}
     assert teams.client.post("/api/deals/d1/answers", json={**answer, "quotable": True}).status_code in (200, 201)
 
@@ -56,7 +59,7 @@ def test_the_week_is_posted_to_the_channel_once_with_its_chart(teams: TeamsDrive
 
     card, chart = channel_posts(teams)
     assert card["attachments"][0]["contentType"] == CARD
-    assert card["summary"] == "Scorecard – Week 47, 2026: Won revenue €50,000"
+    assert card["summary"] == "Scorecard – Week 47, 2026: Won revenue €50,700"
     [image] = chart["attachments"]
     assert image["contentType"] == "image/png"
     assert base64.b64decode(image["contentUrl"].removeprefix("data:image/png;base64,"))[:8] == b"\x89PNG\r\n\x1a\n"
@@ -77,13 +80,15 @@ def test_the_card_has_the_same_figures_as_everywhere(teams: TeamsDriver) -> None
     for expected in [
         "Scorecard – Week 47, 2026",
         "Won revenue",
-        "€50,000",
+        "€50,700",
         "Deals lost",
         "Win rate",
-        "67%",
+        "75%",
         "Collaboration coverage",
         "By team · Attributed revenue (weighted by impact)",
         "Not shown separately, so that no group of fewer than 3 people can be singled out",
+        "No team",
+        "€700",
         "Trend",
         "Week 43, 2026",
         "Highlights",
@@ -133,4 +138,4 @@ def test_scores_in_a_personal_chat_shows_the_same_card(teams: TeamsDriver) -> No
     record_week(teams)
     teams.say(STRANGER, "scores 2026-W47")
     [reply] = teams.replies(personal_chat(STRANGER))
-    assert "€50,000" in card_text(reply["attachments"][0]["content"])
+    assert "€50,700" in card_text(reply["attachments"][0]["content"])
