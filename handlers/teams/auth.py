@@ -5,8 +5,9 @@ botbuilder itself (signature against Microsoft's published keys, issuer, audienc
 the `serviceurl` claim = the activity's). Requests that cannot be such a token (no header, not a
 JWT, a foreign issuer, no key id) are refused here first, so garbage never reaches the code that
 downloads Microsoft's signing keys. botbuilder fetches those keys with blocking `requests` calls,
-so validation runs in a worker thread, off the event loop. Without an app id nothing is checked:
-that is for local testing only, and `TeamsAdapter.start` says so loudly.
+so validation runs in a worker thread, off the event loop. Without an app id no token is checked:
+that is for local testing only (`TeamsAdapter.start` says so loudly), so only activities whose
+`serviceUrl` is on this machine (the Bot Framework Emulator) are accepted then.
 
 Outbound: `MicrosoftAppType` picks the credentials (MultiTenant by default, SingleTenant with
 `MicrosoftAppTenantId`, UserAssignedMSI). botbuilder builds new credentials, with an empty token
@@ -17,7 +18,9 @@ fetched once an hour rather than once a message.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+from urllib.parse import urlsplit
 
 import jwt
 import requests
@@ -122,6 +125,10 @@ class RequestAuthenticator:
         if self.problem:
             raise AuthenticationUnavailable(f"Teams settings: {self.problem}")
         if not self.enforced:
+            if not is_local(activity.service_url):
+                raise NotAuthenticated(
+                    "MicrosoftAppId is not set: only a local serviceUrl (the Bot Framework Emulator) is accepted"
+                )
             return await self.auth.authenticate_request(activity, "")
         token = bearer_token(authorization)
         if token is None:
@@ -135,6 +142,18 @@ class RequestAuthenticator:
             raise AuthenticationUnavailable(f"cannot fetch the Bot Framework's signing keys: {exc}") from exc
         except Exception as exc:  # botbuilder signals a bad token with PermissionError, jwt errors, or plain Exception
             raise NotAuthenticated(f"{type(exc).__name__}: {exc}") from exc
+
+
+def is_local(service_url: str | None) -> bool:
+    """Unauthenticated mode may only answer a connector on this machine: otherwise anyone could post
+    an activity naming any `serviceUrl` and make the server call it (a request forgery)."""
+    host = urlsplit(service_url or "").hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def bearer_token(authorization: str | None) -> str | None:

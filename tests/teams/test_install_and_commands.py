@@ -151,3 +151,14 @@ def test_a_turn_that_fails_is_not_remembered_so_the_redelivery_runs(teams: Teams
 def test_something_that_is_not_an_activity_is_refused(teams: TeamsDriver) -> None:
     assert teams.client.post("/api/messages", content=b"not json").status_code == 400
     assert teams.client.post("/api/messages", json={"type": "message"}).status_code == 400
+
+
+def test_without_an_app_id_only_a_local_service_url_is_accepted(teams: TeamsDriver) -> None:
+    """Unauthenticated mode must not let anyone make the server call an address of their choosing."""
+    activity = teams.activity("message_personal.json", MIKKO, text="help")
+    activity["serviceUrl"] = "https://attacker.example.com/"
+    response = teams.post(activity)
+    assert response.status_code == 401
+    assert teams.fake.calls(ok_only=False) == []
+    with Session(teams.runtime.engine) as session:
+        assert session.exec(select(ConversationRef)).first() is None
