@@ -16,6 +16,8 @@ from bot.runtime import Runtime
 from bot.scheduling import build_scheduler
 from handlers.api import deals, health
 from handlers.api.errors import install_error_handlers
+from handlers.crm import routes as crm_routes
+from handlers.crm.intake import CrmIntake
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +33,19 @@ def log_chat_status(runtime: Runtime) -> None:
 
 
 def create_app(runtime: Runtime) -> FastAPI:
+    crm_intake = CrmIntake(runtime)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.sync_organisation()
         log_chat_status(runtime)
         scheduler = build_scheduler(runtime.org.zone)
         scheduler.start()
+        crm_intake.start()
         try:
             yield
         finally:
+            await crm_intake.stop()
             scheduler.shutdown(wait=False)
 
     app = FastAPI(
@@ -49,7 +55,9 @@ def create_app(runtime: Runtime) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.crm_intake = crm_intake
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(deals.router)
+    app.include_router(crm_routes.router)
     return app
