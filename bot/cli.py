@@ -1,4 +1,4 @@
-"""The `onescore` command line: serve, migrate, import-deals (and more as the product grows).
+"""The `onescore` command line: serve, migrate, import-deals, crm check (and more as the product grows).
 
 Operator mistakes (a bad organisation file, an unreadable CSV) end with one clear line on stderr
 and exit status 2, never a traceback.
@@ -7,6 +7,7 @@ and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -85,6 +86,21 @@ def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
     return 1 if summary.rejected else 0
 
 
+def cmd_crm_check(_args: argparse.Namespace, runtime: Runtime) -> int:
+    from handlers.crm.check import check_crms
+
+    statuses = asyncio.run(check_crms(runtime.settings))
+    if not statuses:
+        print(
+            "No CRM is configured: set HUBSPOT_*, PIPEDRIVE_* or SALESFORCE_ORG_ID (see docs/crm.md).",
+            file=sys.stderr,
+        )
+        return 1
+    for status in statuses:
+        print(status.line())
+    return 0 if all(status.ok for status in statuses) else 1
+
+
 def _count_data_lines(path: Path) -> int | None:
     try:
         with path.open("rb") as handle:
@@ -110,6 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     importer = commands.add_parser("import-deals", help="create or update deals from a CSV file")
     importer.add_argument("file", type=Path, metavar="FILE.csv")
     importer.set_defaults(handler=cmd_import_deals)
+
+    crm = commands.add_parser("crm", help="CRM intake (HubSpot, Pipedrive, Salesforce)")
+    crm_commands = crm.add_subparsers(dest="crm_command", required=True, metavar="COMMAND")
+    check = crm_commands.add_parser(
+        "check", help="check each configured CRM's credentials and reachability, one line each"
+    )
+    check.set_defaults(handler=cmd_crm_check)
     return parser
 
 
