@@ -15,10 +15,12 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from bot.organisation import OrganisationFileError
 from bot.runtime import Runtime
 from bot.settings import Settings
+from prompts import CatalogueError
 from storage.migrate import upgrade
 
 EXIT_USAGE = 2
@@ -31,6 +33,7 @@ def configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def cmd_serve(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -40,9 +43,7 @@ def cmd_serve(args: argparse.Namespace, runtime: Runtime) -> int:
 
     upgrade(runtime.engine)
     app = create_app(runtime)
-    uvicorn.run(
-        app, host=args.host, port=args.port, log_config=None, proxy_headers=True, timeout_graceful_shutdown=10
-    )
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, proxy_headers=True, timeout_graceful_shutdown=10)
     return 0
 
 
@@ -55,10 +56,13 @@ def cmd_migrate(_args: argparse.Namespace, runtime: Runtime) -> int:
 def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.deal_import import ImportFileError, import_deals
 
+    path: Path = args.file
+    if not path.is_file():
+        print(f"onescore: {path}: cannot be read: no such file", file=sys.stderr)
+        return EXIT_USAGE
     console = Console(stderr=True)
     upgrade(runtime.engine)
     runtime.sync_organisation()
-    path: Path = args.file
     progress = Progress(
         TextColumn("Importing deals"),
         BarColumn(),
@@ -73,7 +77,7 @@ def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
             task = progress.add_task("import", total=total)
             summary = import_deals(runtime, path, on_progress=lambda n: progress.advance(task, n))
     except ImportFileError as exc:
-        console.print(f"[red]{exc}[/red]", highlight=False)
+        print(f"onescore: {exc}", file=sys.stderr)
         return EXIT_USAGE
     out = Console()
     out.print(
@@ -142,11 +146,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level)
     try:
         runtime = Runtime.from_settings(settings)
-    except OrganisationFileError as exc:
+    except (OrganisationFileError, CatalogueError) as exc:
         print(f"onescore: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except ArgumentError as exc:
+        print(f"onescore: DATABASE_URL: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     handler: Command = args.handler
-    return handler(args, runtime)
+    try:
+        return handler(args, runtime)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        where = runtime.engine.url.render_as_string(hide_password=True)
+        print(f"onescore: cannot use the database {where}: {reason}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

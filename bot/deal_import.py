@@ -108,8 +108,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, _Row | str]]:
         if "external_id" not in header or unknown:
             raise ImportFileError(
                 f"{path}: the header must name external_id and only these columns: "
-                f"{','.join(COLUMNS + OPTIONAL_COLUMNS)}"
-                + (f" (unknown: {', '.join(unknown)})" if unknown else "")
+                f"{','.join(COLUMNS + OPTIONAL_COLUMNS)}" + (f" (unknown: {', '.join(unknown)})" if unknown else "")
             )
         reader.fieldnames = header
         try:

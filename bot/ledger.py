@@ -96,9 +96,7 @@ class DealWriter:
             raise UnknownTeam(field, name)
         return team
 
-    def upsert(
-        self, external_id: str, data: DealInput, existing: Deal | object | None = _UNSET
-    ) -> UpsertResult:
+    def upsert(self, external_id: str, data: DealInput, existing: Deal | object | None = _UNSET) -> UpsertResult:
         """Apply `data`; call `flush()` before reading ids or ending the transaction."""
         deal = self._find(external_id) if existing is _UNSET else existing
         assert deal is None or isinstance(deal, Deal)
@@ -111,9 +109,7 @@ class DealWriter:
             return UpsertResult(deal, created=False, changed=False, closing=False)
 
         owner = self._member(data.owner, "owner") if data.owner else None
-        participants = (
-            self._resolve_participants(data.participants) if data.participants is not None else None
-        )
+        participants = self._resolve_participants(data.participants) if data.participants is not None else None
 
         created = deal is None
         if deal is None:
@@ -130,11 +126,7 @@ class DealWriter:
         old_stage = None if created else deal.stage
         changed = self._apply_fields(deal, data, owner) or created
         closing = deal.stage in CLOSED_STAGES and old_stage != deal.stage
-        if (
-            deal.stage == Stage.OPEN
-            and old_stage in CLOSED_STAGES
-            and "closed_at" not in data.model_fields_set
-        ):
+        if deal.stage == Stage.OPEN and old_stage in CLOSED_STAGES and "closed_at" not in data.model_fields_set:
             deal.closed_at = None
         if closing:
             deal.closed_at = deal.closed_at or self.today
@@ -161,9 +153,7 @@ class DealWriter:
         """
         self.session.flush()
         closes = [
-            DealClose(
-                deal_id=d.id, seq=d.close_seq, outcome=d.stage, closed_at=d.closed_at, recorded_at=self.now
-            )
+            DealClose(deal_id=d.id, seq=d.close_seq, outcome=d.stage, closed_at=d.closed_at, recorded_at=self.now)
             for d in self._closing
         ]
         self.session.add_all(closes)
@@ -277,9 +267,7 @@ def deal_views(session: Session, deals: list[Deal]) -> list[DealView]:
             stage=d.stage,
             owner=d.owner_email,
             participants=[
-                ParticipantView(
-                    member=emails.get(p.member_id), team=teams.get(p.team_id) if p.team_id else None
-                )
+                ParticipantView(member=emails.get(p.member_id), team=teams.get(p.team_id) if p.team_id else None)
                 for p in participants[d.id]  # type: ignore[index]
             ],
             created_at=d.created_at,
@@ -331,9 +319,7 @@ def list_deals(
     if owner is not None:
         conditions.append(Deal.owner_email == owner.strip().lower())
     total = session.exec(select(func.count()).select_from(Deal).where(*conditions)).one()
-    rows = session.exec(
-        select(Deal).where(*conditions).order_by(col(Deal.id).desc()).offset(offset).limit(limit)
-    ).all()
+    rows = session.exec(select(Deal).where(*conditions).order_by(col(Deal.id).desc()).offset(offset).limit(limit)).all()
     return list(rows), int(total)
 
 

@@ -107,9 +107,7 @@ def parse_weekly_schedule(value: str, timezone: str = "UTC") -> CronTrigger:
     try:
         return CronTrigger.from_crontab(text, timezone=timezone)
     except ValueError as exc:
-        raise ValueError(
-            f'{value!r} is neither "ddd HH:MM" (e.g. "mon 09:00") nor a crontab line: {exc}'
-        ) from exc
+        raise ValueError(f'{value!r} is neither "ddd HH:MM" (e.g. "mon 09:00") nor a crontab line: {exc}') from exc
 
 
 class TeamEntry(BaseModel):
@@ -117,9 +115,7 @@ class TeamEntry(BaseModel):
 
     name: str = Field(min_length=1, max_length=64)
     label: str | None = Field(None, max_length=200)
-    usual_helper: bool = Field(
-        False, description="Asked about by a deal's owner when no participants are known."
-    )
+    usual_helper: bool = Field(False, description="Asked about by a deal's owner when no participants are known.")
 
     @field_validator("name")
     @classmethod
@@ -257,9 +253,7 @@ class Organisation(BaseModel):
         emails: set[str] = set()
         for index, member in enumerate(self.members):
             if member.team is not None and member.team not in names:
-                raise _KeyError(
-                    f"members[{index}].team", f"unknown team {member.team!r} (teams: {', '.join(names)})"
-                )
+                raise _KeyError(f"members[{index}].team", f"unknown team {member.team!r} (teams: {', '.join(names)})")
             if member.email in emails:
                 raise _KeyError(f"members[{index}].email", f"{member.email!r} is listed twice")
             emails.add(member.email)
@@ -326,9 +320,7 @@ def parse_organisation(data: Any, source: str) -> Organisation:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise OrganisationFileError(
-            f"{source}: (top level): expected a mapping of keys, got {type(data).__name__}"
-        )
+        raise OrganisationFileError(f"{source}: (top level): expected a mapping of keys, got {type(data).__name__}")
     try:
         return Organisation.model_validate(data)
     except ValidationError as exc:

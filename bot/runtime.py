@@ -19,6 +19,7 @@ from bot.directory import sync_organisation
 from bot.ledger import DealWriter
 from bot.organisation import Organisation, load_organisation
 from bot.settings import Settings
+from prompts import default_catalogue
 from storage.db import make_engine, session_scope
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,9 @@ class Runtime:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
-        """Raises OrganisationFileError when the organisation file is unusable."""
+        """Raises OrganisationFileError or CatalogueError when the organisation file or the words are unusable."""
         org = load_organisation(settings.config_path)
+        default_catalogue()
         return cls(
             settings=settings,
             org=org,
@@ -63,6 +65,4 @@ class Runtime:
     def sync_organisation(self) -> None:
         with session_scope(self.engine) as session:
             sync_organisation(session, self.org)
-        log.info(
-            "organisation: %d teams, %d members from the file", len(self.org.teams), len(self.org.members)
-        )
+        log.info("organisation: %d teams, %d members from the file", len(self.org.teams), len(self.org.members))

@@ -18,9 +18,7 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 class Settings(BaseSettings):
     """Everything the process reads from its environment."""
 
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
 
     database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
     config_path: Path = Field(Path("./onescore.yaml"), validation_alias="ONESCORE_CONFIG")

@@ -8,8 +8,10 @@ lock upgrade (SQLite does not wait in that case).
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 
 from sqlalchemy import event, text
@@ -18,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_writer_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 T = TypeVar("T")
 
 
@@ -41,20 +44,38 @@ def _tune_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def normalise_url(url: str) -> str:
+    """`postgresql://` and `postgres://` (as hosting providers write them) mean psycopg 3 here."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Raises sqlalchemy.exc.ArgumentError for a URL that names no usable database."""
+    url = normalise_url(url)
     if is_sqlite(url):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
         _tune_sqlite(engine)
+        _writer_locks[engine] = threading.Lock()
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
 
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A unit of work: committed when the block ends normally, rolled back otherwise."""
-    with Session(engine, expire_on_commit=False) as session:
+    """A unit of work: committed when the block ends normally, rolled back otherwise.
+
+    On SQLite, units of work in this process queue on a lock before BEGIN IMMEDIATE: SQLite's own
+    busy handler polls with growing sleeps, which under 20 concurrent writers turns a 5 ms write
+    into a one-second tail. Other processes (a CLI import beside the server) still meet the busy
+    timeout, so the lock is only about fairness, not correctness.
+    """
+    lock = _writer_locks.get(engine)
+    with lock if lock is not None else nullcontext(), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -39,13 +39,26 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _postgres_engine() -> Iterator[Engine]:
+def _postgres_url() -> Iterator[str]:
+    """A schema of this test session's own, so parallel runs on one server never meet."""
     if not POSTGRES_URL:
         pytest.skip("ONESCORE_TEST_POSTGRES_URL is not set")
-    engine = make_engine(POSTGRES_URL)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+    schema = f"onescore_test_{os.getpid()}"
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    yield url
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgres_engine(_postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(_postgres_url)
     upgrade(engine)
     yield engine
     engine.dispose()
@@ -68,7 +81,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{path}"
     engine: Engine = request.getfixturevalue("_postgres_engine")
     _truncate_all(engine)
-    return POSTGRES_URL  # type: ignore[return-value]
+    return request.getfixturevalue("_postgres_url")
 
 
 @pytest.fixture

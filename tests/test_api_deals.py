@@ -46,9 +46,7 @@ def test_put_creates_the_deal_and_get_returns_the_documented_body(client: TestCl
     assert body["asks"] == [] and body["answers"] == []
 
 
-def test_the_same_put_twice_changes_nothing_and_records_one_close(
-    client: TestClient, runtime: Runtime
-) -> None:
+def test_the_same_put_twice_changes_nothing_and_records_one_close(client: TestClient, runtime: Runtime) -> None:
     first = client.put("/api/deals/d1", json=ACME)
     second = client.put("/api/deals/d1", json=ACME)
     assert (first.status_code, second.status_code) == (201, 200)
@@ -84,15 +82,11 @@ def test_a_partial_put_keeps_the_fields_it_does_not_name(client: TestClient) -> 
 
 
 def test_a_participant_team_defaults_to_the_members_home_team(client: TestClient) -> None:
-    body = client.put(
-        "/api/deals/d2", json={"name": "X", "participants": [{"member": "Sanna@Example.com"}]}
-    ).json()
+    body = client.put("/api/deals/d2", json={"name": "X", "participants": [{"member": "Sanna@Example.com"}]}).json()
     assert body["participants"] == [{"member": "sanna@example.com", "team": "hr"}]
 
 
-def test_concurrent_identical_puts_create_one_deal_and_one_close(
-    client: TestClient, runtime: Runtime
-) -> None:
+def test_concurrent_identical_puts_create_one_deal_and_one_close(client: TestClient, runtime: Runtime) -> None:
     statuses: list[int] = []
 
     def put() -> None:
@@ -144,9 +138,7 @@ def test_answers_are_logged_once_and_shown_with_the_deal(client: TestClient) -> 
 
 def test_list_filters_and_paginates(client: TestClient) -> None:
     for i in range(5):
-        client.put(
-            f"/api/deals/w{i}", json={"name": f"W{i}", "stage": "won", "closed_at": f"2026-11-0{i + 1}"}
-        )
+        client.put(f"/api/deals/w{i}", json={"name": f"W{i}", "stage": "won", "closed_at": f"2026-11-0{i + 1}"})
     client.put("/api/deals/l1", json={"name": "L", "stage": "lost", "owner": "aino@example.com"})
     client.put("/api/deals/o1", json={"name": "O"})
 
@@ -173,9 +165,7 @@ def test_list_filters_and_paginates(client: TestClient) -> None:
         ("POST", "/api/deals/x/answers"),
     ],
 )
-def test_every_api_call_needs_the_token(
-    client: TestClient, method: str, path: str, header: str | None
-) -> None:
+def test_every_api_call_needs_the_token(client: TestClient, method: str, path: str, header: str | None) -> None:
     headers = {"Authorization": header} if header else {}
     client.headers.pop("Authorization")
     response = client.request(method, path, headers=headers, json=ACME)
@@ -202,9 +192,7 @@ def test_healthz_is_open_and_reveals_nothing_more(client: TestClient) -> None:
 def test_openapi_docs_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
-    assert {"/api/deals/{external_id}", "/api/deals", "/api/deals/{external_id}/answers", "/healthz"} <= set(
-        paths
-    )
+    assert {"/api/deals/{external_id}", "/api/deals", "/api/deals/{external_id}/answers", "/healthz"} <= set(paths)
 
 
 # --- bad input ----------------------------------------------------------------------------------

@@ -72,9 +72,7 @@ def get_deals(
     summary="Log an answer from outside chat (imports, web forms); the same answer twice is kept once",
     responses={200: {"model": AnswerView, "description": "This exact answer was already logged"}},
 )
-def post_answer(
-    external_id: ExternalId, body: AnswerInput, runtime: RuntimeDep, response: Response
-) -> AnswerView:
+def post_answer(external_id: ExternalId, body: AnswerInput, runtime: RuntimeDep, response: Response) -> AnswerView:
     def work(session: Session) -> tuple[AnswerView, bool]:
         return record_answer(session, external_id, body, source="api", now=runtime.now())
 

@@ -1,0 +1,1 @@
+"""Benchmarks for the speed and memory targets the issues set (never timed unit tests)."""

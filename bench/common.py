@@ -1,0 +1,119 @@
+"""What every benchmark needs: a live `onescore serve` on 127.0.0.1, percentiles, a results line."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+API_TOKEN = "bench-token"
+POSTGRES_URL = os.environ.get("ONESCORE_TEST_POSTGRES_URL")
+
+BENCH_ORG = """
+timezone: Europe/Helsinki
+teams: [{name: sales}, {name: marketing}, {name: product}, {name: hr}]
+members:
+  - {email: owner@example.com, name: Owner, team: sales}
+  - {email: helper@example.com, name: Helper, team: marketing}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def databases(workdir: Path) -> list[tuple[str, str]]:
+    """(label, URL) for each database to measure: always SQLite, PostgreSQL when configured."""
+    found = [("sqlite", f"sqlite:///{workdir / 'bench.db'}")]
+    if POSTGRES_URL:
+        found.append(("postgresql", POSTGRES_URL))
+    return found
+
+
+def reset_postgres(url: str) -> None:
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def bench_env(workdir: Path, database_url: str, **extra: str) -> dict[str, str]:
+    config = workdir / "onescore.yaml"
+    config.write_text(BENCH_ORG, encoding="utf-8")
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "ONESCORE_CONFIG": str(config),
+        "ONESCORE_API_TOKEN": API_TOKEN,
+        "ONESCORE_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+
+
+@contextmanager
+def running_server(env: dict[str, str]) -> Iterator[Server]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=tempfile.gettempdir(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("onescore serve did not start")
+            time.sleep(0.2)
+        yield Server(process, url)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def report(name: str, value: str, target: str, ok: bool) -> None:
+    print(f"{'PASS' if ok else 'MISS'}  {name}: {value}  (target {target})", flush=True)

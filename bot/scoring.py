@@ -1,0 +1,433 @@
+"""The scorecard: one set of outcome figures for a period, the same for every team and channel.
+
+The database filters and counts (a week is a few hundred deals among hundreds of thousands, and
+their answers are aggregated per deal and team before they leave SQL); Python does only what must
+be exact or needs the whole picture: currency conversion per deal, the cent-exact attribution
+split, the median and the privacy rule.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer
+from sqlalchemy import ColumnElement, and_, case, func
+from sqlmodel import Session, col, select
+
+from bot.attribution import IMPACT_RANK, AttributionModel, helping_weights, split_cents
+from bot.organisation import Organisation
+from bot.periods import Period
+from storage.models import Answer, Ask, AskStatus, Deal, Member, Stage, Team
+
+TREND_LENGTH = 4
+HIGHLIGHT_COUNT = 3
+_CLOSED = (Stage.WON.value, Stage.LOST.value)
+_RATIO_PLACES = Decimal("0.0001")
+_CENT = Decimal(1)
+
+
+def _json_number(value: Decimal) -> float:
+    """JSON has one number type: a float carries any 15 significant digits back exactly (< 10**13)."""
+    return float(value)
+
+
+Money = Annotated[Decimal, PlainSerializer(_json_number, return_type=float, when_used="json")]
+"""An amount with exactly two decimals: a Decimal in Python, a number in JSON."""
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TeamScore(_Out):
+    """A team's share of the outcome. `hidden`: too few members to show apart; the numbers are null."""
+
+    team: str
+    influenced_revenue: Money | None
+    attributed_revenue: Money | None
+    answers: int | None
+    hidden: bool
+
+
+class TrendPoint(_Out):
+    period: str
+    won_revenue: Money
+    win_rate: float | None
+
+
+class Highlight(_Out):
+    deal: str
+    team: str
+    text: str
+
+
+class NotCounted(_Out):
+    """A won deal whose money could not be counted; it still counts as won (it was)."""
+
+    external_id: str
+    name: str
+    amount: Money | None
+    currency: str
+    reason: Literal["no_fx_rate", "no_amount"]
+
+
+class Scorecard(_Out):
+    """The keys of PRODUCT.md's "Scorecard definition", plus three additive ones.
+
+    `attribution` names the model behind `attributed_revenue`; `unattributed_revenue` is won revenue
+    of deals no team can be credited with (the owner has no team and no answer credits one), so
+    the teams' attributed revenue plus it is won revenue to the cent; `not_counted` lists won deals
+    left out of every money figure because their currency has no rate or they have no amount.
+    """
+
+    period: str
+    currency: str
+    won_revenue: Money
+    deals_won: int
+    deals_lost: int
+    win_rate: float | None
+    median_cycle_days: float | None
+    collaboration_coverage: float | None
+    answer_rate: float | None
+    attribution: AttributionModel
+    teams: list[TeamScore]
+    unattributed_revenue: Money
+    trend: list[TrendPoint]
+    highlights: list[Highlight]
+    not_counted: list[NotCounted]
+
+
+@dataclass(frozen=True)
+class _ClosedDeal:
+    id: int
+    won: bool
+    cents: int | None
+    """In the organisation's currency; None when the deal's money cannot be counted."""
+    cycle_days: int | None
+    owner_team: str | None
+
+
+@dataclass
+class _Tally:
+    influenced: defaultdict[str, int]
+    attributed: defaultdict[str, int]
+    unattributed: int = 0
+
+
+def compute_scorecard(session: Session, org: Organisation, period: Period, *, team: str | None = None) -> Scorecard:
+    """The scorecard of deals closed within `period`.
+
+    `teams` lists every configured team in the file's order, then any team that is no longer
+    configured but still holds a share of this period (so the shares keep adding up); with `team`
+    it lists only that configured team (another name is a ValueError). Counts (deals won and lost,
+    win rate, cycle, answers) include every closed deal; money figures leave out `not_counted`.
+    """
+    only = _configured_team(org, team)
+    team_names: dict[int, str] = {tid: name for tid, name in session.exec(select(Team.id, Team.name)).all()}
+    deals, not_counted = _closed_deals(session, org, period, team_names)
+    credits = _credits(session, period, team_names)
+
+    won = [deal for deal in deals if deal.won]
+    counted = [deal for deal in won if deal.cents is not None]
+    won_cents = sum(deal.cents or 0 for deal in counted)
+    tally = _attribute(counted, credits, org.attribution)
+    answers: defaultdict[str, int] = defaultdict(int)
+    for per_team in credits.values():
+        for name, (_rank, count) in per_team.items():
+            answers[name] += count
+    cycles = [deal.cycle_days for deal in won if deal.cycle_days is not None]
+    sent, answered = _ask_counts(session, period)
+    sizes = _team_sizes(session, team_names)
+    if only is not None:
+        shown = [only]
+    else:
+        configured = [entry.name for entry in org.teams]
+        shown = configured + sorted({*tally.influenced, *answers} - set(configured))
+
+    return Scorecard(
+        period=period.label,
+        currency=org.currency,
+        won_revenue=_money(won_cents),
+        deals_won=len(won),
+        deals_lost=len(deals) - len(won),
+        win_rate=_ratio(len(won), len(deals)),
+        median_cycle_days=float(statistics.median(cycles)) if cycles else None,
+        collaboration_coverage=_ratio(_collaborative_cents(counted, credits), won_cents),
+        answer_rate=_ratio(answered, sent),
+        attribution=org.attribution,
+        teams=[_team_score(name, tally, answers, sizes.get(name, 0) >= org.min_group_size) for name in shown],
+        unattributed_revenue=_money(tally.unattributed),
+        trend=_trend(session, org, period),
+        highlights=_highlights(session, period),
+        not_counted=not_counted,
+    )
+
+
+def _configured_team(org: Organisation, team: str | None) -> str | None:
+    if team is None:
+        return None
+    name = team.strip().lower()
+    names = [entry.name for entry in org.teams]
+    if name not in names:
+        raise ValueError(f"unknown team {team!r} (teams: {', '.join(names)})")
+    return name
+
+
+def _closed_within(first: date, last: date) -> tuple[ColumnElement[bool], ...]:
+    """Written as stage IN (…) AND closed_at BETWEEN so it is served by ix_deals_stage_closed_at."""
+    return (col(Deal.stage).in_(_CLOSED), col(Deal.closed_at) >= first, col(Deal.closed_at) <= last)
+
+
+def _convert(org: Organisation, cents: int, currency: str) -> int | None:
+    """Cents in the organisation's currency, rounded per deal (half to even); None without a rate."""
+    if currency == org.currency:
+        return cents
+    rate = org.fx_rates.get(currency)
+    if rate is None:
+        return None
+    return int((cents * rate).quantize(_CENT, rounding=ROUND_HALF_EVEN))
+
+
+def _closed_deals(
+    session: Session, org: Organisation, period: Period, team_names: Mapping[int, str]
+) -> tuple[list[_ClosedDeal], list[NotCounted]]:
+    rows = session.exec(
+        select(
+            Deal.id,
+            Deal.external_id,
+            Deal.name,
+            Deal.stage,
+            Deal.amount_cents,
+            Deal.currency,
+            Deal.created_at,
+            Deal.closed_at,
+            Member.team_id,
+        )
+        .outerjoin(Member, col(Member.id) == col(Deal.owner_id))
+        .where(*_closed_within(period.first, period.last))
+        .order_by(col(Deal.closed_at), col(Deal.id))
+    ).all()
+    deals: list[_ClosedDeal] = []
+    not_counted: list[NotCounted] = []
+    for deal_id, external_id, name, stage, amount, currency, created_at, closed_at, owner_team_id in rows:
+        won = stage == Stage.WON.value
+        cents = None if amount is None else _convert(org, amount, currency)
+        if won and cents is None:
+            not_counted.append(
+                NotCounted(
+                    external_id=external_id,
+                    name=name,
+                    amount=None if amount is None else _money(amount),
+                    currency=currency,
+                    reason="no_amount" if amount is None else "no_fx_rate",
+                )
+            )
+        deals.append(
+            _ClosedDeal(
+                id=deal_id,
+                won=won,
+                cents=cents,
+                cycle_days=(closed_at - created_at).days if created_at is not None else None,
+                owner_team=team_names.get(owner_team_id) if owner_team_id is not None else None,
+            )
+        )
+    return deals, not_counted
+
+
+def _impact_rank() -> ColumnElement[int]:
+    return case(IMPACT_RANK, value=col(Answer.impact), else_=0)
+
+
+def _credits(session: Session, period: Period, team_names: Mapping[int, str]) -> dict[int, dict[str, tuple[int, int]]]:
+    """Per deal, per credited team: (highest impact rank, number of answers) — grouped in SQL."""
+    rows = session.exec(
+        select(Answer.deal_id, Answer.helping_team_id, func.max(_impact_rank()), func.count())
+        .join(Deal, col(Deal.id) == col(Answer.deal_id))
+        .where(*_closed_within(period.first, period.last))
+        .group_by(col(Answer.deal_id), col(Answer.helping_team_id))
+    ).all()
+    credits: defaultdict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for deal_id, team_id, rank, count in rows:
+        credits[deal_id][team_names[team_id]] = (int(rank), int(count))
+    return credits
+
+
+def _attribute(
+    won: Iterable[_ClosedDeal], credits: Mapping[int, Mapping[str, tuple[int, int]]], model: AttributionModel
+) -> _Tally:
+    tally = _Tally(defaultdict(int), defaultdict(int))
+    for deal in won:
+        cents = deal.cents or 0
+        impacts = {name: rank for name, (rank, _count) in credits.get(deal.id, {}).items()}
+        weights = helping_weights(deal.owner_team, impacts, model)
+        if not weights:
+            tally.unattributed += cents
+        for name, share in split_cents(cents, weights).items():
+            tally.influenced[name] += cents
+            tally.attributed[name] += share
+    return tally
+
+
+def _collaborative_cents(won: Iterable[_ClosedDeal], credits: Mapping[int, Mapping[str, tuple[int, int]]]) -> int:
+    """Won cents of deals that a team other than the owner's helped (with no owner team, any team)."""
+    return sum(
+        deal.cents or 0
+        for deal in won
+        if any(rank > 0 and name != deal.owner_team for name, (rank, _count) in credits.get(deal.id, {}).items())
+    )
+
+
+def _ask_counts(session: Session, period: Period) -> tuple[int, int]:
+    """(asks sent, of which answered) about the period's deals; an ask never sent is not asked."""
+    answered = case((col(Ask.status) == AskStatus.ANSWERED.value, col(Ask.sent_at)))
+    sent_count, answered_count = session.exec(
+        select(func.count(col(Ask.sent_at)), func.count(answered))
+        .join(Deal, col(Deal.id) == col(Ask.deal_id))
+        .where(*_closed_within(period.first, period.last))
+    ).one()
+    return int(sent_count), int(answered_count)
+
+
+def _team_sizes(session: Session, team_names: Mapping[int, str]) -> dict[str, int]:
+    rows = session.exec(
+        select(Member.team_id, func.count()).where(col(Member.team_id).is_not(None)).group_by(col(Member.team_id))
+    ).all()
+    return {team_names[team_id]: int(count) for team_id, count in rows}
+
+
+def _team_score(name: str, tally: _Tally, answers: Mapping[str, int], visible: bool) -> TeamScore:
+    if not visible:
+        return TeamScore(team=name, influenced_revenue=None, attributed_revenue=None, answers=None, hidden=True)
+    return TeamScore(
+        team=name,
+        influenced_revenue=_money(tally.influenced.get(name, 0)),
+        attributed_revenue=_money(tally.attributed.get(name, 0)),
+        answers=answers.get(name, 0),
+        hidden=False,
+    )
+
+
+def _trend(session: Session, org: Organisation, period: Period) -> list[TrendPoint]:
+    """Won revenue and win rate of the previous periods, from one grouped query.
+
+    Converting a sum would round differently from converting each deal, so won deals in another
+    currency are grouped by their exact amount too: identical amounts convert identically, and
+    each period's figure equals the one its own scorecard shows.
+    """
+    periods = period.preceding(TREND_LENGTH)
+    unit = case((and_(col(Deal.stage) == Stage.WON.value, col(Deal.currency) != org.currency), col(Deal.amount_cents)))
+    rows = session.exec(
+        select(Deal.closed_at, Deal.stage, Deal.currency, unit, func.count(), func.sum(col(Deal.amount_cents)))
+        .where(*_closed_within(periods[0].first, periods[-1].last))
+        .group_by(col(Deal.closed_at), col(Deal.stage), col(Deal.currency), unit)
+    ).all()
+    won_cents = dict.fromkeys(periods, 0)
+    won_count = dict.fromkeys(periods, 0)
+    closed_count = dict.fromkeys(periods, 0)
+    for closed_at, stage, currency, amount, count, total in rows:
+        bucket = Period.containing(closed_at, period.kind)
+        closed_count[bucket] += count
+        if stage != Stage.WON.value:
+            continue
+        won_count[bucket] += count
+        if currency == org.currency:
+            won_cents[bucket] += int(total or 0)
+        elif amount is not None:
+            won_cents[bucket] += count * (_convert(org, amount, currency) or 0)
+    return [
+        TrendPoint(period=p.label, won_revenue=_money(won_cents[p]), win_rate=_ratio(won_count[p], closed_count[p]))
+        for p in periods
+    ]
+
+
+def _highlights(session: Session, period: Period) -> list[Highlight]:
+    """Quotable answers only — the answerer said yes — strongest first, then newest; text untouched."""
+    rows = session.exec(
+        select(Deal.name, Team.name, Answer.text)
+        .join(Deal, col(Deal.id) == col(Answer.deal_id))
+        .join(Team, col(Team.id) == col(Answer.helping_team_id))
+        .where(*_closed_within(period.first, period.last), col(Answer.quotable).is_(True))
+        .order_by(_impact_rank().desc(), col(Answer.answered_at).desc(), col(Answer.id).desc())
+        .limit(HIGHLIGHT_COUNT)
+    ).all()
+    return [Highlight(deal=deal, team=team, text=text) for deal, team, text in rows]
+
+
+def _money(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    if whole == 0:
+        return None
+    return float((Decimal(part) / Decimal(whole)).quantize(_RATIO_PLACES, rounding=ROUND_HALF_EVEN))
+
+
+def scorecard_csv(scorecard: Scorecard) -> str:
+    """The scorecard for spreadsheets: sections separated by an empty row, each with its header row.
+
+    1. `figure,value` — period, currency, attribution, won_revenue, deals_won, deals_lost, win_rate,
+       median_cycle_days, collaboration_coverage, answer_rate, unattributed_revenue;
+    2. `team,influenced_revenue,attributed_revenue,answers,hidden` — one row per team;
+    3. `trend_period,won_revenue,win_rate` — oldest first;
+    4. `highlight_deal,team,text`;
+    5. `not_counted_external_id,name,amount,currency,reason`.
+    Every section is present even when empty, so a sheet that reads it by position keeps working.
+    Money has two decimals, ratios are fractions (0.75), null is an empty cell. Text that a
+    spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    headline = (
+        "period",
+        "currency",
+        "attribution",
+        "won_revenue",
+        "deals_won",
+        "deals_lost",
+        "win_rate",
+        "median_cycle_days",
+        "collaboration_coverage",
+        "answer_rate",
+        "unattributed_revenue",
+    )
+    sections: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]] = [
+        (("figure", "value"), [(key, getattr(scorecard, key)) for key in headline]),
+        (
+            ("team", "influenced_revenue", "attributed_revenue", "answers", "hidden"),
+            [(t.team, t.influenced_revenue, t.attributed_revenue, t.answers, t.hidden) for t in scorecard.teams],
+        ),
+        (
+            ("trend_period", "won_revenue", "win_rate"),
+            [(t.period, t.won_revenue, t.win_rate) for t in scorecard.trend],
+        ),
+        (("highlight_deal", "team", "text"), [(h.deal, h.team, h.text) for h in scorecard.highlights]),
+        (
+            ("not_counted_external_id", "name", "amount", "currency", "reason"),
+            [(n.external_id, n.name, n.amount, n.currency, n.reason) for n in scorecard.not_counted],
+        ),
+    ]
+    for index, (header, rows) in enumerate(sections):
+        if index:
+            writer.writerow(())
+        writer.writerow(header)
+        writer.writerows(tuple(_cell(value) for value in row) for row in rows)
+    return out.getvalue()
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
+    return str(value)

@@ -1,0 +1,163 @@
+"""The contract between the code and the language files: which keys exist and what each may say.
+
+The code that fills a text and the translator who writes it meet here. Every key lists the
+placeholders the code supplies; a template may leave optional ones out (Finnish word order
+sometimes reads better without the owner's team) but may not invent others, and may not drop a
+required one. Static texts that end up in size-limited chat elements (Slack modal titles and
+buttons) carry that limit, so a long translation fails at start-up rather than in Slack's API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+OUTCOMES = ("won", "lost")
+ROLES = ("owner", "participant")
+RELATIONS = ("own_team", "about_team")
+SECTIONS = ("teams", "questions", "messages")
+QUESTION_KEY_MAX = 64  # asks.question_key is VARCHAR(64)
+
+# Slack's limits: modal title, submit and close 24; button and option text 75; placeholder 150.
+MODAL_TITLE = 24
+BUTTON = 75
+PLACEHOLDER = 150
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one key's template may contain: `placeholders` are all the values the code passes."""
+
+    placeholders: frozenset[str] = frozenset()
+    required: frozenset[str] = frozenset()
+    max_length: int | None = None
+
+
+def _entry(*required: str, optional: tuple[str, ...] = (), max_length: int | None = None) -> Entry:
+    return Entry(frozenset(required) | frozenset(optional), frozenset(required), max_length)
+
+
+def _question_cases() -> dict[str, Entry]:
+    """Every (outcome, role, relation): `about_team` questions must name the team they ask about."""
+    optional = ("team", "asked_team", "owner_team")
+    cases: dict[str, Entry] = {}
+    for outcome in OUTCOMES:
+        for role in ROLES:
+            for relation in RELATIONS:
+                required = ("deal", "team") if relation == "about_team" else ("deal",)
+                cases[f"{outcome}.{role}.{relation}"] = _entry(*required, optional=optional)
+    return cases
+
+
+QUESTION_CASES: dict[str, Entry] = _question_cases()
+
+
+def question_case(key: str) -> str | None:
+    """The generic case a question key belongs to: itself, or the key less its `.team` variant."""
+    if key in QUESTION_CASES:
+        return key
+    case, _, variant = key.rpartition(".")
+    return case if case in QUESTION_CASES and variant else None
+
+
+_LABEL = _entry()
+_BUTTON = _entry(max_length=BUTTON)
+
+MESSAGES: dict[str, Entry] = {
+    "button.answer": _BUTTON,
+    "button.decline": _BUTTON,
+    "button.decline_lost": _BUTTON,
+    "button.not_sure": _BUTTON,
+    "button.edit": _BUTTON,
+    "modal.title": _entry(max_length=MODAL_TITLE),
+    "modal.submit": _entry(max_length=MODAL_TITLE),
+    "modal.cancel": _entry(max_length=MODAL_TITLE),
+    "modal.helping_team.label": _LABEL,
+    "modal.helping_team.label_lost": _LABEL,
+    "modal.impact.label": _LABEL,
+    "modal.impact.label_lost": _LABEL,
+    "modal.text.label": _LABEL,
+    "modal.text.label_lost": _LABEL,
+    "modal.text.placeholder": _entry(max_length=PLACEHOLDER),
+    "modal.quotable.label": _LABEL,
+    "modal.quotable.yes": _BUTTON,
+    "modal.quotable.hint": _LABEL,
+    "impact.none.label": _BUTTON,
+    "impact.none.description": _BUTTON,
+    "impact.some.label": _BUTTON,
+    "impact.some.description": _BUTTON,
+    "impact.strong.label": _BUTTON,
+    "impact.strong.description": _BUTTON,
+    "impact.decisive.label": _BUTTON,
+    "impact.decisive.description": _BUTTON,
+    "ask.intro.won": _entry("deal"),
+    "ask.intro.lost": _entry("deal"),
+    "ask.owner": _entry("owner"),
+    "ask.answered": _entry("team", "impact"),
+    "ask.thanks": _entry("deal"),
+    "ask.declined": _entry("deal", optional=("team",)),
+    "ask.declined_lost": _entry("deal", optional=("team",)),
+    "ask.not_sure": _entry("deal"),
+    "ask.edited": _entry("deal"),
+    "ask.already_answered": _LABEL,
+    "ask.reminder": _entry("deal"),
+    "ask.expired": _entry("deal"),
+    "ask.not_yours": _LABEL,
+    "home.pending": _LABEL,
+    "home.answered": _LABEL,
+    "home.nothing_pending": _LABEL,
+    "home.scores_hint": _entry("scores"),
+    "help.onescore": _entry("onescore", "teams"),
+    "help.scores": _entry("scores"),
+    "scores.usage": _entry("args", "scores"),
+    "scores.post_refused": _entry("scores"),
+    "scores.posted": _entry("period"),
+    "scores.unknown_team": _entry("team", "teams"),
+    "join.done": _entry("team"),
+    "join.unknown_team": _entry("team", "teams"),
+    "command.unknown": _entry("command", "onescore"),
+    "settings.refused": _LABEL,
+    "error.generic": _LABEL,
+    "deal_modal.title": _entry(max_length=MODAL_TITLE),
+    "deal_modal.submit": _entry(max_length=MODAL_TITLE),
+    "deal_modal.name": _LABEL,
+    "deal_modal.account": _LABEL,
+    "deal_modal.amount": _LABEL,
+    "deal_modal.currency": _LABEL,
+    "deal_modal.stage": _LABEL,
+    "deal_modal.stage_open": _BUTTON,
+    "deal_modal.stage_won": _BUTTON,
+    "deal_modal.stage_lost": _BUTTON,
+    "deal_modal.owner": _LABEL,
+    "deal_modal.participants": _LABEL,
+    "deal_modal.closed_at": _LABEL,
+    "deal_modal.saved": _entry("deal"),
+    "scorecard.title": _entry("period"),
+    "scorecard.title_team": _entry("period", "team"),
+    "scorecard.period.week": _entry("week", "year"),
+    "scorecard.period.month": _entry("month", "year"),
+    "scorecard.period.quarter": _entry("quarter", "year"),
+    "scorecard.so_far": _LABEL,
+    "scorecard.won_revenue": _LABEL,
+    "scorecard.deals_won": _LABEL,
+    "scorecard.deals_lost": _LABEL,
+    "scorecard.win_rate": _LABEL,
+    "scorecard.median_cycle_days": _LABEL,
+    "scorecard.collaboration_coverage": _LABEL,
+    "scorecard.coverage_hint": _LABEL,
+    "scorecard.teams": _LABEL,
+    "scorecard.influenced_revenue": _LABEL,
+    "scorecard.attributed_revenue": _entry("model"),
+    "scorecard.model.equal": _LABEL,
+    "scorecard.model.impact_weighted": _LABEL,
+    "scorecard.answers": _LABEL,
+    "scorecard.answer_rate": _LABEL,
+    "scorecard.trend": _LABEL,
+    "scorecard.highlights": _LABEL,
+    "scorecard.highlight": _entry("text", "team", "deal"),
+    "scorecard.team_hidden": _entry("min_group_size"),
+    "scorecard.fx_excluded": _entry("count", "currencies"),
+    "scorecard.no_deals": _LABEL,
+    "scorecard.no_value": _LABEL,
+    "scorecard.footer": _LABEL,
+    "welcome.teams": _LABEL,
+}
