@@ -70,9 +70,7 @@ def enqueue(
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(Job).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Job.id)
-    )
+    statement = insert(Job).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Job.id)
     # RETURNING, not rowcount: through an ORM session PostgreSQL reports rowcount -1 for this insert.
     return session.execute(statement).first() is not None
 

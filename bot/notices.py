@@ -20,9 +20,7 @@ ADMIN_NOTICES_QUEUE = "admin_notices"
 CRM_OWNER_UNMATCHED = "crm_owner_unmatched"
 
 
-def notify_admins(
-    session: Session, *, kind: str, key: str, text: str, details: dict[str, Any], now: datetime
-) -> bool:
+def notify_admins(session: Session, *, kind: str, key: str, text: str, details: dict[str, Any], now: datetime) -> bool:
     """Queue a notice in the caller's transaction; False when the same `key` was reported before."""
     return enqueue(
         session,

@@ -86,9 +86,7 @@ async def get_json(
         raise RetryLater(backoff(attempts), f"{what}: the answer is not JSON") from exc
 
 
-async def probe(
-    http: httpx.AsyncClient, url: str, *, headers: dict[str, str], what: str, scope_hint: str
-) -> Any:
+async def probe(http: httpx.AsyncClient, url: str, *, headers: dict[str, str], what: str, scope_hint: str) -> Any:
     """One request for `onescore crm check`: the JSON body, or CheckFailed saying what is wrong."""
     try:
         response = await http.get(url, headers=headers)

@@ -76,9 +76,7 @@ async def _pipedrive(settings: Settings, http: httpx.AsyncClient) -> CrmStatus:
         found = await api.check()
     except CheckFailed as exc:
         return CrmStatus("pipedrive", False, str(exc))
-    return CrmStatus(
-        "pipedrive", True, f"{found} at {api.base_url}; webhook URL {_webhook_url(settings, 'pipedrive')}"
-    )
+    return CrmStatus("pipedrive", True, f"{found} at {api.base_url}; webhook URL {_webhook_url(settings, 'pipedrive')}")
 
 
 def _salesforce(settings: Settings) -> CrmStatus:
@@ -103,9 +101,7 @@ def configured(settings: Settings) -> dict[str, bool]:
     return {
         "hubspot": bool(settings.hubspot_client_secret or settings.hubspot_access_token),
         "pipedrive": bool(
-            settings.pipedrive_webhook_user
-            or settings.pipedrive_webhook_password
-            or settings.pipedrive_api_token
+            settings.pipedrive_webhook_user or settings.pipedrive_webhook_password or settings.pipedrive_api_token
         ),
         "salesforce": bool(settings.salesforce_org_id),
     }

@@ -54,9 +54,7 @@ def signature_v3(secret: str, method: str, uri: str, body: bytes, timestamp: str
     return base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
 
 
-def verify(
-    secret: str | None, *, method: str, uri: str, body: bytes, headers: Mapping[str, str], now: datetime
-) -> str:
+def verify(secret: str | None, *, method: str, uri: str, body: bytes, headers: Mapping[str, str], now: datetime) -> str:
     """Raise Unauthorized unless the request is HubSpot's, signed within 5 minutes; returns the timestamp.
 
     A timestamp more than 5 minutes in the future is refused too: a captured request must not stay

@@ -105,9 +105,7 @@ class HubSpotApi:
         if age >= PIPELINES_TTL_SECONDS or (unknown and age >= self.unknown_stage_refresh_seconds):
             await self._refresh_stages(attempts)
         if stage_id not in self._stages:
-            log.warning(
-                "HubSpot stage %r is in no deal pipeline; the deal's stage is left as stored", stage_id
-            )
+            log.warning("HubSpot stage %r is in no deal pipeline; the deal's stage is left as stored", stage_id)
         return self._stages.get(stage_id)
 
     async def _refresh_stages(self, attempts: int) -> None:
@@ -115,9 +113,7 @@ class HubSpotApi:
         async with self._stages_lock:
             if self._stages_fetched >= asked:
                 return  # another job refreshed them while this one waited
-            body = await self._get(
-                "/crm/v3/pipelines/deals", what="HubSpot deal pipelines", attempts=attempts
-            )
+            body = await self._get("/crm/v3/pipelines/deals", what="HubSpot deal pipelines", attempts=attempts)
             stages: dict[str, Stage | None] = {}
             for pipeline in body.get("results") or []:
                 for stage in pipeline.get("stages") or []:
@@ -130,9 +126,7 @@ class HubSpotApi:
         if cached is not None and time.monotonic() - cached[0] < OWNERS_TTL_SECONDS:
             return cached[1]
         try:
-            owner = await self._get(
-                f"/crm/v3/owners/{owner_id}", what=f"HubSpot owner {owner_id}", attempts=attempts
-            )
+            owner = await self._get(f"/crm/v3/owners/{owner_id}", what=f"HubSpot owner {owner_id}", attempts=attempts)
         except GoneInCrm:
             owner = {}
         address = email(owner.get("email"))

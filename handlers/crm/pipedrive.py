@@ -38,8 +38,7 @@ def verify(user: str | None, password: str | None, authorization: str | None) ->
     """Raise Unauthorized unless the request carries the configured basic-auth pair (constant time)."""
     if not (user and password):
         raise Unauthorized(
-            "Pipedrive webhooks are refused: PIPEDRIVE_WEBHOOK_USER and PIPEDRIVE_WEBHOOK_PASSWORD "
-            "are not set"
+            "Pipedrive webhooks are refused: PIPEDRIVE_WEBHOOK_USER and PIPEDRIVE_WEBHOOK_PASSWORD are not set"
         )
     scheme, _, encoded = (authorization or "").partition(" ")
     if scheme.lower() != "basic":
@@ -82,9 +81,7 @@ def _deal_of(document: dict[str, Any]) -> Any:
     if "data" in document or str(meta.get("version", "")).startswith("2"):
         is_deal_change = meta.get("entity") == "deal" and meta.get("action") in V2_ACTIONS
         return document.get("data") if is_deal_change else None
-    action, _, entity = str(document.get("event") or f"{meta.get('action')}.{meta.get('object')}").partition(
-        "."
-    )
+    action, _, entity = str(document.get("event") or f"{meta.get('action')}.{meta.get('object')}").partition(".")
     return document.get("current") if entity == "deal" and action in V1_ACTIONS else None
 
 

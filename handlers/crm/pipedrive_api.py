@@ -85,8 +85,6 @@ class PipedriveApi:
         )
         me = body.get("data") if isinstance(body, dict) else None
         if not isinstance(me, dict):
-            raise CheckFailed(
-                f"{self.base_url} did not answer like Pipedrive's API: is PIPEDRIVE_API_URL right?"
-            )
+            raise CheckFailed(f"{self.base_url} did not answer like Pipedrive's API: is PIPEDRIVE_API_URL right?")
         company = me.get("company_name") or me.get("company_domain") or "an unnamed company"
         return f"token of {me.get('email') or me.get('name')} in {company}"

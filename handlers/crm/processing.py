@@ -51,9 +51,7 @@ class CrmProcessor:
             raise _unconfigured("HUBSPOT_ACCESS_TOKEN")
         deal_id = str(job.payload["deal_id"])
         occurred = instant(job.payload.get("occurred_at"))
-        if occurred is not None and await asyncio.to_thread(
-            self._already_current, f"hubspot:{deal_id}", occurred
-        ):
+        if occurred is not None and await asyncio.to_thread(self._already_current, f"hubspot:{deal_id}", occurred):
             return {"deal": f"hubspot:{deal_id}", "skipped": "the stored deal is newer than the event"}
         snapshot = await self.hubspot_api.snapshot(deal_id, job.attempts)
         if snapshot is None:
@@ -73,9 +71,7 @@ class CrmProcessor:
         """True when the stored deal was read from the CRM as modified at or after the event: the
         event's change is already in it, so reading the deal back again would change nothing."""
         with Session(self.runtime.engine) as session:
-            stored = session.exec(
-                select(Deal.source_updated_at).where(Deal.external_id == external_id)
-            ).first()
+            stored = session.exec(select(Deal.source_updated_at).where(Deal.external_id == external_id)).first()
         return stored is not None and stored >= occurred
 
     def record(self, snapshot: DealSnapshot) -> dict[str, Any]:
@@ -119,9 +115,7 @@ class CrmProcessor:
             key = f"{snapshot.crm}:user:{snapshot.owner_ref}"
         else:
             return
-        log.warning(
-            "%s deal %s (%s) %s; stored without an owner member", crm, deal.external_id, deal.name, problem
-        )
+        log.warning("%s deal %s (%s) %s; stored without an owner member", crm, deal.external_id, deal.name, problem)
         notify_admins(
             session,
             kind=CRM_OWNER_UNMATCHED,

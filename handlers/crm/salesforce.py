@@ -53,8 +53,7 @@ def _checksum(id15: str) -> str:
     """The 3 characters Salesforce appends to make an id case-insensitive: one per 5-character chunk,
     encoding which of its characters are upper-case letters."""
     return "".join(
-        _CHECKSUM_ALPHABET[sum(1 << i for i, c in enumerate(id15[k : k + 5]) if "A" <= c <= "Z")]
-        for k in (0, 5, 10)
+        _CHECKSUM_ALPHABET[sum(1 << i for i, c in enumerate(id15[k : k + 5]) if "A" <= c <= "Z")] for k in (0, 5, 10)
     )
 
 
@@ -83,9 +82,7 @@ def _local(tag: str) -> str:
 
 
 def _fields(sobject: Element) -> dict[str, str | None]:
-    return {
-        _local(child.tag): None if child.get(f"{XSI}nil") == "true" else text(child.text) for child in sobject
-    }
+    return {_local(child.tag): None if child.get(f"{XSI}nil") == "true" else text(child.text) for child in sobject}
 
 
 def parse(body: bytes) -> tuple[str | None, list[dict[str, str | None]]]:

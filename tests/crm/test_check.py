@@ -24,9 +24,7 @@ CRM_VARIABLES = (
 
 
 @pytest.fixture
-def environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fake_crm: FakeCrm, fake_crm_url: str
-) -> dict:
+def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fake_crm: FakeCrm, fake_crm_url: str) -> dict:
     monkeypatch.chdir(tmp_path)  # no stray .env
     for name in CRM_VARIABLES:
         monkeypatch.delenv(name, raising=False)
@@ -73,10 +71,7 @@ def test_each_problem_is_named_on_its_crms_line(
     monkeypatch.setenv("SALESFORCE_ORG_ID", "00D5w000004qGTOAAA")
     code, lines, _ = run_check(capsys)
     assert code == 1
-    assert (
-        lines[0]
-        == "hubspot: HUBSPOT_ACCESS_TOKEN was refused (HTTP 401): the token is wrong, expired or revoked"
-    )
+    assert lines[0] == "hubspot: HUBSPOT_ACCESS_TOKEN was refused (HTTP 401): the token is wrong, expired or revoked"
     assert lines[1].startswith("pipedrive: cannot reach http://127.0.0.1:9/v1/users/me")
     assert lines[2].startswith("salesforce: SALESFORCE_ORG_ID '00D5w000004qGTOAAA' is not an organisation id")
 

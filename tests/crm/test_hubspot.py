@@ -198,9 +198,7 @@ def test_a_malformed_delivery_gets_400_never_500(client: TestClient, runtime: Ru
     assert nothing_stored(runtime)
 
 
-def test_events_about_other_objects_are_acknowledged_and_dropped(
-    client: TestClient, runtime: Runtime
-) -> None:
+def test_events_about_other_objects_are_acknowledged_and_dropped(client: TestClient, runtime: Runtime) -> None:
     contact_events = fixture_bytes("hubspot_webhooks_doc_example.json")
     description = [event(event_id=9, propertyName="description")]
     contact_object = [event(event_id=10, subscriptionType="object.propertyChange", objectTypeId="0-1")]
@@ -278,9 +276,7 @@ def test_a_429_is_retried_exactly_when_retry_after_says(
     assert closes(runtime) == [(f"hubspot:{DEAL}", "won", 1)]
 
 
-def test_a_deal_deleted_in_hubspot_before_the_read_back_is_skipped(
-    client: TestClient, runtime: Runtime
-) -> None:
+def test_a_deal_deleted_in_hubspot_before_the_read_back_is_skipped(client: TestClient, runtime: Runtime) -> None:
     post_hubspot(client, runtime, WON_EVENT)
     settle(runtime)
     [job] = jobs(runtime)

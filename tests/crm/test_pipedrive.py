@@ -149,9 +149,7 @@ def test_a_malformed_delivery_gets_400_never_500(client: TestClient, runtime: Ru
     assert nothing_stored(runtime)
 
 
-def test_other_objects_and_deletions_are_acknowledged_and_dropped(
-    client: TestClient, runtime: Runtime
-) -> None:
+def test_other_objects_and_deletions_are_acknowledged_and_dropped(client: TestClient, runtime: Runtime) -> None:
     person = dict(V2_CHANGE, meta=dict(V2_CHANGE["meta"], entity="person"))
     deleted = dict(V2_CHANGE, meta=dict(V2_CHANGE["meta"], action="delete"), data=None)
     v1_person = dict(V1_WON, event="updated.person", meta=dict(V1_WON["meta"], object="person"))
@@ -177,9 +175,7 @@ def test_a_users_api_outage_delays_processing_but_loses_nothing(
     assert closes(runtime) == [("pipedrive:21", "won", 1)]
 
 
-def test_a_429_from_pipedrive_waits_for_retry_after(
-    client: TestClient, runtime: Runtime, fake_crm: FakeCrm
-) -> None:
+def test_a_429_from_pipedrive_waits_for_retry_after(client: TestClient, runtime: Runtime, fake_crm: FakeCrm) -> None:
     fake_crm.fail("/v1/users", status=429, retry_after="7")
     post_pipedrive(client, V1_WON)
     settle(runtime)
@@ -200,7 +196,5 @@ def test_owners_who_are_not_members_are_stored_and_reported(
     assert stored is not None and stored.owner_email == "stranger@example.com" and stored.owner_id is None
     notices = {job.payload["deal"]: job.payload for job in jobs(runtime, ADMIN_NOTICES_QUEUE)}
     assert notices["pipedrive:1"]["owner_email"] == "stranger@example.com"
-    assert (
-        notices["pipedrive:3"]["owner_ref"] == "556" and "does not give us" in notices["pipedrive:3"]["text"]
-    )
+    assert notices["pipedrive:3"]["owner_ref"] == "556" and "does not give us" in notices["pipedrive:3"]["text"]
     assert len(closes(runtime)) == 2

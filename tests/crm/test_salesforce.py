@@ -39,9 +39,7 @@ def message(
     """The saved Outbound Message with its state changed, plus the owner-email formula field."""
     body = OPEN.replace(b"<sf:IsClosed>false", b"<sf:IsClosed>" + str(closed).lower().encode())
     body = body.replace(b"<sf:IsWon>false", b"<sf:IsWon>" + str(won).lower().encode())
-    body = body.replace(
-        b"2020-05-09T03:04:32.000Z</sf:SystemModstamp>", f"{modified}</sf:SystemModstamp>".encode()
-    )
+    body = body.replace(b"2020-05-09T03:04:32.000Z</sf:SystemModstamp>", f"{modified}</sf:SystemModstamp>".encode())
     body = body.replace(NOTIFICATION, f"<Id>{notification}</Id>".encode())
     body = body.replace(b"00D5w000004qGTOEA2", org.encode())
     if owner_email:
@@ -55,9 +53,7 @@ def acknowledged(response: object) -> bool:
     return root.findtext(f".//{OUTBOUND}notificationsResponse/{OUTBOUND}Ack") == "true"
 
 
-def test_the_saved_message_is_acknowledged_and_its_opportunity_recorded(
-    client: TestClient, runtime: Runtime
-) -> None:
+def test_the_saved_message_is_acknowledged_and_its_opportunity_recorded(client: TestClient, runtime: Runtime) -> None:
     response = post_salesforce(client, OPEN)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/xml")
@@ -93,9 +89,7 @@ def test_a_lost_opportunity_is_a_lost_outcome(client: TestClient, runtime: Runti
     assert closes(runtime) == [(OPPORTUNITY, "lost", 1)]
 
 
-def test_an_older_message_arriving_late_never_moves_the_opportunity_back(
-    client: TestClient, runtime: Runtime
-) -> None:
+def test_an_older_message_arriving_late_never_moves_the_opportunity_back(client: TestClient, runtime: Runtime) -> None:
     post_salesforce(client, message(closed=True, won=True, modified="2020-05-10T09:00:00.000Z"))
     settle(runtime)
     post_salesforce(client, message(modified="2020-05-10T08:00:00.000Z", notification="04l5w00005286hCAAQ"))
@@ -104,9 +98,7 @@ def test_an_older_message_arriving_late_never_moves_the_opportunity_back(
     assert closes(runtime) == [(OPPORTUNITY, "won", 1)]
 
 
-def test_15_and_18_character_organisation_ids_are_the_same_organisation(
-    client: TestClient, runtime: Runtime
-) -> None:
+def test_15_and_18_character_organisation_ids_are_the_same_organisation(client: TestClient, runtime: Runtime) -> None:
     assert canonical_id("00D5w000004qGTOEA2") == canonical_id("00D5w000004qGTO") == "00D5w000004qGTO"
     assert canonical_id("00D5w000004qgto") == "00D5w000004qgto"  # 15-character ids are case-sensitive
     assert post_salesforce(client, message(org="00D5w000004qGTO")).status_code == 200
@@ -210,9 +202,7 @@ def test_other_objects_are_acknowledged_and_dropped(client: TestClient, runtime:
     assert nothing_stored(runtime)
 
 
-def test_an_owner_without_the_email_field_is_stored_and_reported(
-    client: TestClient, runtime: Runtime
-) -> None:
+def test_an_owner_without_the_email_field_is_stored_and_reported(client: TestClient, runtime: Runtime) -> None:
     post_salesforce(client, message(closed=True, won=True, owner_email=None))
     settle(runtime)
     assert closes(runtime) == [(OPPORTUNITY, "won", 1)]
