@@ -16,18 +16,18 @@ import logging
 import httpx
 from sqlmodel import Session
 
-from bot.jobs import JobWorker, enqueue
+from bot.jobs import MAX_ATTEMPTS, enqueue
 from bot.runtime import Runtime
 from handlers.crm.api import new_http_client
 from handlers.crm.common import Delivery
 from handlers.crm.hubspot_api import HubSpotApi
 from handlers.crm.pipedrive_api import PipedriveApi
 from handlers.crm.processing import CrmProcessor
+from handlers.crm.worker import CRM_QUEUE, CrmWorker
 from storage.db import run_transaction
 
 log = logging.getLogger(__name__)
 
-CRM_QUEUE = "crm"
 CONCURRENCY = 16
 STOP_TIMEOUT_SECONDS = 15.0
 
@@ -61,15 +61,8 @@ class CrmIntake:
             if settings.pipedrive_api_token
             else None
         )
-        self.processor = CrmProcessor(runtime, self.hubspot_api, self.pipedrive_api)
-        self.worker = JobWorker(
-            runtime.engine,
-            runtime.clock,
-            CRM_QUEUE,
-            self.processor.handlers(),
-            concurrency=concurrency,
-            poll_interval=poll_interval,
-        )
+        self.processor = CrmProcessor(runtime, self.hubspot_api, self.pipedrive_api, max_attempts=MAX_ATTEMPTS)
+        self.worker = CrmWorker(runtime, self.processor, concurrency=concurrency, poll_interval=poll_interval)
         self._task: asyncio.Task[None] | None = None
 
     async def accept(self, deliveries: list[Delivery]) -> int:

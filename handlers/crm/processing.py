@@ -1,109 +1,169 @@
-"""The `crm` queue's handlers: read the deal back where the webhook carried only ids, then record it.
+"""What the `crm` queue does with a delivery: read the deal back where needed, then record it.
 
-Recording goes through the same `DealWriter` as the REST API, with the CRM's own modification time as
-`source_updated_at`: an event processed late (a retry, an out-of-order delivery) can never move a
-deal back, and a deal reaching won or lost records one close per transition however often it is
-announced. An owner whose email matches no member is stored (the email stays on the deal) and
-reported to the admins once.
+`prepare` is the slow, outward half (the CRM's API, rate limits, outages) and decides each job's
+fate without touching the database; `record` is the inward half, run for a whole batch in one
+transaction by the worker. Recording goes through the same `DealWriter` as the REST API, with the
+CRM's own modification time as `source_updated_at`: an event processed late (a retry, an
+out-of-order delivery) never moves a deal back, and reaching won or lost records one close per
+transition however often it is announced. An owner whose email matches no member is stored (the
+email stays on the deal) and reported to the admins once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import datetime, timedelta
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.errors import InputError
-from bot.jobs import Handler, PermanentFailure, RetryLater
+from bot.jobs import PermanentFailure, RetryLater, backoff
+from bot.ledger import DealWriter, UpsertResult
 from bot.notices import CRM_OWNER_UNMATCHED, notify_admins
 from bot.runtime import Runtime
 from handlers.crm import hubspot, pipedrive, salesforce
 from handlers.crm.common import DealSnapshot, instant
 from handlers.crm.hubspot_api import HubSpotApi
 from handlers.crm.pipedrive_api import PipedriveApi
-from storage.db import run_transaction
 from storage.models import Deal, Job
 
 log = logging.getLogger(__name__)
 
-UNCONFIGURED_WAIT_SECONDS = 3600
+UNCONFIGURED_WAIT = timedelta(hours=1)
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 CRM_NAMES = {"hubspot": "HubSpot", "pipedrive": "Pipedrive", "salesforce": "Salesforce"}
 
 
+@dataclass
+class Prepared:
+    """A claimed job's fate: a snapshot to record, a result (done), or a failure to retry or bury."""
+
+    job: Job
+    snapshot: DealSnapshot | None = None
+    result: dict[str, Any] | None = None
+    retry_in: timedelta | None = None
+    failure: str | None = None
+
+
 class CrmProcessor:
-    def __init__(self, runtime: Runtime, hubspot_api: HubSpotApi | None, pipedrive_api: PipedriveApi | None):
+    def __init__(
+        self,
+        runtime: Runtime,
+        hubspot_api: HubSpotApi | None,
+        pipedrive_api: PipedriveApi | None,
+        *,
+        max_attempts: int,
+    ) -> None:
         self.runtime = runtime
         self.hubspot_api = hubspot_api
         self.pipedrive_api = pipedrive_api
+        self.max_attempts = max_attempts
 
-    def handlers(self) -> dict[str, Handler]:
-        return {
-            hubspot.JOB_KIND: self.hubspot_deal,
-            pipedrive.JOB_KIND: self.pipedrive_deal,
-            salesforce.JOB_KIND: self.salesforce_opportunity,
-        }
+    @staticmethod
+    def hubspot_event_times(jobs: list[Job]) -> dict[str, datetime]:
+        """The deals whose read-back might be needless, with when their event happened."""
+        times = {}
+        for job in jobs:
+            occurred = instant(job.payload.get("occurred_at")) if job.kind == hubspot.JOB_KIND else None
+            if occurred is not None:
+                times[f"hubspot:{job.payload['deal_id']}"] = occurred
+        return times
 
-    async def hubspot_deal(self, job: Job) -> dict[str, Any]:
-        if self.hubspot_api is None:
-            raise _unconfigured("HUBSPOT_ACCESS_TOKEN")
-        deal_id = str(job.payload["deal_id"])
-        occurred = instant(job.payload.get("occurred_at"))
-        if occurred is not None and await asyncio.to_thread(self._already_current, f"hubspot:{deal_id}", occurred):
-            return {"deal": f"hubspot:{deal_id}", "skipped": "the stored deal is newer than the event"}
-        snapshot = await self.hubspot_api.snapshot(deal_id, job.attempts)
-        if snapshot is None:
-            return {"deal": f"hubspot:{deal_id}", "skipped": "HubSpot no longer has this deal"}
-        return await asyncio.to_thread(self.record, snapshot)
+    @staticmethod
+    def stored_versions(session: Session, external_ids: list[str]) -> dict[str, datetime]:
+        rows = session.exec(
+            select(Deal.external_id, Deal.source_updated_at).where(col(Deal.external_id).in_(external_ids))
+        ).all()
+        return {external_id: updated for external_id, updated in rows if updated is not None}
 
-    async def pipedrive_deal(self, job: Job) -> dict[str, Any]:
-        if self.pipedrive_api is None:
-            raise _unconfigured("PIPEDRIVE_API_TOKEN")
-        snapshot = await self.pipedrive_api.snapshot(job.payload["record"], job.attempts)
-        return await asyncio.to_thread(self.record, snapshot)
-
-    async def salesforce_opportunity(self, job: Job) -> dict[str, Any]:
-        return await asyncio.to_thread(self.record, salesforce.snapshot(job.payload["fields"]))
-
-    def _already_current(self, external_id: str, occurred: datetime) -> bool:
-        """True when the stored deal was read from the CRM as modified at or after the event: the
-        event's change is already in it, so reading the deal back again would change nothing."""
-        with Session(self.runtime.engine) as session:
-            stored = session.exec(select(Deal.source_updated_at).where(Deal.external_id == external_id)).first()
-        return stored is not None and stored >= occurred
-
-    def record(self, snapshot: DealSnapshot) -> dict[str, Any]:
-        """Upsert the deal in one transaction, with the owner notice if any; returns the job's result."""
+    async def prepare(self, job: Job, stored: dict[str, datetime]) -> Prepared:
+        """The job's snapshot or fate; every failure time may fix becomes a retry, never a loss."""
         try:
-            data = snapshot.to_input()
-        except ValueError as exc:
-            raise PermanentFailure(f"{snapshot.external_id}: the CRM's deal is not valid: {exc}") from exc
+            return await self._prepare(job, stored)
+        except RetryLater as signal:
+            return Prepared(job, retry_in=signal.delay, failure=str(signal))
+        except PermanentFailure as exc:
+            return Prepared(job, failure=str(exc))
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning("CRM job %s (%s) failed: %s", job.id, job.kind, error)
+            if job.attempts >= self.max_attempts:
+                return Prepared(job, failure=error)
+            return Prepared(job, retry_in=backoff(job.attempts), failure=error)
 
-        def work(session: Session) -> dict[str, Any]:
-            writer = self.runtime.deal_writer(session, source=snapshot.crm, strict_members=False)
-            result = writer.upsert(snapshot.external_id, data)
-            closes = writer.flush()
+    async def _prepare(self, job: Job, stored: dict[str, datetime]) -> Prepared:
+        if job.kind == hubspot.JOB_KIND:
+            if self.hubspot_api is None:
+                raise _unconfigured("HUBSPOT_ACCESS_TOKEN")
+            deal_id = str(job.payload["deal_id"])
+            occurred = instant(job.payload.get("occurred_at"))
+            known = stored.get(f"hubspot:{deal_id}")
+            if occurred is not None and known is not None and known >= occurred:
+                # The stored deal was read as modified at or after the event: the change is in it.
+                return Prepared(job, result={"deal": f"hubspot:{deal_id}", "skipped": "already up to date"})
+            snapshot = await self.hubspot_api.snapshot(deal_id, job.attempts)
+            if snapshot is None:
+                return Prepared(job, result={"deal": f"hubspot:{deal_id}", "skipped": "HubSpot no longer has it"})
+            return Prepared(job, snapshot=snapshot)
+        if job.kind == pipedrive.JOB_KIND:
+            if self.pipedrive_api is None:
+                raise _unconfigured("PIPEDRIVE_API_TOKEN")
+            return Prepared(job, snapshot=await self.pipedrive_api.snapshot(job.payload["record"], job.attempts))
+        if job.kind == salesforce.JOB_KIND:
+            return Prepared(job, snapshot=salesforce.snapshot(job.payload["fields"]))
+        raise PermanentFailure(f"no handler for job kind {job.kind!r}")
+
+    def record(self, session: Session, batch: list[Prepared]) -> None:
+        """Record every prepared snapshot in the caller's transaction, setting each job's result.
+
+        Snapshots are applied oldest first, and a deal named twice in the batch is applied in a
+        second round (after a flush), so each of its transitions is a close of its own.
+        """
+        todo = sorted(
+            ((p, p.snapshot) for p in batch if p.snapshot is not None),
+            key=lambda pair: (pair[1].external_id, pair[1].updated_at or _EARLIEST),
+        )
+        while todo:
+            this_round: list[tuple[Prepared, DealSnapshot]] = []
+            later: list[tuple[Prepared, DealSnapshot]] = []
+            for pair in todo:
+                named = any(other.external_id == pair[1].external_id for _, other in this_round[-1:])
+                (later if named else this_round).append(pair)
+            self._record_round(session, this_round)
+            todo = later
+
+    def _record_round(self, session: Session, pairs: list[tuple[Prepared, DealSnapshot]]) -> None:
+        writers: dict[str, DealWriter] = {}
+        applied: list[tuple[Prepared, DealSnapshot, UpsertResult]] = []
+        for prepared, snapshot in pairs:
+            if snapshot.crm not in writers:
+                writers[snapshot.crm] = self.runtime.deal_writer(session, source=snapshot.crm, strict_members=False)
+            try:
+                result = writers[snapshot.crm].upsert(snapshot.external_id, snapshot.to_input())
+            except (InputError, ValueError) as exc:
+                prepared.snapshot, prepared.failure = None, f"{snapshot.external_id}: the CRM's deal is refused: {exc}"
+                continue
+            applied.append((prepared, snapshot, result))
+        closes: dict[int | None, list[str]] = defaultdict(list)
+        for writer in writers.values():
+            for close in writer.flush():
+                closes[close.deal_id].append(close.outcome)
+        for prepared, snapshot, result in applied:
             deal = result.deal
-            stale = (
-                snapshot.updated_at is not None
-                and deal.source_updated_at is not None
-                and snapshot.updated_at < deal.source_updated_at
-            )
-            if deal.owner_id is None and not stale:
-                self._report_owner(session, snapshot, deal)
-            return {
+            prepared.result = {
                 "deal": snapshot.external_id,
                 "created": result.created,
                 "changed": result.changed,
-                "closes": [close.outcome for close in closes],
+                "closes": closes.get(deal.id, []),
             }
-
-        try:
-            return run_transaction(self.runtime.engine, work)
-        except InputError as exc:
-            raise PermanentFailure(f"{snapshot.external_id}: {exc}") from exc
+            stale = bool(
+                snapshot.updated_at and deal.source_updated_at and snapshot.updated_at < deal.source_updated_at
+            )
+            if deal.owner_id is None and not stale:
+                self._report_owner(session, snapshot, deal)
 
     def _report_owner(self, session: Session, snapshot: DealSnapshot, deal: Deal) -> None:
         crm = CRM_NAMES[snapshot.crm]
@@ -137,4 +197,4 @@ class CrmProcessor:
 def _unconfigured(variable: str) -> RetryLater:
     """Deliveries wait (they are kept, not dropped) until the operator sets the missing credential."""
     log.error("a CRM delivery waits: %s is not set, so the deal cannot be read back", variable)
-    return RetryLater(timedelta(seconds=UNCONFIGURED_WAIT_SECONDS), f"{variable} is not set")
+    return RetryLater(UNCONFIGURED_WAIT, f"{variable} is not set")

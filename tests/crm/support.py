@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot.runtime import Runtime
 from handlers.crm.hubspot import signature_v3
-from handlers.crm.intake import CRM_QUEUE
+from handlers.crm.worker import CRM_QUEUE
 from storage.models import Deal, DealClose, Job, JobStatus
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "crm"  # verbatim copies; see SOURCES.md there

@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 HUBSPOT_TOKEN = "hubspot-test-token"
 PIPEDRIVE_TOKEN = "pipedrive-test-token"
+SYNTHETIC_OWNER = "owner@example.com"
 
 DEFAULT_PIPELINES: list[dict[str, Any]] = [
     {
@@ -155,7 +156,7 @@ def create_fake_app(state: FakeCrm) -> Starlette:
         owner_id = request.path_params["owner_id"]
         found = state.hubspot_owners.get(owner_id)
         if found is None and state.synthesize:
-            found = {"email": f"owner{owner_id}@example.com"}
+            found = {"email": SYNTHETIC_OWNER}
         if found is None:
             return JSONResponse({"status": "error", "message": "Owner not found"}, status_code=404)
         return JSONResponse({"id": owner_id, "archived": False, **found})
@@ -179,7 +180,7 @@ def create_fake_app(state: FakeCrm) -> Starlette:
             return JSONResponse({"success": True, "data": me})
         found = state.pipedrive_users.get(user_id)
         if found is None and state.synthesize:
-            found = {"email": f"user{user_id}@example.com"}
+            found = {"email": SYNTHETIC_OWNER}
         if found is None:
             return JSONResponse({"success": False, "error": "User not found"}, status_code=404)
         return JSONResponse({"success": True, "data": {"id": int(user_id), **found}})
@@ -205,7 +206,7 @@ def create_fake_app(state: FakeCrm) -> Starlette:
 
 
 def _synthetic_deal(deal_id: int) -> dict[str, Any]:
-    """A deterministic deal per id: every fifth lost, the others won; ten owners."""
+    """A deterministic deal per id: every fifth lost, the others won; ten owner ids, one email."""
     return {
         "dealname": f"Deal {deal_id}",
         "amount": str(1000 + deal_id % 9000),
