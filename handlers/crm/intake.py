@@ -9,34 +9,26 @@ in the service's event loop; several replicas share the queue through the jobs t
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hashlib
 import logging
 
 import httpx
-from sqlmodel import Session
 
-from bot.jobs import MAX_ATTEMPTS, enqueue
+from bot.jobs import MAX_ATTEMPTS
 from bot.runtime import Runtime
 from handlers.crm.api import new_http_client
 from handlers.crm.common import Delivery
 from handlers.crm.hubspot_api import HubSpotApi
+from handlers.crm.inbox import Inbox
 from handlers.crm.pipedrive_api import PipedriveApi
 from handlers.crm.processing import CrmProcessor
 from handlers.crm.worker import CRM_QUEUE, CrmWorker
-from storage.db import run_transaction
 
 log = logging.getLogger(__name__)
 
 CONCURRENCY = 16
+# Two batches in flight: one being read back from the CRM while the other is being recorded.
+LANES = 2
 STOP_TIMEOUT_SECONDS = 15.0
-
-
-def _bounded(key: str) -> str:
-    """The jobs table holds 255 characters; a longer key is shortened by hashing, never by cutting."""
-    if len(key) <= 255:
-        return key
-    return f"{key[:180]}#{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 class CrmIntake:
@@ -63,44 +55,26 @@ class CrmIntake:
         )
         self.processor = CrmProcessor(runtime, self.hubspot_api, self.pipedrive_api, max_attempts=MAX_ATTEMPTS)
         self.worker = CrmWorker(runtime, self.processor, concurrency=concurrency, poll_interval=poll_interval)
-        self._task: asyncio.Task[None] | None = None
+        self.inbox = Inbox(runtime.engine, CRM_QUEUE, runtime.now, self.worker.wake)
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def accept(self, deliveries: list[Delivery]) -> int:
-        """Commit the deliveries to the queue (one transaction); returns how many were new."""
-        if not deliveries:
-            return 0
-        now = self.runtime.now()
-
-        def work(session: Session) -> int:
-            return sum(
-                enqueue(
-                    session,
-                    queue=CRM_QUEUE,
-                    kind=delivery.kind,
-                    payload=delivery.payload,
-                    now=now,
-                    dedupe_key=_bounded(delivery.dedupe_key),
-                )
-                for delivery in deliveries
-            )
-
-        queued = await asyncio.to_thread(run_transaction, self.runtime.engine, work)
-        if queued:
-            self.worker.wake()
-        return queued
+        """Return once the deliveries are committed to the queue: how many of them were new."""
+        return await self.inbox.put(deliveries)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self.worker.run_forever(), name="crm-intake-worker")
+        self._tasks = [
+            asyncio.create_task(self.worker.run_forever(), name=f"crm-intake-worker-{lane}") for lane in range(LANES)
+        ]
 
     async def stop(self) -> None:
-        """Let the jobs in hand finish (their leases would otherwise delay them by minutes), then close."""
+        """Let the batches in hand finish (their leases would otherwise delay them by minutes), then close."""
         self.worker.stop()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(self._task, STOP_TIMEOUT_SECONDS)
-            except TimeoutError:
+        if self._tasks:
+            _done, pending = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_SECONDS)
+            if pending:
                 log.warning("the CRM worker did not stop in time; its jobs come back when their leases end")
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
         await self.http.aclose()

@@ -136,13 +136,22 @@ class CrmProcessor:
             todo = later
 
     def _record_round(self, session: Session, pairs: list[tuple[Prepared, DealSnapshot]]) -> None:
+        """One round: the round's deals and owners are read in one query each (locked in a fixed
+        order on PostgreSQL, so two replicas' batches cannot deadlock), then written in one flush."""
+        query = select(Deal).where(col(Deal.external_id).in_([s.external_id for _, s in pairs]))
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.order_by(col(Deal.external_id)).with_for_update()
+        existing = {deal.external_id: deal for deal in session.exec(query).all()}
+        owners = {s.owner_email for _, s in pairs if s.owner_email}
         writers: dict[str, DealWriter] = {}
         applied: list[tuple[Prepared, DealSnapshot, UpsertResult]] = []
         for prepared, snapshot in pairs:
             if snapshot.crm not in writers:
                 writers[snapshot.crm] = self.runtime.deal_writer(session, source=snapshot.crm, strict_members=False)
+                writers[snapshot.crm].prefetch_members(owners)
             try:
-                result = writers[snapshot.crm].upsert(snapshot.external_id, snapshot.to_input())
+                data = snapshot.to_input()
+                result = writers[snapshot.crm].upsert(snapshot.external_id, data, existing.get(snapshot.external_id))
             except (InputError, ValueError) as exc:
                 prepared.snapshot, prepared.failure = None, f"{snapshot.external_id}: the CRM's deal is refused: {exc}"
                 continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -73,9 +74,12 @@ class CrmWorker(JobWorker):
     def _commit(self, session: Session, batch: list[Prepared]) -> None:
         self.processor.record(session, batch)
         now = self.clock.now()
+        by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for prepared in batch:
-            values = _settlement(prepared, now)
-            session.execute(update(Job).where(col(Job.id) == prepared.job.id).values(locked_until=None, **values))
+            values = {"id": prepared.job.id, "locked_until": None, **_settlement(prepared, now)}
+            by_shape[tuple(sorted(values))].append(values)
+        for rows in by_shape.values():
+            session.execute(update(Job), rows)  # one executemany per kind of outcome
 
     def _retry_all(self, batch: list[Prepared], error: str) -> None:
         now = self.clock.now()
