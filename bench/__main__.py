@@ -1,6 +1,7 @@
 """Run every benchmark: `python -m bench`."""
 
-from bench import ledger, scoring
+from bench import crm_webhooks, ledger, scoring
 
 ledger.main([])
 scoring.main([])
+crm_webhooks.main([])
