@@ -122,6 +122,8 @@ class HubSpotApi:
             self._stages_fetched = time.monotonic()
 
     async def _owner_email(self, owner_id: str, attempts: int) -> str | None:
+        if not owner_id.isdigit():
+            return None
         cached = self._owners.get(owner_id)
         if cached is not None and time.monotonic() - cached[0] < OWNERS_TTL_SECONDS:
             return cached[1]

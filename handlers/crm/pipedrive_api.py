@@ -56,6 +56,8 @@ class PipedriveApi:
 
     async def _field(self, collection: str, record_id: str, field: str, attempts: int) -> Any:
         """One field of a user or organisation (None when Pipedrive no longer has it), cached."""
+        if not record_id.isdigit():
+            return None
         key = f"{collection}/{record_id}"
         cached = self._cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < CACHE_TTL_SECONDS:

@@ -140,13 +140,11 @@ def _soap_fault(reason: str) -> Response:
     responses={200: {"description": "The SOAP acknowledgement Salesforce requires"}, **_RESPONSES},
 )
 async def salesforce_webhook(request: Request) -> Response:
-    configured = _runtime(request).settings.salesforce_org_id
     try:
-        if not configured:
-            salesforce.verify(configured, None)
+        expected = salesforce.expected_org(_runtime(request).settings.salesforce_org_id)
         org_id, notifications = salesforce.parse(await _body(request))
-        salesforce.verify(configured, org_id)
-        deliveries, ignored = salesforce.deliveries(org_id or "", notifications)
+        salesforce.verify(expected, org_id)
+        deliveries, ignored = salesforce.deliveries(expected, notifications)
     except Unauthorized as exc:
         return _refusal("Salesforce", status.HTTP_401_UNAUTHORIZED, str(exc), _soap_fault)
     except BadDelivery as exc:

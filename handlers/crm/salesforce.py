@@ -66,12 +66,17 @@ def canonical_id(value: str | None) -> str | None:
     return value[:15]
 
 
-def verify(configured: str | None, given: str | None) -> None:
+def expected_org(configured: str | None) -> str:
+    """The configured organisation's 15-character id; Unauthorized (refuse everything) when unusable."""
     if not configured:
         raise Unauthorized("Salesforce outbound messages are refused: SALESFORCE_ORG_ID is not set")
     expected = canonical_id(configured.strip())
     if expected is None:
         raise Unauthorized("SALESFORCE_ORG_ID is not a 15- or 18-character Salesforce organisation id")
+    return expected
+
+
+def verify(expected: str, given: str | None) -> None:
     got = canonical_id(given) or ""
     if not hmac.compare_digest(got.encode(), expected.encode()):
         raise Unauthorized("the outbound message is from another Salesforce organisation")
@@ -111,14 +116,17 @@ def parse(body: bytes) -> tuple[str | None, list[dict[str, str | None]]]:
 
 
 def deliveries(org_id: str, notifications: list[dict[str, str | None]]) -> tuple[list[Delivery], int]:
-    """Queued changes for the live Opportunities among the notifications, and how many were ignored."""
+    """Queued changes for the live Opportunities among the notifications, and how many were ignored.
+
+    `org_id` is the verified 15-character id, so one change has one key whichever form Salesforce sent.
+    """
     result = []
     for fields in notifications:
         if fields["_type"] != "Opportunity" or fields.get("IsDeleted") == "true":
             continue
         if canonical_id(fields.get("Id")) is None:
             raise BadDelivery("an Opportunity notification carries the record's Id")
-        key = f"salesforce:{canonical_id(org_id)}:{fields['_notification']}"
+        key = f"salesforce:{org_id}:{fields['_notification']}"
         result.append(Delivery(JOB_KIND, key, {"fields": fields}))
     return result, len(notifications) - len(result)
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.app import create_app
 from bot.notices import ADMIN_NOTICES_QUEUE
 from bot.runtime import Runtime
 from handlers.crm.hubspot import signature_v3, signed_uri
@@ -323,3 +324,16 @@ def test_a_batch_of_100_events_is_acknowledged_fast(client: TestClient, runtime:
     elapsed = time.perf_counter() - started
     assert response.json()["queued"] == 99
     assert elapsed < 1.0, f"acknowledged in {elapsed * 1000:.0f} ms"
+
+
+def test_without_an_access_token_deliveries_are_kept_until_one_is_set(runtime: Runtime, fake_crm: FakeCrm) -> None:
+    fake_crm.hubspot_deal(DEAL, stage="closedwon", modified=EARLIER)
+    runtime.settings = runtime.settings.model_copy(update={"hubspot_access_token": None})
+    app = create_app(runtime)
+    app.state.crm_intake.worker.poll_interval = 0.01
+    with TestClient(app) as client:
+        assert post_hubspot(client, runtime, WON_EVENT).json()["queued"] == 1
+        settle(runtime)
+    [job] = jobs(runtime)
+    assert job.status == JobStatus.PENDING and "HUBSPOT_ACCESS_TOKEN is not set" in (job.last_error or "")
+    assert job.run_after == runtime.now() + timedelta(hours=1)

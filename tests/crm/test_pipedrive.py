@@ -191,10 +191,12 @@ def test_owners_who_are_not_members_are_stored_and_reported(
     fake_crm.pipedrive_users["555"] = {"email": "stranger@example.com"}
     post_pipedrive(client, v2("won", "2024-09-28T10:00:00Z", owner_id=555))
     post_pipedrive(client, v2("won", "2024-09-28T10:00:00Z", deal_id=3, owner_id=556))  # no such user
+    post_pipedrive(client, v2("won", "2024-09-28T10:00:00Z", deal_id=4, owner_id="../me"))  # never asked for
     settle(runtime)
     stored = deal(runtime, "pipedrive:1")
     assert stored is not None and stored.owner_email == "stranger@example.com" and stored.owner_id is None
     notices = {job.payload["deal"]: job.payload for job in jobs(runtime, ADMIN_NOTICES_QUEUE)}
     assert notices["pipedrive:1"]["owner_email"] == "stranger@example.com"
     assert notices["pipedrive:3"]["owner_ref"] == "556" and "does not give us" in notices["pipedrive:3"]["text"]
-    assert len(closes(runtime)) == 2
+    assert len(closes(runtime)) == 3
+    assert fake_crm.count("/v1/users/me") == 0 and fake_crm.count("/v1/users/..") == 0

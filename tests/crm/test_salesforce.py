@@ -125,8 +125,11 @@ def test_a_message_from_another_organisation_gets_401_and_stores_nothing(
     assert nothing_stored(runtime)
 
 
-def test_without_an_organisation_id_every_message_is_refused(client: TestClient, runtime: Runtime) -> None:
-    runtime.settings = runtime.settings.model_copy(update={"salesforce_org_id": None})
+@pytest.mark.parametrize("configured", [None, "", "not-an-org-id"])
+def test_without_a_usable_organisation_id_every_message_is_refused(
+    client: TestClient, runtime: Runtime, configured: str | None
+) -> None:
+    runtime.settings = runtime.settings.model_copy(update={"salesforce_org_id": configured})
     assert post_salesforce(client, OPEN).status_code == 401
     assert nothing_stored(runtime)
 
