@@ -13,6 +13,7 @@ import httpx
 from bot.settings import Settings
 from handlers.crm.api import CheckFailed, new_http_client
 from handlers.crm.hubspot_api import HubSpotApi
+from handlers.crm.intake import configured_crms
 from handlers.crm.pipedrive_api import PipedriveApi
 from handlers.crm.salesforce import canonical_id
 
@@ -97,19 +98,9 @@ def _salesforce(settings: Settings) -> CrmStatus:
     )
 
 
-def configured(settings: Settings) -> dict[str, bool]:
-    return {
-        "hubspot": bool(settings.hubspot_client_secret or settings.hubspot_access_token),
-        "pipedrive": bool(
-            settings.pipedrive_webhook_user or settings.pipedrive_webhook_password or settings.pipedrive_api_token
-        ),
-        "salesforce": bool(settings.salesforce_org_id),
-    }
-
-
 async def check_crms(settings: Settings, *, http: httpx.AsyncClient | None = None) -> list[CrmStatus]:
     """The status of each CRM with at least one of its variables set."""
-    wanted = configured(settings)
+    wanted = configured_crms(settings)
     client = http or new_http_client()
     try:
         statuses = []

@@ -15,6 +15,7 @@ import httpx
 
 from bot.jobs import MAX_ATTEMPTS
 from bot.runtime import Runtime
+from bot.settings import Settings
 from handlers.crm.api import new_http_client
 from handlers.crm.common import Delivery
 from handlers.crm.hubspot_api import HubSpotApi
@@ -29,6 +30,17 @@ CONCURRENCY = 16
 # Two batches in flight: one being read back from the CRM while the other is being recorded.
 LANES = 2
 STOP_TIMEOUT_SECONDS = 15.0
+
+
+def configured_crms(settings: Settings) -> dict[str, bool]:
+    """Which CRMs have at least one of their variables set (and so are meant to be used)."""
+    return {
+        "hubspot": bool(settings.hubspot_client_secret or settings.hubspot_access_token),
+        "pipedrive": bool(
+            settings.pipedrive_webhook_user or settings.pipedrive_webhook_password or settings.pipedrive_api_token
+        ),
+        "salesforce": bool(settings.salesforce_org_id),
+    }
 
 
 class CrmIntake:
@@ -63,6 +75,12 @@ class CrmIntake:
         return await self.inbox.put(deliveries)
 
     def start(self) -> None:
+        """Start the worker when a CRM is configured; without one no delivery can be accepted."""
+        crms = [crm for crm, on in configured_crms(self.runtime.settings).items() if on]
+        if not crms:
+            log.info("CRM intake is off: no CRM is configured (see docs/crm.md)")
+            return
+        log.info("CRM intake is on for %s", ", ".join(crms))
         self._tasks = [
             asyncio.create_task(self.worker.run_forever(), name=f"crm-intake-worker-{lane}") for lane in range(LANES)
         ]
