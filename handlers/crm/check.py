@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
-
 from bot.settings import Settings
-from handlers.crm.api import CheckFailed, new_http_client
+from handlers.crm.api import CheckFailed, Http
 from handlers.crm.hubspot_api import HubSpotApi
 from handlers.crm.intake import configured_crms
 from handlers.crm.pipedrive_api import PipedriveApi
@@ -33,7 +31,7 @@ def _webhook_url(settings: Settings, crm: str) -> str:
     return f"{base}/webhooks/{crm}"
 
 
-async def _hubspot(settings: Settings, http: httpx.AsyncClient) -> CrmStatus:
+async def _hubspot(settings: Settings, http: Http) -> CrmStatus:
     missing = [
         name
         for name, value in (
@@ -60,7 +58,7 @@ async def _hubspot(settings: Settings, http: httpx.AsyncClient) -> CrmStatus:
     )
 
 
-async def _pipedrive(settings: Settings, http: httpx.AsyncClient) -> CrmStatus:
+async def _pipedrive(settings: Settings, http: Http) -> CrmStatus:
     missing = [
         name
         for name, value in (
@@ -98,19 +96,18 @@ def _salesforce(settings: Settings) -> CrmStatus:
     )
 
 
-async def check_crms(settings: Settings, *, http: httpx.AsyncClient | None = None) -> list[CrmStatus]:
+async def check_crms(settings: Settings) -> list[CrmStatus]:
     """The status of each CRM with at least one of its variables set."""
     wanted = configured_crms(settings)
-    client = http or new_http_client()
+    http = Http()
     try:
         statuses = []
         if wanted["hubspot"]:
-            statuses.append(await _hubspot(settings, client))
+            statuses.append(await _hubspot(settings, http))
         if wanted["pipedrive"]:
-            statuses.append(await _pipedrive(settings, client))
+            statuses.append(await _pipedrive(settings, http))
         if wanted["salesforce"]:
             statuses.append(_salesforce(settings))
         return statuses
     finally:
-        if http is None:
-            await client.aclose()
+        await http.close()

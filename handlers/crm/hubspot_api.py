@@ -12,9 +12,7 @@ import logging
 import time
 from typing import Any
 
-import httpx
-
-from handlers.crm.api import CheckFailed, GoneInCrm, get_json, probe
+from handlers.crm.api import CheckFailed, GoneInCrm, Http, get_json, probe
 from handlers.crm.common import DealSnapshot, amount, currency, day, email, instant, text
 from storage.models import Stage
 
@@ -31,6 +29,7 @@ DEAL_PROPERTIES = (
     "hubspot_owner_id",
     "hs_lastmodifieddate",
 )
+_PROPERTIES_PARAM = "%2C".join(DEAL_PROPERTIES)
 PIPELINES_TTL_SECONDS = 300.0
 OWNERS_TTL_SECONDS = 600.0
 SCOPES = "crm.objects.deals.read and crm.objects.owners.read"
@@ -50,7 +49,7 @@ class HubSpotApi:
     # A stage id no pipeline lists refreshes the pipelines, but not more often than this.
     unknown_stage_refresh_seconds = 5.0
 
-    def __init__(self, base_url: str, token: str, http: httpx.AsyncClient) -> None:
+    def __init__(self, base_url: str, token: str, http: Http) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = http
         self._headers = {"Authorization": f"Bearer {token}"}
@@ -59,24 +58,16 @@ class HubSpotApi:
         self._stages_lock = asyncio.Lock()
         self._owners: dict[str, tuple[float, str | None]] = {}
 
-    async def _get(self, path: str, *, what: str, attempts: int, params: dict[str, str] | None = None) -> Any:
-        return await get_json(
-            self.http,
-            self.base_url + path,
-            what=what,
-            attempts=attempts,
-            headers=self._headers,
-            params=params,
-        )
+    async def _get(self, path: str, *, what: str, attempts: int) -> Any:
+        return await get_json(self.http, self.base_url + path, what=what, attempts=attempts, headers=self._headers)
 
     async def snapshot(self, deal_id: str, attempts: int) -> DealSnapshot | None:
         """The deal as HubSpot has it now; None when HubSpot no longer has it."""
         try:
             deal = await self._get(
-                f"/crm/v3/objects/deals/{deal_id}",
+                f"/crm/v3/objects/deals/{deal_id}?properties={_PROPERTIES_PARAM}",
                 what=f"HubSpot deal {deal_id}",
                 attempts=attempts,
-                params={"properties": ",".join(DEAL_PROPERTIES)},
             )
         except GoneInCrm:
             return None

@@ -11,12 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import httpx
-
 from bot.jobs import MAX_ATTEMPTS
 from bot.runtime import Runtime
 from bot.settings import Settings
-from handlers.crm.api import new_http_client
+from handlers.crm.api import Http
 from handlers.crm.common import Delivery
 from handlers.crm.hubspot_api import HubSpotApi
 from handlers.crm.inbox import Inbox
@@ -48,13 +46,12 @@ class CrmIntake:
         self,
         runtime: Runtime,
         *,
-        http: httpx.AsyncClient | None = None,
         concurrency: int = CONCURRENCY,
         poll_interval: float = 1.0,
     ) -> None:
         settings = runtime.settings
         self.runtime = runtime
-        self.http = http or new_http_client()
+        self.http = Http()
         self.hubspot_api = (
             HubSpotApi(settings.hubspot_api_url, settings.hubspot_access_token, self.http)
             if settings.hubspot_access_token
@@ -95,4 +92,4 @@ class CrmIntake:
                 for task in pending:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
-        await self.http.aclose()
+        await self.http.close()

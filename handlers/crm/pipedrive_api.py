@@ -10,9 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import httpx
-
-from handlers.crm.api import CheckFailed, GoneInCrm, get_json, probe
+from handlers.crm.api import CheckFailed, GoneInCrm, Http, get_json, probe
 from handlers.crm.common import DealSnapshot, amount, currency, day, email, instant, text
 from storage.models import Stage
 
@@ -21,7 +19,7 @@ STATUSES = {"open": Stage.OPEN, "won": Stage.WON, "lost": Stage.LOST}
 
 
 class PipedriveApi:
-    def __init__(self, base_url: str, token: str, http: httpx.AsyncClient) -> None:
+    def __init__(self, base_url: str, token: str, http: Http) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = http
         self._headers = {"x-api-token": token}
