@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
-from multidict import CIMultiDictProxy
 
 from bot.jobs import PermanentFailure, RetryLater, backoff
 
@@ -66,7 +66,7 @@ class Http:
 @dataclass(frozen=True)
 class Answer:
     status: int
-    headers: CIMultiDictProxy[str]
+    headers: Mapping[str, str]
     body: bytes
 
     def json(self) -> Any:
@@ -79,7 +79,7 @@ async def fetch(http: Http, url: str, headers: dict[str, str]) -> Answer:
         return Answer(response.status, response.headers, await response.read())
 
 
-def retry_after(headers: CIMultiDictProxy[str], now: datetime | None = None) -> timedelta | None:
+def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> timedelta | None:
     """The wait a 429 or 503 asks for: `Retry-After` in seconds or as an HTTP date, bounded."""
     value = (headers.get("Retry-After") or "").strip()
     if not value:
