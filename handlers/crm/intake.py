@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 CONCURRENCY = 16
 # Two batches in flight: one being read back from the CRM while the other is being recorded.
 LANES = 2
+POLL_INTERVAL_SECONDS = 1.0
 STOP_TIMEOUT_SECONDS = 15.0
 
 
@@ -42,13 +43,7 @@ def configured_crms(settings: Settings) -> dict[str, bool]:
 
 
 class CrmIntake:
-    def __init__(
-        self,
-        runtime: Runtime,
-        *,
-        concurrency: int = CONCURRENCY,
-        poll_interval: float = 1.0,
-    ) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
         self.runtime = runtime
         self.http = Http()
@@ -63,7 +58,7 @@ class CrmIntake:
             else None
         )
         self.processor = CrmProcessor(runtime, self.hubspot_api, self.pipedrive_api, max_attempts=MAX_ATTEMPTS)
-        self.worker = CrmWorker(runtime, self.processor, concurrency=concurrency, poll_interval=poll_interval)
+        self.worker = CrmWorker(runtime, self.processor, concurrency=CONCURRENCY, poll_interval=POLL_INTERVAL_SECONDS)
         self.inbox = Inbox(runtime.engine, CRM_QUEUE, runtime.now, self.worker.wake)
         self._tasks: list[asyncio.Task[None]] = []
 

@@ -129,9 +129,9 @@ class CrmProcessor:
         while todo:
             this_round: list[tuple[Prepared, DealSnapshot]] = []
             later: list[tuple[Prepared, DealSnapshot]] = []
-            for pair in todo:
-                named = any(other.external_id == pair[1].external_id for _, other in this_round[-1:])
-                (later if named else this_round).append(pair)
+            for pair in todo:  # sorted, so a deal's snapshots are neighbours
+                repeated = bool(this_round) and this_round[-1][1].external_id == pair[1].external_id
+                (later if repeated else this_round).append(pair)
             self._record_round(session, this_round)
             todo = later
 

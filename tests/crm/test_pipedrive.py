@@ -200,3 +200,14 @@ def test_owners_who_are_not_members_are_stored_and_reported(
     assert notices["pipedrive:3"]["owner_ref"] == "556" and "does not give us" in notices["pipedrive:3"]["text"]
     assert len(closes(runtime)) == 3
     assert fake_crm.count("/v1/users/me") == 0 and fake_crm.count("/v1/users/..") == 0
+
+
+def test_an_oversized_body_is_refused_before_it_is_read_whole(client: TestClient, runtime: Runtime) -> None:
+    huge = b'{"meta": {}, "pad": "' + b"x" * (3 * 1024 * 1024) + b'"}'
+    assert post_pipedrive(client, huge).status_code == 413
+    assert nothing_stored(runtime)
+
+
+def test_the_three_webhooks_are_in_the_openapi_document(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/webhooks/hubspot", "/webhooks/pipedrive", "/webhooks/salesforce"} <= paths.keys()
