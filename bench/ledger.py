@@ -26,6 +26,7 @@ from bench.common import (
     rss_mb,
     running_server,
 )
+from bot.deal_import import COLUMNS
 
 STAGES = ("open", "won", "lost")
 
@@ -33,19 +34,7 @@ STAGES = ("open", "won", "lost")
 def write_csv(path: Path, rows: int) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "external_id",
-                "name",
-                "account",
-                "amount",
-                "currency",
-                "stage",
-                "owner",
-                "created_at",
-                "closed_at",
-            ]
-        )
+        writer.writerow(COLUMNS)
         for i in range(rows):
             stage = STAGES[i % 3]
             writer.writerow(

@@ -9,17 +9,31 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
+from bot.ask_loop import TICK_SECONDS, AskLoop
+from bot.dedupe import forget_before
+from bot.ports import ChatPlatform
 from bot.runtime import Runtime
 from bot.scheduling import build_scheduler
-from handlers.api import deals, health
+from bot.score_posts import ScorePoster
+from bot.scorecard_view import ScorecardChannel
+from bot.weekly_scores import WeeklyScores
+from handlers.api import deals, health, scores
 from handlers.api.errors import install_error_handlers
 from handlers.crm import routes as crm_routes
 from handlers.crm.intake import CrmIntake
+from handlers.slack.app import SlackAdapter, slack_enabled, slack_off_router
+from handlers.slack.directory import SlackDirectory
+from handlers.slack.listeners import scores as score_commands
+from handlers.slack.listeners.scores import ScoreDeps
+from handlers.slack.scorecard_post import SlackScorecardChannel, slack_web_client
 
 log = logging.getLogger(__name__)
+
+DEDUPE_MEMORY = timedelta(days=1)
 
 
 def log_chat_status(runtime: Runtime) -> None:
@@ -32,7 +46,30 @@ def log_chat_status(runtime: Runtime) -> None:
         log.warning("the REST API refuses every call: ONESCORE_API_TOKEN is not set")
 
 
-def create_app(runtime: Runtime) -> FastAPI:
+def scorecard_channels(runtime: Runtime, slack: SlackAdapter | None = None) -> dict[str, ScorecardChannel]:
+    """The chat platforms this process can post scorecards to, by name (empty without credentials).
+
+    The service passes its Slack adapter; the command line, which has none, gets a Web API client.
+    """
+    if slack is not None:
+        return {"slack": SlackScorecardChannel(slack.client)}
+    if slack_enabled(runtime.settings):
+        return {"slack": SlackScorecardChannel(slack_web_client(runtime.settings))}
+    return {}
+
+
+def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
+    """The service. `background=False` leaves the ask tick and the queue workers to the caller (tests drive
+    them step by step with `app.state.ask_loop.pump()`, `app.state.score_poster.drain()` and
+    `app.state.crm_intake.worker.drain()`)."""
+    slack = SlackAdapter(runtime) if slack_enabled(runtime.settings) else None
+    platforms: dict[str, ChatPlatform] = {"slack": slack.platform} if slack else {}
+    ask_loop = AskLoop(runtime, platforms)
+    poster = ScorePoster(runtime, scorecard_channels(runtime, slack))
+    weekly = WeeklyScores(runtime, poster)
+    if slack:
+        slack.attach(ask_loop)
+        score_commands.register(slack.bolt, ScoreDeps(runtime, SlackDirectory(runtime, slack.client), poster))
     crm_intake = CrmIntake(runtime)
 
     @asynccontextmanager
@@ -40,13 +77,41 @@ def create_app(runtime: Runtime) -> FastAPI:
         runtime.sync_organisation()
         log_chat_status(runtime)
         scheduler = build_scheduler(runtime.org.zone)
+        if background:
+            scheduler.add_job(
+                ask_loop.tick_and_wake,
+                "interval",
+                seconds=TICK_SECONDS,
+                id="asks.tick",
+                replace_existing=True,
+                next_run_time=datetime.now(UTC),
+            )
+            scheduler.add_job(
+                _forget_old_deliveries,
+                "interval",
+                hours=1,
+                id="dedupe.prune",
+                replace_existing=True,
+                args=[runtime],
+            )
+            weekly.schedule(scheduler)
+            ask_loop.start()
+            poster.start()
+            crm_intake.start()
         scheduler.start()
-        crm_intake.start()
+        await weekly.run()
+        if slack:
+            await slack.start()
         try:
             yield
         finally:
-            await crm_intake.stop()
+            if slack:
+                await slack.stop()
             scheduler.shutdown(wait=False)
+            if background:
+                await ask_loop.stop()
+                await poster.stop()
+            await crm_intake.stop()
 
     app = FastAPI(
         title="OneScore",
@@ -55,9 +120,24 @@ def create_app(runtime: Runtime) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.ask_loop = ask_loop
+    app.state.score_poster = poster
+    app.state.weekly_scores = weekly
+    app.state.slack = slack
     app.state.crm_intake = crm_intake
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(deals.router)
+    app.include_router(scores.router)
     app.include_router(crm_routes.router)
+    if slack and runtime.settings.slack_over_http:
+        app.include_router(slack.router())
+    else:
+        reason = runtime.settings.chat_channel_status()["slack"] or "it runs over Socket Mode only"
+        app.include_router(slack_off_router(reason))
     return app
+
+
+def _forget_old_deliveries(runtime: Runtime) -> None:
+    """Slack stops retrying within minutes; a day of memory is plenty and keeps the table small."""
+    forget_before(runtime.engine, "slack:", runtime.now() - DEDUPE_MEMORY)

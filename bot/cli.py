@@ -1,4 +1,4 @@
-"""The `onescore` command line: serve, migrate, import-deals, crm check (and more as the product grows).
+"""The `onescore` command line: serve, migrate, import-deals, post-scores, manifest, crm check.
 
 Operator mistakes (a bad organisation file, an unreadable CSV) end with one clear line on stderr
 and exit status 2, never a traceback.
@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from bot.organisation import OrganisationFileError
+from bot.periods import Period
 from bot.runtime import Runtime
 from bot.settings import Settings
 from prompts import CatalogueError
@@ -105,6 +106,79 @@ def cmd_crm_check(_args: argparse.Namespace, runtime: Runtime) -> int:
     return 0 if all(status.ok for status in statuses) else 1
 
 
+def cmd_post_scores(args: argparse.Namespace, runtime: Runtime) -> int:
+    from bot.app import scorecard_channels
+    from bot.periods import PeriodKind, current_period
+    from bot.score_posts import ClaimOutcome, PostStatus, ScorePoster, post_outcome
+
+    org = runtime.org
+    try:
+        week = Period.parse(args.week) if args.week else current_period(runtime.now(), org.zone).previous()
+    except ValueError as exc:
+        print(f"onescore: --week: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if week.kind is not PeriodKind.WEEK:
+        print(f"onescore: --week: {args.week!r} is not an ISO week (YYYY-Www, e.g. 2026-W48)", file=sys.stderr)
+        return EXIT_USAGE
+    if not org.score_channels:
+        print(f"onescore: no score_channels in {runtime.settings.config_path}: nothing to post to", file=sys.stderr)
+        return 1
+    upgrade(runtime.engine)
+    runtime.sync_organisation()
+    poster = ScorePoster(runtime, scorecard_channels(runtime))
+    claims = poster.request(org.score_channels, week, force=args.force)
+    asyncio.run(poster.drain())
+
+    off = runtime.settings.chat_channel_status()
+    failed = False
+    for claim in claims:
+        where = f"{claim.platform} {claim.channel_id}"
+        if claim.outcome is ClaimOutcome.ALREADY_POSTED:
+            print(f"{week}: {_earlier_post(runtime, claim.platform, claim.channel_id, week)}")
+        elif claim.outcome is ClaimOutcome.PLATFORM_OFF:
+            failed = True
+            print(f"{week}: not posted to {where}: {claim.platform} is off ({off.get(claim.platform)})")
+        else:
+            assert claim.post_id is not None
+            status, error = post_outcome(runtime.engine, claim.post_id)
+            if status == PostStatus.SENT:
+                print(f"{week}: posted to {where}")
+            else:
+                failed = True
+                print(f"{week}: not yet posted to {where} ({error}); the service keeps retrying it")
+    return 1 if failed else 0
+
+
+def _earlier_post(runtime: Runtime, platform: str, channel_id: str, week: Period) -> str:
+    """What became of the earlier claim of this week's post: sent, still being retried, or failed."""
+    from sqlmodel import Session
+
+    from bot.score_posts import PostStatus, latest_post
+
+    where = f"{platform} {channel_id}"
+    with Session(runtime.engine) as session:
+        post = latest_post(session, platform, channel_id, week.label)
+    if post is not None and post.status == PostStatus.SENT and post.sent_at is not None:
+        return f"already posted to {where} on {post.sent_at:%Y-%m-%d %H:%M} UTC (use --force to post it again)"
+    if post is not None and post.status == PostStatus.FAILED:
+        return f"an earlier post to {where} failed for good (use --force to try again)"
+    return f"already queued for {where}; the service is still sending it"
+
+
+def cmd_manifest(args: argparse.Namespace, _runtime: Runtime) -> int:
+    import json
+
+    from handlers.slack.manifest import ManifestError, slack_manifest
+
+    try:
+        manifest = slack_manifest(args.url, name=args.name, socket_mode=args.socket_mode)
+    except ManifestError as exc:
+        print(f"onescore: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return 0
+
+
 def _count_data_lines(path: Path) -> int | None:
     try:
         with path.open("rb") as handle:
@@ -130,6 +204,21 @@ def build_parser() -> argparse.ArgumentParser:
     importer = commands.add_parser("import-deals", help="create or update deals from a CSV file")
     importer.add_argument("file", type=Path, metavar="FILE.csv")
     importer.set_defaults(handler=cmd_import_deals)
+
+    post = commands.add_parser(
+        "post-scores",
+        help="post a week's scorecard to every score channel now (once per channel and week)",
+    )
+    post.add_argument("--week", metavar="YYYY-Www", help="the ISO week to post (default: the week that just ended)")
+    post.add_argument("--force", action="store_true", help="post again where the week was already posted")
+    post.set_defaults(handler=cmd_post_scores)
+
+    manifest = commands.add_parser("manifest", help="print a chat app manifest to paste when creating the app")
+    manifest.add_argument("platform", choices=["slack"], help="the chat platform")
+    manifest.add_argument("--url", help="the service's public base URL, e.g. https://onescore.example.com")
+    manifest.add_argument("--name", default="OneScore", help="the app's name in Slack (default OneScore)")
+    manifest.add_argument("--socket-mode", action="store_true", help="for Socket Mode: no request URLs")
+    manifest.set_defaults(handler=cmd_manifest)
 
     crm = commands.add_parser("crm", help="CRM intake (HubSpot, Pipedrive, Salesforce)")
     crm_commands = crm.add_subparsers(dest="crm_command", required=True, metavar="COMMAND")

@@ -144,6 +144,7 @@ def _apply_rows(runtime: Runtime, session: Session, rows: list[_Row], summary: I
     emails = {r.data.owner for r in rows if r.data.owner}
     emails |= {p.member for r in rows for p in r.data.participants or []}
     writer.prefetch_members(emails)
+    writer.reserve_ids(len(ids - known.keys()))
     for row in rows:
         try:
             result = writer.upsert(row.external_id, row.data, existing=known.get(row.external_id))

@@ -57,7 +57,10 @@ def enqueue(
     dedupe_key: str | None = None,
     run_after: datetime | None = None,
 ) -> bool:
-    """Add a job in the caller's transaction; False when `dedupe_key` was already used."""
+    """Add a job in the caller's transaction; False when `dedupe_key` was already used.
+
+    RETURNING tells whether the row went in: psycopg reports rowcount -1 for ON CONFLICT DO NOTHING.
+    """
     values = {
         "queue": queue,
         "kind": kind,
@@ -70,8 +73,12 @@ def enqueue(
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Job).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Job.id)
-    # RETURNING, not rowcount: through an ORM session PostgreSQL reports rowcount -1 for this insert.
+    statement = (
+        insert(Job)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(col(Job.id))
+    )
     return session.execute(statement).first() is not None
 
 
@@ -81,7 +88,9 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.8, 1.2))
 
 
-def claim(engine: Engine, queue: str, now: datetime, *, limit: int = 10, lease: timedelta = LEASE) -> list[Job]:
+def claim(
+    engine: Engine, queue: str, now: datetime, *, limit: int = 10, lease: timedelta = LEASE
+) -> list[Job]:
     """Take up to `limit` due jobs, leasing them so no other worker or replica runs them meanwhile."""
     with session_scope(engine) as session:
         query = (
@@ -167,7 +176,9 @@ class JobWorker:
 
     async def run_once(self) -> int:
         """Run every job that is due now; returns how many were attempted."""
-        jobs = await asyncio.to_thread(claim, self.engine, self.queue, self.clock.now(), limit=self.concurrency)
+        jobs = await asyncio.to_thread(
+            claim, self.engine, self.queue, self.clock.now(), limit=self.concurrency
+        )
         if jobs:
             await asyncio.gather(*(self._run(job) for job in jobs))
         return len(jobs)

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, insert, text
 from sqlmodel import Session, col, select
 
+from bot.ask_release import request_update
 from bot.directory import member_by_email, members_by_email, team_by_name, teams_by_id
 from bot.errors import InputError, NotFound, UnknownMember, UnknownTeam
 from bot.schemas import (
@@ -73,6 +74,21 @@ class DealWriter:
         self._members: dict[str, Member | None] = {}
         self._teams: dict[str, Team | None] = {}
         self._closing: list[Deal] = []
+        self._reserved_ids: list[int] = []
+
+    def reserve_ids(self, count: int) -> None:
+        """Take deal ids from PostgreSQL's sequence up front for a batch of new deals.
+
+        With their keys known, the ORM inserts a batch as one pipelined executemany instead of a
+        multi-row INSERT … RETURNING, which psycopg would parse placeholder by placeholder. SQLite
+        needs nothing: its multi-row insert is cheap.
+        """
+        if count <= 0 or self.session.get_bind().dialect.name != "postgresql":
+            return
+        rows = self.session.execute(
+            text("SELECT nextval(pg_get_serial_sequence('deals', 'id')) FROM generate_series(1, :n)"), {"n": count}
+        )
+        self._reserved_ids.extend(row[0] for row in rows)
 
     def prefetch_members(self, emails: set[str]) -> None:
         found = members_by_email(self.session, emails - self._members.keys())
@@ -116,6 +132,7 @@ class DealWriter:
             if data.name is None:
                 raise InputError("name", "is required when the deal is new")
             deal = Deal(
+                id=self._reserved_ids.pop() if self._reserved_ids else None,
                 external_id=external_id,
                 name=data.name,
                 currency=data.currency or self.default_currency,
@@ -145,21 +162,22 @@ class DealWriter:
                 self.session.add(deal)
         return UpsertResult(deal, created=created, changed=changed, closing=closing)
 
-    def flush(self) -> list[DealClose]:
+    def flush(self) -> int:
         """Write pending changes and record one close per deal that reached won or lost.
 
-        Closes are added after one flush for the whole batch, so a bulk import inserts its deals in
-        batches instead of flushing deal by deal to learn each new id.
+        Closes are written after one flush for the whole batch, as one bulk insert, so a bulk import
+        inserts its deals in batches instead of flushing deal by deal to learn each new id.
+        Returns how many closes were recorded.
         """
         self.session.flush()
-        closes = [
-            DealClose(deal_id=d.id, seq=d.close_seq, outcome=d.stage, closed_at=d.closed_at, recorded_at=self.now)
+        rows = [
+            {"deal_id": d.id, "seq": d.close_seq, "outcome": d.stage, "closed_at": d.closed_at, "recorded_at": self.now}
             for d in self._closing
         ]
-        self.session.add_all(closes)
         self._closing.clear()
-        self.session.flush()
-        return closes
+        if rows:
+            self.session.execute(insert(DealClose), rows)
+        return len(rows)
 
     def _find(self, external_id: str) -> Deal | None:
         query = select(Deal).where(Deal.external_id == external_id)
@@ -371,6 +389,8 @@ def record_answer(
         ask.status = AskStatus.ANSWERED
         ask.updated_at = now
         session.add(ask)
+        if ask.sent_at is not None:
+            request_update(session, ask, now)
     session.flush()
     return _answer_view(answer, emails, teams), True  # type: ignore[arg-type]
 

@@ -48,7 +48,8 @@ class _Out(BaseModel):
 
 
 class TeamScore(_Out):
-    """A team's share of the outcome. `hidden`: too few members to show apart; the numbers are null."""
+    """A team's share of the outcome. `hidden`: the numbers are null, because the team is too small to
+    show apart or covers for one that is (see `visible_teams`)."""
 
     team: str
     influenced_revenue: Money | None
@@ -106,9 +107,10 @@ class Scorecard(_Out):
 
 
 @dataclass(frozen=True)
-class _ClosedDeal:
+class ClosedDeal:
     id: int
     won: bool
+    closed_at: date
     cents: int | None
     """In the organisation's currency; None when the deal's money cannot be counted."""
     cycle_days: int | None
@@ -116,7 +118,7 @@ class _ClosedDeal:
 
 
 @dataclass
-class _Tally:
+class Tally:
     influenced: defaultdict[str, int]
     attributed: defaultdict[str, int]
     unattributed: int = 0
@@ -131,26 +133,24 @@ def compute_scorecard(session: Session, org: Organisation, period: Period, *, te
     win rate, cycle, answers) include every closed deal; money figures leave out `not_counted`.
     """
     only = _configured_team(org, team)
-    team_names: dict[int, str] = {tid: name for tid, name in session.exec(select(Team.id, Team.name)).all()}
-    deals, not_counted = _closed_deals(session, org, period, team_names)
-    credits = _credits(session, period, team_names)
+    names = team_names(session)
+    deals, not_counted = closed_deals(session, org, period.first, period.last, names)
+    credits = credits_by_deal(session, period.first, period.last, names)
 
     won = [deal for deal in deals if deal.won]
     counted = [deal for deal in won if deal.cents is not None]
     won_cents = sum(deal.cents or 0 for deal in counted)
-    tally = _attribute(counted, credits, org.attribution)
+    tally = attribute(counted, credits, org.attribution)
     answers: defaultdict[str, int] = defaultdict(int)
     for per_team in credits.values():
         for name, (_rank, count) in per_team.items():
             answers[name] += count
     cycles = [deal.cycle_days for deal in won if deal.cycle_days is not None]
     sent, answered = _ask_counts(session, period)
-    sizes = _team_sizes(session, team_names)
-    if only is not None:
-        shown = [only]
-    else:
-        configured = [entry.name for entry in org.teams]
-        shown = configured + sorted({*tally.influenced, *answers} - set(configured))
+    configured = [entry.name for entry in org.teams]
+    listed = configured + sorted({*tally.influenced, *answers} - set(configured))
+    visible = visible_teams(team_sizes(session, names), listed, org.min_group_size)
+    shown = [only] if only is not None else listed
 
     return Scorecard(
         period=period.label,
@@ -160,10 +160,10 @@ def compute_scorecard(session: Session, org: Organisation, period: Period, *, te
         deals_lost=len(deals) - len(won),
         win_rate=_ratio(len(won), len(deals)),
         median_cycle_days=float(statistics.median(cycles)) if cycles else None,
-        collaboration_coverage=_ratio(_collaborative_cents(counted, credits), won_cents),
+        collaboration_coverage=_ratio(collaborative_cents(counted, credits), won_cents),
         answer_rate=_ratio(answered, sent),
         attribution=org.attribution,
-        teams=[_team_score(name, tally, answers, sizes.get(name, 0) >= org.min_group_size) for name in shown],
+        teams=[_team_score(name, tally, answers, name in visible) for name in shown],
         unattributed_revenue=_money(tally.unattributed),
         trend=_trend(session, org, period),
         highlights=_highlights(session, period),
@@ -181,6 +181,10 @@ def _configured_team(org: Organisation, team: str | None) -> str | None:
     return name
 
 
+def team_names(session: Session) -> dict[int, str]:
+    return {tid: name for tid, name in session.exec(select(Team.id, Team.name)).all()}
+
+
 def _closed_within(first: date, last: date) -> tuple[ColumnElement[bool], ...]:
     """Written as stage IN (…) AND closed_at BETWEEN so it is served by ix_deals_stage_closed_at."""
     return (col(Deal.stage).in_(_CLOSED), col(Deal.closed_at) >= first, col(Deal.closed_at) <= last)
@@ -196,9 +200,10 @@ def _convert(org: Organisation, cents: int, currency: str) -> int | None:
     return int((cents * rate).quantize(_CENT, rounding=ROUND_HALF_EVEN))
 
 
-def _closed_deals(
-    session: Session, org: Organisation, period: Period, team_names: Mapping[int, str]
-) -> tuple[list[_ClosedDeal], list[NotCounted]]:
+def closed_deals(
+    session: Session, org: Organisation, first: date, last: date, names: Mapping[int, str]
+) -> tuple[list[ClosedDeal], list[NotCounted]]:
+    """Deals won or lost from `first` to `last`, oldest first, with won deals that cannot be counted."""
     rows = session.exec(
         select(
             Deal.id,
@@ -212,10 +217,10 @@ def _closed_deals(
             Member.team_id,
         )
         .outerjoin(Member, col(Member.id) == col(Deal.owner_id))
-        .where(*_closed_within(period.first, period.last))
+        .where(*_closed_within(first, last))
         .order_by(col(Deal.closed_at), col(Deal.id))
     ).all()
-    deals: list[_ClosedDeal] = []
+    deals: list[ClosedDeal] = []
     not_counted: list[NotCounted] = []
     for deal_id, external_id, name, stage, amount, currency, created_at, closed_at, owner_team_id in rows:
         won = stage == Stage.WON.value
@@ -231,12 +236,13 @@ def _closed_deals(
                 )
             )
         deals.append(
-            _ClosedDeal(
+            ClosedDeal(
                 id=deal_id,
                 won=won,
+                closed_at=closed_at,
                 cents=cents,
                 cycle_days=(closed_at - created_at).days if created_at is not None else None,
-                owner_team=team_names.get(owner_team_id) if owner_team_id is not None else None,
+                owner_team=names.get(owner_team_id) if owner_team_id is not None else None,
             )
         )
     return deals, not_counted
@@ -246,24 +252,27 @@ def _impact_rank() -> ColumnElement[int]:
     return case(IMPACT_RANK, value=col(Answer.impact), else_=0)
 
 
-def _credits(session: Session, period: Period, team_names: Mapping[int, str]) -> dict[int, dict[str, tuple[int, int]]]:
-    """Per deal, per credited team: (highest impact rank, number of answers) — grouped in SQL."""
+Credits = Mapping[int, Mapping[str, tuple[int, int]]]
+"""Per deal, per credited team: (highest impact rank, number of answers)."""
+
+
+def credits_by_deal(session: Session, first: date, last: date, names: Mapping[int, str]) -> Credits:
+    """The answers about deals closed from `first` to `last`, grouped per deal and team in SQL."""
     rows = session.exec(
         select(Answer.deal_id, Answer.helping_team_id, func.max(_impact_rank()), func.count())
         .join(Deal, col(Deal.id) == col(Answer.deal_id))
-        .where(*_closed_within(period.first, period.last))
+        .where(*_closed_within(first, last))
         .group_by(col(Answer.deal_id), col(Answer.helping_team_id))
     ).all()
     credits: defaultdict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
     for deal_id, team_id, rank, count in rows:
-        credits[deal_id][team_names[team_id]] = (int(rank), int(count))
+        credits[deal_id][names[team_id]] = (int(rank), int(count))
     return credits
 
 
-def _attribute(
-    won: Iterable[_ClosedDeal], credits: Mapping[int, Mapping[str, tuple[int, int]]], model: AttributionModel
-) -> _Tally:
-    tally = _Tally(defaultdict(int), defaultdict(int))
+def attribute(won: Iterable[ClosedDeal], credits: Credits, model: AttributionModel) -> Tally:
+    """Each team's influenced and attributed cents over `won` (deals whose money can be counted)."""
+    tally = Tally(defaultdict(int), defaultdict(int))
     for deal in won:
         cents = deal.cents or 0
         impacts = {name: rank for name, (rank, _count) in credits.get(deal.id, {}).items()}
@@ -276,7 +285,7 @@ def _attribute(
     return tally
 
 
-def _collaborative_cents(won: Iterable[_ClosedDeal], credits: Mapping[int, Mapping[str, tuple[int, int]]]) -> int:
+def collaborative_cents(won: Iterable[ClosedDeal], credits: Credits) -> int:
     """Won cents of deals that a team other than the owner's helped (with no owner team, any team)."""
     return sum(
         deal.cents or 0
@@ -296,14 +305,33 @@ def _ask_counts(session: Session, period: Period) -> tuple[int, int]:
     return int(sent_count), int(answered_count)
 
 
-def _team_sizes(session: Session, team_names: Mapping[int, str]) -> dict[str, int]:
+def team_sizes(session: Session, names: Mapping[int, str]) -> dict[str, int]:
     rows = session.exec(
         select(Member.team_id, func.count()).where(col(Member.team_id).is_not(None)).group_by(col(Member.team_id))
     ).all()
-    return {team_names[team_id]: int(count) for team_id, count in rows}
+    return {names[team_id]: int(count) for team_id, count in rows}
 
 
-def _team_score(name: str, tally: _Tally, answers: Mapping[str, int], visible: bool) -> TeamScore:
+def visible_teams(sizes: Mapping[str, int], teams: Iterable[str], min_group_size: int) -> set[str]:
+    """The teams whose figures may be shown apart; the others' figures are hidden.
+
+    A team of fewer than `min_group_size` people is hidden. That alone would not protect it: the
+    teams' attributed revenue adds up to won revenue, so won revenue minus every figure shown (and
+    minus unattributed revenue) is the hidden teams' total — one small team's figure, exactly, when
+    it is the only one hidden. So while the hidden teams together hold some people but fewer than
+    `min_group_size`, the smallest team still shown is hidden as well (complementary suppression,
+    as statistics offices do it): what subtraction can reveal is then a group large enough. Teams
+    with no members expose no one and need no cover.
+    """
+    teams = list(teams)
+    hidden = {name for name in teams if sizes.get(name, 0) < min_group_size}
+    cover = sorted((name for name in teams if name not in hidden), key=lambda name: (sizes.get(name, 0), name))
+    while cover and 0 < sum(sizes.get(name, 0) for name in hidden) < min_group_size:
+        hidden.add(cover.pop(0))
+    return set(teams) - hidden
+
+
+def _team_score(name: str, tally: Tally, answers: Mapping[str, int], visible: bool) -> TeamScore:
     if not visible:
         return TeamScore(team=name, influenced_revenue=None, attributed_revenue=None, answers=None, hidden=True)
     return TeamScore(

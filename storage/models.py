@@ -48,6 +48,7 @@ class AskStatus(StrEnum):
     PENDING = "pending"
     ANSWERED = "answered"
     DECLINED = "declined"
+    NOT_SURE = "not_sure"
     EXPIRED = "expired"
 
 
@@ -140,6 +141,7 @@ class Ask(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("close_id", "member_id", "helping_team_id"),
         Index("ix_asks_member_status", "member_id", "status"),
+        Index("ix_asks_deal_status", "deal_id", "status", "sent_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -164,6 +166,7 @@ class Answer(SQLModel, table=True):
     """A contribution: which team helped a deal, how much, in the member's own words."""
 
     __tablename__ = "answers"
+    __table_args__ = (Index("ix_answers_deal_team_impact", "deal_id", "helping_team_id", "impact"),)
 
     id: int | None = Field(default=None, primary_key=True)
     deal_id: int = _fk("deals.id", nullable=False, ondelete="CASCADE", index=True)

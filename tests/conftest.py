@@ -145,6 +145,11 @@ def runtime(settings: Settings, clock: ManualClock) -> Iterator[Runtime]:
 
 @pytest.fixture
 def client(runtime: Runtime) -> Iterator[TestClient]:
-    """The whole app over HTTP (ASGI), lifespan included, authorised for the REST API."""
-    with TestClient(create_app(runtime), headers={"Authorization": f"Bearer {API_TOKEN}"}) as client:
+    """The whole app over HTTP (ASGI), lifespan included, authorised for the REST API.
+
+    The ask loop's tick and outbound worker do not run on their own here (a test drives them with
+    `app.state.ask_loop.pump()`), so nothing happens behind a test's back."""
+    with TestClient(
+        create_app(runtime, background=False), headers={"Authorization": f"Bearer {API_TOKEN}"}
+    ) as client:
         yield client

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from bot.attribution import helping_weights, split_cents
 from bot.organisation import Organisation
 from bot.periods import Period, local_date
-from bot.scoring import Scorecard, compute_scorecard, scorecard_csv
+from bot.scoring import Scorecard, compute_scorecard, scorecard_csv, visible_teams
 from storage.models import Answer, Ask, Deal, Member, Team
 
 W48 = Period.parse("2026-W48")  # Monday 23 – Sunday 29 November 2026
@@ -358,6 +358,7 @@ def test_small_teams_are_listed_but_their_figures_hidden(session: Session) -> No
     ledger.team("sales", members=3)
     ledger.team("marketing", members=2)
     ledger.team("product", members=0)
+    ledger.team("hr", members=1)
     deal = ledger.deal("Acme", "100", closed=date(2026, 11, 24))
     ledger.answer(deal, "marketing", "strong")
     ledger.session.commit()
@@ -377,6 +378,42 @@ def test_small_teams_are_listed_but_their_figures_hidden(session: Session) -> No
         "answers": None,
         "hidden": True,
     }
+
+
+def test_one_small_team_is_not_exposed_by_subtraction(session: Session) -> None:
+    """Won revenue minus the figures shown would be marketing's two people exactly: the smallest
+    team still shown (product, 3) is hidden too, so subtraction reveals five people's total."""
+    ledger = Ledger(session)
+    ledger.team("sales", members=4)
+    ledger.team("marketing", members=2)
+    ledger.team("product", members=3)
+    ledger.team("hr", members=0)
+    deal = ledger.deal("Acme", "100", closed=date(2026, 11, 24))
+    ledger.answer(deal, "marketing", "strong")
+    ledger.session.commit()
+
+    card = compute_scorecard(session, organisation(min_group_size=3), W48)
+    assert {t.team for t in card.teams if t.hidden} == {"marketing", "product", "hr"}
+    assert teams_of(card)["sales"] == (Decimal("100.00"), Decimal("60.00"), 0, False)
+    cover_alone = compute_scorecard(session, organisation(min_group_size=3), W48, team="product")
+    assert cover_alone.teams[0].hidden
+
+
+@pytest.mark.parametrize(
+    ("sizes", "hidden"),
+    [
+        ({"a": 5, "b": 4, "c": 3}, set()),
+        ({"a": 5, "b": 4, "c": 1}, {"c", "b"}),
+        ({"a": 5, "b": 4, "c": 1, "d": 2}, {"c", "d"}),
+        ({"a": 5, "b": 4, "c": 0}, {"c"}),
+        ({"a": 2, "b": 1}, {"a", "b"}),
+        ({"a": 5, "b": 3, "c": 3, "d": 1}, {"d", "b"}),
+    ],
+)
+def test_visible_teams_hide_a_cover_team_only_while_the_hidden_group_is_too_small(
+    sizes: dict[str, int], hidden: set[str]
+) -> None:
+    assert visible_teams(sizes, sizes, 3) == set(sizes) - hidden
 
 
 def test_team_filter_keeps_the_scorecard_and_narrows_the_teams(session: Session, ledger: Ledger) -> None:

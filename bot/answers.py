@@ -1,0 +1,120 @@
+"""What a member does with an ask: answer it, edit the answer, say the team didn't help, or pass.
+
+Only the member the ask was sent to may act on it; anyone else is refused and nothing changes.
+Every action is idempotent: a retried request, a double click or a resubmitted form finds the
+state it would create already there and changes nothing (the answers table holds at most one
+answer per ask, so even two racing submissions store one answer). Whatever changes, the ask's
+delivered message is refreshed through the outbound queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Session, select
+
+from bot.ask_release import request_update
+from bot.directory import team_by_name
+from bot.errors import InputError, NotFound, UnknownTeam
+from storage.models import Answer, Ask, AskStatus, Impact
+
+
+class NotYourAsk(Exception):
+    """The ask was sent to someone else."""
+
+
+class Change(StrEnum):
+    CREATED = "created"
+    EDITED = "edited"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class AnswerForm:
+    helping_team: str
+    impact: Impact
+    text: str | None
+    """None keeps the stored text (an edit that changes only the team, impact or quoting)."""
+    quotable: bool
+
+
+def ask_for_member(session: Session, ask_id: int, member_id: int | None) -> Ask:
+    """The ask, when it was sent to this member; raises NotFound or NotYourAsk."""
+    ask = session.get(Ask, ask_id)
+    if ask is None:
+        raise NotFound(f"no ask {ask_id}")
+    if member_id is None or ask.member_id != member_id:
+        raise NotYourAsk(f"ask {ask_id} belongs to another member")
+    return ask
+
+
+def answer_ask(
+    session: Session, ask_id: int, member_id: int | None, form: AnswerForm, *, source: str, now: datetime
+) -> Change:
+    """Store (or edit) the member's answer to the ask; the same answer again changes nothing."""
+    ask = ask_for_member(session, ask_id, member_id)
+    team = team_by_name(session, form.helping_team)
+    if team is None:
+        raise UnknownTeam("helping_team", form.helping_team)
+    answer = session.exec(select(Answer).where(Answer.ask_id == ask.id)).first()
+    text = form.text if form.text is not None else (answer.text if answer else None)
+    if text is None:
+        raise InputError("text", "must not be blank")
+    values = {
+        "helping_team_id": team.id,
+        "impact": form.impact.value,
+        "text": text,
+        "quotable": form.quotable,
+    }
+    if answer is None:
+        answer = Answer(
+            deal_id=ask.deal_id,
+            ask_id=ask.id,
+            member_id=ask.member_id,
+            source=source,
+            answered_at=now,
+            **values,
+        )
+        change = Change.CREATED
+    elif all(getattr(answer, k) == v for k, v in values.items()) and ask.status == AskStatus.ANSWERED.value:
+        return Change.UNCHANGED
+    else:
+        for key, value in values.items():
+            setattr(answer, key, value)
+        change = Change.EDITED
+    answer.updated_at = now
+    session.add(answer)
+    _set_status(session, ask, AskStatus.ANSWERED, now)
+    return change
+
+
+def decline_ask(session: Session, ask_id: int, member_id: int | None, *, now: datetime) -> bool:
+    """ "Didn't help": the ask is closed without an answer. False when nothing changed."""
+    return _close_without_answer(session, ask_id, member_id, AskStatus.DECLINED, now)
+
+
+def not_sure(session: Session, ask_id: int, member_id: int | None, *, now: datetime) -> bool:
+    """ "Not sure": the member cannot say; they are not asked again about it."""
+    return _close_without_answer(session, ask_id, member_id, AskStatus.NOT_SURE, now)
+
+
+def _close_without_answer(
+    session: Session, ask_id: int, member_id: int | None, status: AskStatus, now: datetime
+) -> bool:
+    """An answered ask keeps its answer (a stale button cannot erase it); the Edit button changes it."""
+    ask = ask_for_member(session, ask_id, member_id)
+    if ask.status in (status.value, AskStatus.ANSWERED.value):
+        return False
+    _set_status(session, ask, status, now)
+    return True
+
+
+def _set_status(session: Session, ask: Ask, status: AskStatus, now: datetime) -> None:
+    ask.status = status.value
+    ask.updated_at = now
+    session.add(ask)
+    session.flush()
+    if ask.message_ref is not None:
+        request_update(session, ask, now)

@@ -1,0 +1,121 @@
+"""The one interface between the core and a chat platform (Slack today, Teams next).
+
+The core decides who is asked what and when; a platform only knows how to reach a person and how
+to show an ask. Everything crossing this line is a plain dataclass: no Slack or Bot Framework
+types, so a new platform is one module implementing `ChatPlatform` and nothing else changes.
+
+A platform reports trouble with the exceptions below; the outbound queue turns them into waiting
+(`RateLimited`), parking the ask until the person can be reached (`Unreachable`), giving up on
+that message (`Refused`) or retrying with backoff (anything else: outages, timeouts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+MessageRef = dict[str, Any]
+"""Where a platform put a message (opaque to the core, stored with the ask as JSON)."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """What the core knows about how to reach a member."""
+
+    member_id: int
+    email: str | None
+    name: str | None
+    platform_user_id: str | None
+    """The member's id on this platform when known (Slack `U…`, Teams `29:…`)."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A member as a platform found them, with what the platform knows of their preferences."""
+
+    user_id: str
+    language: str | None = None
+    """The platform's language hint (`fi`, `en`), used when the organisation file names none."""
+    timezone: str | None = None
+    """The platform's IANA time zone, used when the organisation file names none."""
+
+
+@dataclass(frozen=True)
+class TeamChoice:
+    name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class AnswerShown:
+    helping_team: str
+    helping_team_label: str
+    impact: str
+    text: str
+    quotable: bool
+
+
+@dataclass(frozen=True)
+class AskCard:
+    """An ask as the member sees it, with the words already in their language.
+
+    `texts` holds every catalogue message the platform may show for this ask (button and modal
+    labels, the status line), keyed as in the catalogue, so a platform never picks words itself.
+    """
+
+    ask_id: int
+    language: str
+    status: str
+    outcome: str
+    question: str
+    deal_name: str
+    account: str | None
+    amount: str | None
+    owner_name: str | None
+    helping_team: str | None
+    teams: tuple[TeamChoice, ...]
+    texts: dict[str, str]
+    answer: AnswerShown | None = None
+
+
+class RateLimited(Exception):
+    """The platform asked us to wait (HTTP 429); nothing was delivered."""
+
+    def __init__(self, retry_after: timedelta) -> None:
+        super().__init__(f"rate limited; retry after {retry_after.total_seconds():.0f}s")
+        self.retry_after = retry_after
+
+
+class Unreachable(Exception):
+    """This person cannot be reached on this platform (no account, deactivated, blocked the app)."""
+
+
+class Refused(Exception):
+    """The platform refused the request itself (bad content, missing permission): retrying won't help."""
+
+
+class ChatPlatform(Protocol):
+    """Sends asks to people on one chat platform."""
+
+    name: str
+
+    def reaches(self, contact: Contact) -> bool:
+        """Whether this platform can try to reach the member (no I/O: ids and emails only)."""
+        ...
+
+    async def find_recipient(self, contact: Contact) -> Recipient:
+        """Find the member on the platform (by id, else by email); raises `Unreachable`."""
+        ...
+
+    async def send_ask(self, recipient: Recipient, card: AskCard) -> MessageRef:
+        """Deliver the ask as a direct message; returns where it landed."""
+        ...
+
+    async def send_reminder(self, recipient: Recipient, card: AskCard, sent: MessageRef) -> MessageRef:
+        """Remind the member of a pending ask; returns the ask's message reference, updated."""
+        ...
+
+    async def update_ask(self, sent: MessageRef, card: AskCard) -> None:
+        """Show the ask's new state (answered, declined, expired) where it was delivered."""
+        ...

@@ -1,0 +1,90 @@
+"""A scorecard as a chat platform receives it, and the port through which it is posted.
+
+The core decides the figures, the language and whether a chart goes with them; a platform only
+lays them out (Block Kit, Adaptive Cards) and delivers them. Nothing here is platform-specific.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.organisation import Organisation
+from bot.periods import Period
+from bot.score_query import is_so_far
+from bot.scoring import Scorecard
+from prompts import resolve_language, team_label
+
+MessageRef = dict[str, Any]
+"""Where a platform put a post (opaque to the core, kept with the post's row as JSON)."""
+
+
+@dataclass(frozen=True)
+class ScorecardView:
+    scorecard: Scorecard
+    language: str
+    so_far: bool
+    """The period is still running: its figures will grow."""
+    min_group_size: int
+    team_labels: Mapping[str, str] = field(default_factory=dict)
+    team: str | None = None
+    """The one team asked about (`/scores team NAME`), or None for every team."""
+    post_key: str | None = None
+    """Identifies one post across retries (platforms may attach it to the message as metadata)."""
+
+    def team_label(self, name: str) -> str:
+        return self.team_labels.get(name, name)
+
+
+def scorecard_view(
+    scorecard: Scorecard,
+    org: Organisation,
+    language: str | None,
+    now: datetime,
+    *,
+    team: str | None = None,
+    post_key: str | None = None,
+) -> ScorecardView:
+    words = resolve_language(language or org.language)
+    return ScorecardView(
+        scorecard=scorecard,
+        language=words,
+        so_far=is_so_far(Period.parse(scorecard.period), now, org.zone),
+        min_group_size=org.min_group_size,
+        team_labels={entry.name: team_heading(words, entry.name, entry.label) for entry in org.teams},
+        team=team,
+        post_key=post_key,
+    )
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    png: bytes
+    title: str
+    filename: str
+
+
+def team_heading(language: str, name: str, label: str | None) -> str:
+    """A team's name as a heading: "marketing" in a sentence, "Marketing" in a list or a legend."""
+    words = team_label(language, name, label)
+    return words[:1].upper() + words[1:]
+
+
+class ScorecardChannel(Protocol):
+    """Posts scorecards into channels on one chat platform.
+
+    Raise the outbound queue's signals for trouble: `bot.jobs.RetryLater` when the platform asks
+    to wait, `bot.jobs.PermanentFailure` when retrying cannot help; anything else is retried.
+    """
+
+    name: str
+
+    async def post_scorecard(self, channel_id: str, view: ScorecardView) -> MessageRef:
+        """Post the scorecard to the channel; returns where it landed."""
+        ...
+
+    async def post_chart(self, channel_id: str, chart: ChartImage, card: MessageRef) -> MessageRef:
+        """Post the chart that goes with the scorecard posted at `card`; returns where it landed."""
+        ...

@@ -1,0 +1,103 @@
+"""The Slack adapter: a Bolt `AsyncApp` on `POST /slack/events`, and over Socket Mode when asked.
+
+Bolt verifies every HTTP request's signature (HMAC-SHA256 over the raw body, 5-minute window)
+before any listener runs, so forged, unsigned and stale requests get 401 and are never processed.
+All Web API calls go to `SLACK_API_URL`, which GovSlack deployments and tests point elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+from fastapi import APIRouter, Request, Response
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.ask_loop import AskLoop
+from bot.runtime import Runtime
+from bot.settings import Settings
+from handlers.slack.deps import SlackDeps
+from handlers.slack.directory import SlackDirectory
+from handlers.slack.listeners import actions, commands, events, options, views
+from handlers.slack.platform import SlackPlatform
+
+log = logging.getLogger(__name__)
+
+LISTENERS = (commands, actions, views, events, options)
+EVENTS_PATH = "/slack/events"
+
+
+def slack_enabled(settings: Settings) -> bool:
+    return settings.slack_over_http or settings.slack_socket_mode
+
+
+def api_base_url(settings: Settings) -> str:
+    url = settings.slack_api_url
+    return url if url.endswith("/") else url + "/"
+
+
+class SlackAdapter:
+    """Everything Slack-specific in one place: the Web API client, the port, the Bolt app."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        settings = runtime.settings
+        self.runtime = runtime
+        self.bolt = AsyncApp(
+            token=settings.slack_bot_token,
+            signing_secret=settings.slack_signing_secret or "",
+            request_verification_enabled=True,
+        )
+        self.client: AsyncWebClient = self.bolt.client
+        self.client.base_url = api_base_url(settings)  # Bolt's per-request clients copy it
+        self.platform = SlackPlatform(self.client)
+        self._socket: AsyncSocketModeHandler | None = None
+
+    def attach(self, loop: AskLoop) -> None:
+        """Register the listeners, now that the ask loop they hand work to exists."""
+        deps = SlackDeps(self.runtime, loop, SlackDirectory(self.runtime, self.client))
+        for listener in LISTENERS:
+            listener.register(self.bolt, deps)
+
+    def router(self) -> APIRouter:
+        handler = AsyncSlackRequestHandler(self.bolt)
+        router = APIRouter(tags=["slack"])
+
+        @router.post(
+            EVENTS_PATH, summary="Every Slack request (signed): events, commands, interactivity, options"
+        )
+        async def slack_events(request: Request) -> Response:
+            return await handler.handle(request)
+
+        return router
+
+    async def start(self) -> None:
+        """Share one HTTP connection pool for every Web API call (Bolt's per-request clients reuse
+        it too), and connect over Socket Mode when SLACK_APP_TOKEN is set (no public URL needed)."""
+        self.client.session = aiohttp.ClientSession()
+        if not self.runtime.settings.slack_socket_mode:
+            return
+        self._socket = AsyncSocketModeHandler(self.bolt, self.runtime.settings.slack_app_token)
+        await self._socket.connect_async()
+        log.info("slack: connected over Socket Mode")
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self.client.session is not None:
+            await self.client.session.close()
+            self.client.session = None
+
+
+def slack_off_router(reason: str) -> APIRouter:
+    """Without Slack settings the path answers 503 with the reason, rather than a puzzling 404."""
+    router = APIRouter(tags=["slack"])
+
+    @router.post(EVENTS_PATH, include_in_schema=False)
+    async def slack_off() -> Response:
+        return Response(f"Slack is off: {reason}", status_code=503, media_type="text/plain")
+
+    return router

@@ -1,0 +1,89 @@
+"""Slack users as OneScore members: by Slack id, else by the email Slack knows, then remembered.
+
+A member from the organisation file often has no Slack id; the first time they click something,
+`users.info` gives their email, which finds them, and their id, locale and time zone are stored
+so nothing is looked up twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session, select
+
+from bot.contacts import Hints, hints, language_of, remember_recipient
+from bot.directory import member_by_email
+from bot.ports import Recipient
+from bot.runtime import Runtime
+from storage.db import run_transaction
+from storage.models import Member
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    user_id: str
+    email: str | None
+    name: str | None
+    locale: str | None
+    timezone: str | None
+
+
+class SlackDirectory:
+    def __init__(self, runtime: Runtime, client: AsyncWebClient) -> None:
+        self.runtime = runtime
+        self.client = client
+
+    async def member(self, user_id: str) -> Member | None:
+        """The member behind a Slack user, or None when OneScore does not know them."""
+        known = await asyncio.to_thread(self._by_slack_id, user_id)
+        if known is not None:
+            return known
+        user = await self.user(user_id)
+        if user is None or not user.email:
+            return None
+        return await asyncio.to_thread(self._adopt, user)
+
+    async def user(self, user_id: str) -> SlackUser | None:
+        try:
+            info = (await self.client.users_info(user=user_id, include_locale=True))["user"]
+        except SlackApiError:
+            return None
+        profile = info.get("profile") or {}
+        return SlackUser(
+            user_id=user_id,
+            email=(profile.get("email") or "").strip().lower() or None,
+            name=profile.get("real_name") or info.get("real_name") or info.get("name"),
+            locale=info.get("locale"),
+            timezone=info.get("tz"),
+        )
+
+    async def language(self, user_id: str) -> str:
+        """The language to answer this Slack user in (their member settings, else the org's)."""
+        return await asyncio.to_thread(self._language, user_id)
+
+    def _language(self, user_id: str) -> str:
+        org = self.runtime.org
+        with Session(self.runtime.engine) as session:
+            member = session.exec(select(Member).where(Member.slack_id == user_id)).first()
+            if member is None:
+                return language_of(Member(), None, org)
+            hint: Hints | None = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
+            return language_of(member, hint, org)
+
+    def _by_slack_id(self, user_id: str) -> Member | None:
+        with Session(self.runtime.engine) as session:
+            return session.exec(select(Member).where(Member.slack_id == user_id)).first()
+
+    def _adopt(self, user: SlackUser) -> Member | None:
+        def work(session: Session) -> Member | None:
+            member = member_by_email(session, user.email or "")
+            if member is None:
+                return None
+            recipient = Recipient(user_id=user.user_id, language=user.locale, timezone=user.timezone)
+            remember_recipient(session, "slack", member, recipient, self.runtime.now())
+            return member
+
+        return run_transaction(self.runtime.engine, work)

@@ -1,0 +1,46 @@
+"""App Home and short notices: what a member sees outside the ask messages themselves."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
+
+from bot.ask_cards import member_asks
+from bot.ports import AskCard
+from handlers.slack.blocks import escape, home_view, mrkdwn_section, notice_modal
+from handlers.slack.deps import ONESCORE, SCORES, SlackDeps
+from prompts import message
+
+
+async def publish_home(deps: SlackDeps, client: AsyncWebClient, user_id: str) -> None:
+    member = await deps.directory.member(user_id)
+    language = await deps.directory.language(user_id)
+    if member is None:
+        text = message(language, "member.unknown", onescore=ONESCORE)
+        await client.views_publish(
+            user_id=user_id, view={"type": "home", "blocks": [mrkdwn_section(escape(text))]}
+        )
+        return
+    pending, answered = await asyncio.to_thread(_asks, deps, member.id)  # type: ignore[arg-type]
+    texts = {key: message(language, key) for key in ("home.pending", "home.answered", "home.nothing_pending")}
+    texts["home.scores_hint"] = message(language, "home.scores_hint", scores=SCORES)
+    await client.views_publish(user_id=user_id, view=home_view(pending, answered, texts))
+
+
+def _asks(deps: SlackDeps, member_id: int) -> tuple[list[AskCard], list[AskCard]]:
+    with Session(deps.runtime.engine) as session:
+        return member_asks(session, member_id, deps.runtime.org)
+
+
+async def tell(client: AsyncWebClient, body: dict[str, Any], respond: Any, text: str, language: str) -> None:
+    """A private note to the person who clicked: in the conversation when there is one, else a modal."""
+    if body.get("response_url"):
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+        return
+    title = message(language, "modal.title")
+    await client.views_open(
+        trigger_id=body["trigger_id"], view=notice_modal(title, text, message(language, "modal.cancel"))
+    )

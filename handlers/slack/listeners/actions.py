@@ -1,0 +1,112 @@
+"""Buttons on an ask (in the DM or on App Home): Answer / Edit open the form, the others act at once.
+
+Every click is acknowledged first. Only the member the ask was sent to may act on it; anyone else
+gets a polite private note and nothing changes. A double click finds the ask already in the state
+the first click left it in, so it changes nothing and sends nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
+
+from bot.answers import NotYourAsk, ask_for_member, decline_ask, not_sure
+from bot.ask_cards import ask_card
+from bot.errors import NotFound
+from bot.ports import AskCard
+from handlers.slack.blocks import answer_modal
+from handlers.slack.deps import SlackDeps
+from handlers.slack.home import publish_home, tell
+from prompts import message
+from storage.db import run_transaction
+
+Closer = Callable[..., bool]
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    async def open_form(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user_id, ask_id = body["user"]["id"], _ask_id(body)
+        member = await deps.directory.member(user_id)
+        card = await asyncio.to_thread(_card_if_theirs, deps, ask_id, member.id if member else None)
+        if card is None:
+            await _refuse(deps, client, body, respond, user_id)
+            return
+        await client.views_open(trigger_id=body["trigger_id"], view=answer_modal(card, _origin(body)))
+
+    async def act(
+        closer: Closer, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user_id, ask_id = body["user"]["id"], _ask_id(body)
+        member = await deps.directory.member(user_id)
+        now = deps.runtime.now()
+        try:
+            changed = await asyncio.to_thread(
+                _close, deps, closer, ask_id, member.id if member else None, now
+            )
+        except (NotYourAsk, NotFound):
+            await _refuse(deps, client, body, respond, user_id)
+            return
+        if changed:
+            deps.wake()
+        if _from_home(body):
+            await publish_home(deps, client, user_id)
+
+    async def decline(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await act(decline_ask, ack, body, client, respond)
+
+    async def unsure(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await act(not_sure, ack, body, client, respond)
+
+    app.action("ask.answer")(open_form)
+    app.action("ask.edit")(open_form)
+    app.action("ask.decline")(decline)
+    app.action("ask.not_sure")(unsure)
+
+
+def _ask_id(body: dict[str, Any]) -> int:
+    try:
+        return int(body["actions"][0]["value"])
+    except (KeyError, IndexError, ValueError):
+        return 0
+
+
+def _from_home(body: dict[str, Any]) -> bool:
+    return (body.get("view") or {}).get("type") == "home"
+
+
+def _origin(body: dict[str, Any]) -> dict[str, Any]:
+    return {"origin": "home" if _from_home(body) else "message"}
+
+
+def _card_if_theirs(deps: SlackDeps, ask_id: int, member_id: int | None) -> AskCard | None:
+    with Session(deps.runtime.engine) as session:
+        try:
+            ask = ask_for_member(session, ask_id, member_id)
+        except (NotYourAsk, NotFound):
+            return None
+        return ask_card(session, ask, deps.runtime.org)
+
+
+def _close(deps: SlackDeps, closer: Closer, ask_id: int, member_id: int | None, now: datetime) -> bool:
+    return run_transaction(deps.runtime.engine, lambda session: closer(session, ask_id, member_id, now=now))
+
+
+async def _refuse(
+    deps: SlackDeps, client: AsyncWebClient, body: dict[str, Any], respond: AsyncRespond, user_id: str
+) -> None:
+    language = await deps.directory.language(user_id)
+    await tell(client, body, respond, message(language, "ask.not_yours"), language)

@@ -1,0 +1,80 @@
+"""`/onescore settings` (admins): the settings in effect, as this process reads them.
+
+Settings live in the organisation file, so this is a view, not an editor: the schedule with the
+next time it fires, where scorecards go (and which platforms are off), the attribution model
+and the privacy threshold, and when the last weekly post went out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.organisation import Role, ScoreChannel
+from bot.periods import Period
+from bot.runtime import Runtime
+from bot.score_posts import last_sent_post
+from bot.weekly_scores import next_weekly_post
+from handlers.slack.blocks import escape, mrkdwn_section
+from handlers.slack.listeners.commands import CommandCall, subcommand
+from handlers.slack.scorecard_blocks import period_name
+from prompts import message
+
+
+def register() -> None:
+    subcommand("settings")(show_settings)
+
+
+async def show_settings(call: CommandCall) -> None:
+    member = await call.deps.directory.member(call.user_id)
+    if member is None or member.role != Role.ADMIN.value:
+        await call.reply(message(call.language, "settings.refused"))
+        return
+    lines = await asyncio.to_thread(settings_lines, call.deps.runtime, call.language)
+    await call.respond(
+        text=lines[0],
+        blocks=[mrkdwn_section(f"*{escape(lines[0])}*"), mrkdwn_section("\n".join(lines[1:]))],
+        response_type="ephemeral",
+    )
+
+
+def settings_lines(runtime: Runtime, language: str) -> list[str]:
+    """The title, then one line per setting (mrkdwn: channel ids become channel links)."""
+    org, zone = runtime.org, runtime.org.zone
+    off = runtime.settings.chat_channel_status()
+    next_run = next_weekly_post(org, runtime.now())
+    channels = [_channel(target, off, language) for target in org.score_channels]
+    model = message(language, f"scorecard.model.{org.attribution}")
+    lines = [
+        message(language, "settings.title"),
+        escape(message(language, "settings.schedule", schedule=org.schedule.weekly_scores, timezone=org.timezone)),
+        escape(message(language, "settings.next_run", when=_when(next_run, zone)))
+        if next_run
+        else escape(message(language, "settings.next_run_none")),
+        message(language, "settings.channels", channels=", ".join(channels))
+        if channels
+        else escape(message(language, "settings.no_channels")),
+        escape(message(language, "settings.attribution", model=model)),
+        escape(message(language, "settings.min_group_size", min_group_size=org.min_group_size)),
+    ]
+    with Session(runtime.engine) as session:
+        last = last_sent_post(session)
+    if last is not None and last.sent_at is not None:
+        period = period_name(Period.parse(last.period), language)
+        lines.append(escape(message(language, "settings.last_post", period=period, when=_when(last.sent_at, zone))))
+    lines.append(escape(message(language, "settings.edit_hint", path=str(runtime.settings.config_path))))
+    return lines
+
+
+def _channel(target: ScoreChannel, off: dict[str, str | None], language: str) -> str:
+    """A Slack channel as a link; a channel whose platform is off, with that said."""
+    if off.get(target.platform):
+        return escape(message(language, "settings.channel_off", channel=target.channel_id, platform=target.platform))
+    return f"<#{target.channel_id}>" if target.platform == "slack" else escape(target.channel_id)
+
+
+def _when(instant: datetime, zone: ZoneInfo) -> str:
+    return f"{instant.astimezone(zone):%Y-%m-%d %H:%M %Z}"

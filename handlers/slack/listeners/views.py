@@ -1,0 +1,125 @@
+"""Form submissions: an answer to an ask, and a deal registered or closed from chat.
+
+The answer is written before the acknowledgement (a few milliseconds), so a refusal can be shown
+in the form itself; everything that talks to Slack afterwards (the DM update, App Home) runs
+after the acknowledgement. A resubmitted form (same view and hash) is recognised and ignored,
+and even without that the answer would be stored once: one answer per ask.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.answers import AnswerForm, Change, NotYourAsk, answer_ask
+from bot.dedupe import first_time
+from bot.errors import InputError, NotFound
+from bot.text import storable
+from handlers.slack.blocks import ANSWER_MODAL, DEAL_MODAL
+from handlers.slack.deal_form import DealForm, save_deal
+from handlers.slack.deps import SlackDeps
+from handlers.slack.home import publish_home
+from prompts import message
+from storage.db import run_transaction
+from storage.models import Impact
+
+State = dict[str, dict[str, dict[str, Any]]]
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    @app.view(ANSWER_MODAL)
+    async def submit_answer(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        user_id = body["user"]["id"]
+        if not await _first_submission(deps, view):
+            await ack()
+            return
+        meta = json.loads(view.get("private_metadata") or "{}")
+        member = await deps.directory.member(user_id)
+        language = await deps.directory.language(user_id)
+        form = _answer_form(view["state"]["values"])
+        if form is None:
+            await ack(response_action="errors", errors={"impact": message(language, "modal.impact.label")})
+            return
+        try:
+            change = await asyncio.to_thread(
+                run_transaction,
+                deps.runtime.engine,
+                lambda session: answer_ask(
+                    session,
+                    int(meta.get("ask_id", 0)),
+                    member.id if member else None,
+                    form,
+                    source="slack",
+                    now=deps.runtime.now(),
+                ),
+            )
+        except (NotYourAsk, NotFound):
+            await ack(response_action="errors", errors={"text": message(language, "ask.not_yours")})
+            return
+        except InputError as exc:
+            block, key = ("text", "modal.text.label") if exc.field == "text" else ("team", "error.generic")
+            await ack(response_action="errors", errors={block: message(language, key)})
+            return
+        await ack()
+        if change is not Change.UNCHANGED:
+            deps.wake()
+        if meta.get("origin") == "home":
+            await publish_home(deps, client, user_id)
+
+    @app.view(DEAL_MODAL)
+    async def submit_deal(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        if not await _first_submission(deps, view):
+            await ack()
+            return
+        user_id = body["user"]["id"]
+        language = await deps.directory.language(user_id)
+        form = DealForm.from_state(view["id"], view["state"]["values"])
+        outcome = await save_deal(deps, user_id, form, language)
+        if outcome.errors:
+            await ack(response_action="errors", errors=outcome.errors)
+            return
+        await ack()
+        deps.nudge()
+        meta = json.loads(view.get("private_metadata") or "{}")
+        if meta.get("response_url"):
+            text = message(language, "deal_modal.saved", deal=outcome.deal_name)
+            await AsyncWebhookClient(meta["response_url"], timeout=client.timeout).send(
+                text=text, response_type="ephemeral"
+            )
+
+
+async def _first_submission(deps: SlackDeps, view: dict[str, Any]) -> bool:
+    key = f"slack:view:{view.get('id')}:{view.get('hash')}"
+    return await asyncio.to_thread(first_time, deps.runtime.engine, key, deps.runtime.now())
+
+
+def _answer_form(values: State) -> AnswerForm | None:
+    """The submitted answer, or None when a choice is missing. A blank text means "keep the stored
+    one" (the form leaves the box empty when the stored answer is too long for Slack's input)."""
+    team = _selected(values, "team")
+    impact = _selected(values, "impact")
+    text = (values.get("text", {}).get("value", {}) or {}).get("value") or ""
+    quotable = bool((values.get("quotable", {}).get("value", {}) or {}).get("selected_options"))
+    if team is None or impact not in {i.value for i in Impact}:
+        return None
+    try:
+        storable(text)
+    except ValueError:
+        text = ""
+    return AnswerForm(
+        helping_team=team, impact=Impact(impact), text=text if text.strip() else None, quotable=quotable
+    )
+
+
+def _selected(values: State, block_id: str) -> str | None:
+    option = (values.get(block_id, {}).get("value", {}) or {}).get("selected_option")
+    return option.get("value") if option else None

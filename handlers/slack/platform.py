@@ -1,0 +1,140 @@
+"""Slack as a `ChatPlatform`: asks arrive as direct messages from the app.
+
+Slack allows about one message per second in a channel, so messages to the same person are
+spaced out here; a short wait is slept, a longer one (a burst of asks for one person) is handed
+back to the outbound queue as `RateLimited`, which frees the worker for other people's messages.
+A 429 from Slack itself becomes `RateLimited` with Slack's own `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.ports import AskCard, Contact, MessageRef, RateLimited, Recipient, Refused, Unreachable
+from handlers.slack.blocks import ask_blocks, fallback_text
+
+PER_CHANNEL_INTERVAL = 1.0
+LONGEST_SLEEP = 1.0
+DEFAULT_RETRY_AFTER = 30
+UNREACHABLE_ERRORS = {
+    "users_not_found",
+    "user_not_found",
+    "account_inactive",
+    "user_disabled",
+    "cannot_dm_bot",
+    "channel_not_found",
+    "is_archived",
+}
+TRANSIENT_ERRORS = {
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "team_added_to_org",
+}
+
+
+class SlackPlatform:
+    name = "slack"
+
+    def __init__(self, client: AsyncWebClient, *, per_channel_interval: float = PER_CHANNEL_INTERVAL) -> None:
+        self.client = client
+        self.per_channel_interval = per_channel_interval
+        self._next_slot: dict[str, float] = {}
+
+    def reaches(self, contact: Contact) -> bool:
+        return bool(contact.platform_user_id or contact.email)
+
+    async def find_recipient(self, contact: Contact) -> Recipient:
+        user_id = contact.platform_user_id
+        if user_id is None:
+            if not contact.email:
+                raise Unreachable("no Slack id and no email to look it up by")
+            found = await _slack(self.client.users_lookupByEmail(email=contact.email))
+            user_id = found["user"]["id"]
+        info = (await _slack(self.client.users_info(user=user_id, include_locale=True)))["user"]
+        if info.get("deleted"):
+            raise Unreachable(f"Slack user {user_id} is deactivated")
+        return Recipient(user_id=user_id, language=info.get("locale"), timezone=info.get("tz"))
+
+    async def send_ask(self, recipient: Recipient, card: AskCard) -> MessageRef:
+        await self._wait_for_slot(recipient.user_id)
+        posted = await _slack(
+            self.client.chat_postMessage(
+                channel=recipient.user_id, text=fallback_text(card), blocks=ask_blocks(card)
+            )
+        )
+        return {"channel": posted["channel"], "ts": posted["ts"]}
+
+    async def send_reminder(self, recipient: Recipient, card: AskCard, sent: MessageRef) -> MessageRef:
+        """A new message with the same buttons (the first may have scrolled away); both stay in step."""
+        await self._wait_for_slot(recipient.user_id)
+        reminder = card.texts["ask.reminder"]
+        posted = await _slack(
+            self.client.chat_postMessage(
+                channel=sent.get("channel", recipient.user_id),
+                text=reminder,
+                blocks=ask_blocks(card, lead=reminder),
+            )
+        )
+        return {**sent, "reminders": [*sent.get("reminders", []), posted["ts"]]}
+
+    async def update_ask(self, sent: MessageRef, card: AskCard) -> None:
+        for ts in [sent["ts"], *sent.get("reminders", [])]:
+            await _slack(
+                self.client.chat_update(
+                    channel=sent["channel"], ts=ts, text=fallback_text(card), blocks=ask_blocks(card)
+                )
+            )
+
+    async def _wait_for_slot(self, channel: str) -> None:
+        """Space messages to one person `per_channel_interval` apart, as Slack asks."""
+        now = time.monotonic()
+        slot = max(now, self._next_slot.get(channel, now))
+        wait = slot - now
+        if wait > LONGEST_SLEEP:
+            raise RateLimited(timedelta(seconds=wait))
+        self._next_slot[channel] = slot + self.per_channel_interval
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+
+async def _slack(call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
+    """Slack's errors in the port's terms: 429 waits, a person gone is unreachable, a 4xx is refused."""
+    try:
+        return await call
+    except SlackApiError as exc:
+        raise translate(exc) from exc
+
+
+def translate(exc: SlackApiError) -> Exception:
+    response = exc.response
+    status = getattr(response, "status_code", 0)
+    error = response.get("error", "") if hasattr(response, "get") else ""
+    if status == 429 or error == "ratelimited":
+        return RateLimited(timedelta(seconds=_retry_after(response.headers)))
+    if error in UNREACHABLE_ERRORS:
+        return Unreachable(f"Slack says {error}")
+    if error in TRANSIENT_ERRORS or status >= 500:
+        return exc
+    if 400 <= status < 500 or error:
+        return Refused(f"Slack refused the call: {error or status}")
+    return exc
+
+
+def _retry_after(headers: dict[str, Any] | None) -> float:
+    for key, value in (headers or {}).items():
+        if key.lower() == "retry-after":
+            try:
+                return max(float(value), 1.0)
+            except (TypeError, ValueError):
+                break
+    return DEFAULT_RETRY_AFTER

@@ -1,0 +1,229 @@
+"""The scorecard in Block Kit: the outcome first, then how it was reached, the trend, a few quotes.
+
+Everyone sees the same layout — in `/scores`, in a lead's `/scores post` and in the weekly post.
+Slack's limits (50 blocks, 3000 characters of section text, 10 fields of 2000) are met by
+construction; quoted answers are split over several sections when long, never shortened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from bot.periods import Period, PeriodKind
+from bot.scorecard_view import ScorecardView
+from bot.scoring import TeamScore
+from handlers.slack.blocks import MESSAGE_BLOCKS, SECTION_TEXT, Block, context, escape, plain
+from prompts import format_money, format_number, format_percent, message
+
+HEADER_TEXT = 150
+FIELD_TEXT = 2000
+
+
+def period_name(period: Period, language: str) -> str:
+    """The period as people say it, in their language: Week 48, 2026 · 11/2026 · Q4 2026."""
+    if period.kind is PeriodKind.WEEK:
+        return message(language, "scorecard.period.week", week=period.number, year=period.year)
+    if period.kind is PeriodKind.MONTH:
+        return message(language, "scorecard.period.month", month=period.number, year=period.year)
+    return message(language, "scorecard.period.quarter", quarter=period.number, year=period.year)
+
+
+def scorecard_title(view: ScorecardView) -> str:
+    language = view.language
+    name = period_name(Period.parse(view.scorecard.period), language)
+    if view.team is not None:
+        title = message(language, "scorecard.title_team", period=name, team=view.team_label(view.team))
+    else:
+        title = message(language, "scorecard.title", period=name)
+    return f"{title} {message(language, 'scorecard.so_far')}" if view.so_far else title
+
+
+def scorecard_text(view: ScorecardView) -> str:
+    """The notification and screen-reader line: the title and the headline figure."""
+    card, language = view.scorecard, view.language
+    won = format_money(language, card.won_revenue, card.currency)
+    return f"{scorecard_title(view)}: {message(language, 'scorecard.won_revenue')} {won}"
+
+
+def scorecard_blocks(view: ScorecardView) -> list[Block]:
+    blocks: list[Block] = [{"type": "header", "text": plain(scorecard_title(view), HEADER_TEXT)}]
+    blocks.extend(_headline(view))
+    blocks.append({"type": "divider"})
+    blocks.extend(_how_it_was_reached(view))
+    blocks.extend(_trend(view))
+    blocks.extend(_highlights(view))
+    blocks.extend(_not_counted(view))
+    blocks.append(context(message(view.language, "scorecard.footer")))
+    if len(blocks) > MESSAGE_BLOCKS:
+        blocks = [*blocks[: MESSAGE_BLOCKS - 1], blocks[-1]]
+    return blocks
+
+
+def _headline(view: ScorecardView) -> list[Block]:
+    card, language = view.scorecard, view.language
+    if card.deals_won == 0 and card.deals_lost == 0:
+        return [_section(message(language, "scorecard.no_deals"))]
+    figures = [
+        ("scorecard.won_revenue", format_money(language, card.won_revenue, card.currency)),
+        ("scorecard.deals_won", format_number(language, card.deals_won)),
+        ("scorecard.deals_lost", format_number(language, card.deals_lost)),
+        ("scorecard.win_rate", _percent(view, card.win_rate)),
+        ("scorecard.median_cycle_days", _days(view, card.median_cycle_days)),
+    ]
+    return [_fields(view, figures)]
+
+
+def _how_it_was_reached(view: ScorecardView) -> list[Block]:
+    card, language = view.scorecard, view.language
+    blocks = [
+        _fields(
+            view,
+            [
+                ("scorecard.collaboration_coverage", _percent(view, card.collaboration_coverage)),
+                ("scorecard.answer_rate", _percent(view, card.answer_rate)),
+            ],
+        ),
+        context(message(language, "scorecard.coverage_hint")),
+    ]
+    if card.teams:
+        model = message(language, f"scorecard.model.{card.attribution}")
+        heading = (
+            f"*{escape(message(language, 'scorecard.teams'))}* · "
+            f"{escape(message(language, 'scorecard.attributed_revenue', model=model))}"
+        )
+        lines = [heading, *(_team_line(view, team) for team in card.teams)]
+        if card.unattributed_revenue and view.team is None:
+            no_team = escape(message(language, "scorecard.chart.unattributed"))
+            lines.append(f"_{no_team}_ – {format_money(language, card.unattributed_revenue, card.currency)}")
+        blocks.extend(_section(text) for text in _chunks(lines))
+    return blocks
+
+
+def _team_line(view: ScorecardView, team: TeamScore) -> str:
+    language, currency = view.language, view.scorecard.currency
+    name = f"*{escape(view.team_label(team.team))}*"
+    if team.hidden:
+        return f"{name} – _{escape(message(language, 'scorecard.team_hidden', min_group_size=view.min_group_size))}_"
+    figures = message(
+        language,
+        "scorecard.team_line",
+        attributed=_money(view, team.attributed_revenue, currency),
+        influenced=_money(view, team.influenced_revenue, currency),
+        answers=format_number(language, team.answers or 0),
+    )
+    return f"{name} – {escape(figures)}"
+
+
+def _trend(view: ScorecardView) -> list[Block]:
+    card, language = view.scorecard, view.language
+    if not card.trend:
+        return []
+    lines = [f"*{escape(message(language, 'scorecard.trend'))}*"]
+    for point in card.trend:
+        name = period_name(Period.parse(point.period), language)
+        won = format_money(language, point.won_revenue, card.currency)
+        rate = _percent(view, point.win_rate)
+        lines.append(f"{escape(name)}: {won} · {escape(message(language, 'scorecard.win_rate'))} {rate}")
+    return [_section("\n".join(lines))]
+
+
+def _highlights(view: ScorecardView) -> list[Block]:
+    card, language = view.scorecard, view.language
+    if not card.highlights:
+        return []
+    blocks = [_section(f"*{escape(message(language, 'scorecard.highlights'))}*")]
+    for highlight in card.highlights:
+        quote = message(
+            language,
+            "scorecard.highlight",
+            text=highlight.text,
+            team=view.team_label(highlight.team),
+            deal=highlight.deal,
+        )
+        quoted = ">" + escape(quote).replace("\n", "\n>")
+        for piece in _pieces(quoted, SECTION_TEXT - 1):
+            blocks.append(_section(piece if piece.startswith(">") else ">" + piece))
+    return blocks
+
+
+def _not_counted(view: ScorecardView) -> list[Block]:
+    missing = [entry for entry in view.scorecard.not_counted if entry.reason == "no_fx_rate"]
+    if not missing:
+        return []
+    currencies = ", ".join(sorted({entry.currency for entry in missing}))
+    return [context(escape(message(view.language, "scorecard.fx_excluded", count=len(missing), currencies=currencies)))]
+
+
+def _fields(view: ScorecardView, figures: list[tuple[str, str]]) -> Block:
+    return {
+        "type": "section",
+        "fields": [
+            {"type": "mrkdwn", "text": f"*{escape(message(view.language, key))}*\n{value}"[:FIELD_TEXT]}
+            for key, value in figures
+        ],
+    }
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _chunks(lines: list[str]) -> Iterator[str]:
+    """Lines joined into section texts within Slack's limit; a longer line is split, not cut."""
+    current = ""
+    for line in lines:
+        for piece in _pieces(line, SECTION_TEXT):
+            candidate = f"{current}\n{piece}" if current else piece
+            if current and utf16_len(candidate) > SECTION_TEXT:
+                yield current
+                candidate = piece
+            current = candidate
+    if current:
+        yield current
+
+
+def _pieces(text: str, limit: int) -> Iterator[str]:
+    """`text` in consecutive pieces of at most `limit` UTF-16 units (Slack's own measure), cut at a
+    line break or space near the end when there is one, and never inside an `&amp;`-style entity."""
+    while utf16_len(text) > limit:
+        cut = _longest_prefix(text, limit)
+        soft = max(text.rfind("\n", 0, cut), text.rfind(" ", 0, cut))
+        if soft > cut - 200:
+            cut = soft + 1
+        entity = text.rfind("&", 0, cut)
+        if entity > cut - 6 and ";" not in text[entity:cut]:
+            cut = entity
+        yield text[:cut]
+        text = text[cut:]
+    if text:
+        yield text
+
+
+def _longest_prefix(text: str, limit: int) -> int:
+    used = 0
+    for index, char in enumerate(text):
+        used += utf16_len(char)
+        if used > limit:
+            return index
+    return len(text)
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _money(view: ScorecardView, amount: Decimal | None, currency: str) -> str:
+    if amount is None:
+        return message(view.language, "scorecard.no_value")
+    return format_money(view.language, amount, currency)
+
+
+def _percent(view: ScorecardView, ratio: float | None) -> str:
+    return message(view.language, "scorecard.no_value") if ratio is None else format_percent(view.language, ratio)
+
+
+def _days(view: ScorecardView, days: float | None) -> str:
+    if days is None:
+        return message(view.language, "scorecard.no_value")
+    return format_number(view.language, days, 0 if float(days).is_integer() else 1)

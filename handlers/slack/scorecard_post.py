@@ -1,0 +1,96 @@
+"""Slack as a `ScorecardChannel`: the scorecard as a Block Kit message, the chart as an uploaded PNG.
+
+The chart goes up through Slack's current external upload flow (`files.getUploadURLExternal`,
+the upload itself, `files.completeUploadExternal`, which `files_upload_v2` wraps), shared into the
+same channel right after the card. Slack's errors are turned into the outbound queue's terms:
+a 429 waits for its `Retry-After`, a refusal (no such channel, missing scope) is final, anything
+else is retried with backoff. A public channel the app has not joined is joined once and tried
+again, so an admin does not have to invite the bot to every score channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.jobs import PermanentFailure, RetryLater
+from bot.ports import RateLimited, Refused, Unreachable
+from bot.scorecard_view import ChartImage, MessageRef, ScorecardView
+from bot.settings import Settings
+from handlers.slack.app import api_base_url
+from handlers.slack.platform import translate
+from handlers.slack.scorecard_blocks import scorecard_blocks, scorecard_text
+
+METADATA_EVENT = "onescore_scorecard"
+NOT_IN_CHANNEL = "not_in_channel"
+
+
+def slack_web_client(settings: Settings) -> AsyncWebClient:
+    return AsyncWebClient(token=settings.slack_bot_token, base_url=api_base_url(settings))
+
+
+class SlackScorecardChannel:
+    name = "slack"
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def post_scorecard(self, channel_id: str, view: ScorecardView) -> MessageRef:
+        metadata = {
+            "event_type": METADATA_EVENT,
+            "event_payload": {"period": view.scorecard.period, "post_key": view.post_key or ""},
+        }
+
+        def post() -> Awaitable[AsyncSlackResponse]:
+            return self.client.chat_postMessage(
+                channel=channel_id,
+                text=scorecard_text(view),
+                blocks=scorecard_blocks(view),
+                metadata=metadata,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+
+        posted = await self._in_channel(channel_id, post)
+        return {"channel": posted["channel"], "ts": posted["ts"]}
+
+    async def post_chart(self, channel_id: str, chart: ChartImage, card: MessageRef) -> MessageRef:
+        def upload() -> Awaitable[AsyncSlackResponse]:
+            return self.client.files_upload_v2(
+                channel=card.get("channel", channel_id),
+                content=chart.png,
+                filename=chart.filename,
+                title=chart.title,
+                alt_txt=chart.title,
+            )
+
+        uploaded = await self._in_channel(channel_id, upload)
+        return {"file": (uploaded.get("file") or {}).get("id")}
+
+    async def _in_channel(
+        self, channel_id: str, call: Callable[[], Awaitable[AsyncSlackResponse]]
+    ) -> AsyncSlackResponse:
+        try:
+            return await _queued(call())
+        except PermanentFailure as exc:
+            if NOT_IN_CHANNEL not in str(exc):
+                raise
+        await _queued(self.client.conversations_join(channel=channel_id))
+        return await _queued(call())
+
+
+async def _queued(call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
+    """A Web API call whose failures speak the outbound queue's language."""
+    try:
+        return await call
+    except SlackApiError as exc:
+        problem = translate(exc)
+        error = exc.response.get("error", "") if hasattr(exc.response, "get") else ""
+        if isinstance(problem, RateLimited):
+            raise RetryLater(problem.retry_after, str(problem)) from exc
+        if isinstance(problem, Refused | Unreachable):
+            raise PermanentFailure(f"Slack refused the call: {error or problem}") from exc
+        raise
