@@ -12,7 +12,6 @@ email stays on the deal) and reported to the admins once.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -144,7 +143,7 @@ class CrmProcessor:
         existing = {deal.external_id: deal for deal in session.exec(query).all()}
         owners = {s.owner_email for _, s in pairs if s.owner_email}
         writers: dict[str, DealWriter] = {}
-        applied: list[tuple[Prepared, DealSnapshot, UpsertResult]] = []
+        applied: list[tuple[Prepared, DealSnapshot, UpsertResult, list[str]]] = []
         for prepared, snapshot in pairs:
             if snapshot.crm not in writers:
                 writers[snapshot.crm] = self.runtime.deal_writer(session, source=snapshot.crm, strict_members=False)
@@ -155,18 +154,16 @@ class CrmProcessor:
             except (InputError, ValueError) as exc:
                 prepared.snapshot, prepared.failure = None, f"{snapshot.external_id}: the CRM's deal is refused: {exc}"
                 continue
-            applied.append((prepared, snapshot, result))
-        closes: dict[int | None, list[str]] = defaultdict(list)
+            applied.append((prepared, snapshot, result, [result.deal.stage] if result.closing else []))
         for writer in writers.values():
-            for close in writer.flush():
-                closes[close.deal_id].append(close.outcome)
-        for prepared, snapshot, result in applied:
+            writer.flush()
+        for prepared, snapshot, result, closes in applied:
             deal = result.deal
             prepared.result = {
                 "deal": snapshot.external_id,
                 "created": result.created,
                 "changed": result.changed,
-                "closes": closes.get(deal.id, []),
+                "closes": closes,
             }
             stale = bool(
                 snapshot.updated_at and deal.source_updated_at and snapshot.updated_at < deal.source_updated_at
