@@ -84,7 +84,7 @@ def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> time
     value = (headers.get("Retry-After") or "").strip()
     if not value:
         return None
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         delay = timedelta(seconds=int(value))
     else:
         try:

@@ -83,6 +83,13 @@ class DealSnapshot:
         return DealInput(**{k: v for k, v in values.items() if v is not None})
 
 
+def is_number(value: Any) -> bool:
+    """A CRM record id as OneScore accepts it: ASCII digits only (`str.isdigit` also takes other scripts')."""
+    return (
+        isinstance(value, int | str) and not isinstance(value, bool) and str(value).isascii() and str(value).isdigit()
+    )
+
+
 def text(value: Any) -> str | None:
     """A CRM field as stripped text; empty means absent."""
     if value is None:

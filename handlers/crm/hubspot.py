@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from handlers.crm.common import BadDelivery, Delivery, Unauthorized
+from handlers.crm.common import BadDelivery, Delivery, Unauthorized, is_number
 
 SIGNATURE_HEADER = "X-HubSpot-Signature-v3"
 TIMESTAMP_HEADER = "X-HubSpot-Request-Timestamp"
@@ -66,7 +66,7 @@ def verify(secret: str | None, *, method: str, uri: str, body: bytes, headers: M
     timestamp = headers.get(TIMESTAMP_HEADER)
     if not signature or not timestamp:
         raise Unauthorized(f"missing {SIGNATURE_HEADER} or {TIMESTAMP_HEADER}")
-    if not timestamp.isdigit() or len(timestamp) > 15:
+    if not is_number(timestamp) or len(timestamp) > 15:
         raise Unauthorized(f"{TIMESTAMP_HEADER} is not epoch milliseconds")
     if abs(int(now.timestamp() * 1000) - int(timestamp)) > MAX_AGE_MS:
         raise Unauthorized("the request is older than 5 minutes (or from the future)")
@@ -93,7 +93,7 @@ class Event(BaseModel):
     @field_validator("objectId")
     @classmethod
     def _numeric(cls, value: int | str) -> int | str:
-        if not str(value).isdigit():
+        if not is_number(value):
             raise ValueError("objectId must be a number")
         return value
 
@@ -134,7 +134,7 @@ def _workflow_deal_id(body: dict[str, Any]) -> str | None:
         candidates.append(nested.get("value") if isinstance(nested, dict) else nested)
     for candidate in candidates:
         value = str(candidate).strip() if isinstance(candidate, int | str) else ""
-        if value.isdigit():
+        if is_number(value):
             return value
     return None
 

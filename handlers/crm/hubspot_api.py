@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from handlers.crm.api import CheckFailed, GoneInCrm, Http, get_json, probe
-from handlers.crm.common import DealSnapshot, amount, currency, day, email, instant, text
+from handlers.crm.common import DealSnapshot, amount, currency, day, email, instant, is_number, text
 from storage.models import Stage
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class HubSpotApi:
             self._stages_fetched = time.monotonic()
 
     async def _owner_email(self, owner_id: str, attempts: int) -> str | None:
-        if not owner_id.isdigit():
+        if not is_number(owner_id):
             return None
         cached = self._owners.get(owner_id)
         if cached is not None and time.monotonic() - cached[0] < OWNERS_TTL_SECONDS:

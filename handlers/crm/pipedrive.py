@@ -14,7 +14,7 @@ import hmac
 import json
 from typing import Any
 
-from handlers.crm.common import BadDelivery, Delivery, Unauthorized
+from handlers.crm.common import BadDelivery, Delivery, Unauthorized, is_number
 
 JOB_KIND = "pipedrive.deal"
 V2_ACTIONS = frozenset({"create", "change"})
@@ -96,7 +96,7 @@ def parse(body: bytes) -> tuple[list[Delivery], int]:
     deal = _deal_of(document)
     if deal is None:
         return [], 1
-    if not isinstance(deal, dict) or not str(deal.get("id", "")).isdigit():
+    if not isinstance(deal, dict) or not is_number(deal.get("id")):
         raise BadDelivery("the deal in a Pipedrive webhook has a numeric `id`")
     record = _record(deal)
     state = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:32]

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from handlers.crm.api import CheckFailed, GoneInCrm, Http, get_json, probe
-from handlers.crm.common import DealSnapshot, amount, currency, day, email, instant, text
+from handlers.crm.common import DealSnapshot, amount, currency, day, email, instant, is_number, text
 from storage.models import Stage
 
 CACHE_TTL_SECONDS = 600.0
@@ -54,7 +54,7 @@ class PipedriveApi:
 
     async def _field(self, collection: str, record_id: str, field: str, attempts: int) -> Any:
         """One field of a user or organisation (None when Pipedrive no longer has it), cached."""
-        if not record_id.isdigit():
+        if not is_number(record_id):
             return None
         key = f"{collection}/{record_id}"
         cached = self._cache.get(key)

@@ -189,6 +189,7 @@ def test_without_a_public_url_the_request_url_is_what_is_signed(
         b"[{",
         b"\xff\xfe not utf-8",
         b'[{"objectId": "abc", "subscriptionType": "deal.creation"}]',
+        '[{"objectId": "١٢٣", "subscriptionType": "deal.creation"}]'.encode(),  # digits, but not ASCII ones
         b"[1, 2]",
         b"{}",
     ],
