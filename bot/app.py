@@ -30,6 +30,8 @@ from handlers.slack.directory import SlackDirectory
 from handlers.slack.listeners import scores as score_commands
 from handlers.slack.listeners.scores import ScoreDeps
 from handlers.slack.scorecard_post import SlackScorecardChannel, slack_web_client
+from handlers.teams.adapter import DEDUPE_PREFIX as TEAMS_DEDUPE_PREFIX
+from handlers.teams.adapter import TeamsAdapter, teams_scorecard_channel
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +48,25 @@ def log_chat_status(runtime: Runtime) -> None:
         log.warning("the REST API refuses every call: ONESCORE_API_TOKEN is not set")
 
 
-def scorecard_channels(runtime: Runtime, slack: SlackAdapter | None = None) -> dict[str, ScorecardChannel]:
-    """The chat platforms this process can post scorecards to, by name (empty without credentials).
+def scorecard_channels(
+    runtime: Runtime, slack: SlackAdapter | None = None, teams: TeamsAdapter | None = None
+) -> dict[str, ScorecardChannel]:
+    """The chat platforms this process can post scorecards to, by name.
 
-    The service passes its Slack adapter; the command line, which has none, gets a Web API client.
+    The service passes its adapters (its Teams adapter runs unauthenticated, for local testing,
+    without an app id); the command line, which has none, gets clients of its own and reaches each
+    platform only with its credentials.
     """
+    channels: dict[str, ScorecardChannel] = {}
     if slack is not None:
-        return {"slack": SlackScorecardChannel(slack.client)}
-    if slack_enabled(runtime.settings):
-        return {"slack": SlackScorecardChannel(slack_web_client(runtime.settings))}
-    return {}
+        channels["slack"] = SlackScorecardChannel(slack.client)
+    elif slack_enabled(runtime.settings):
+        channels["slack"] = SlackScorecardChannel(slack_web_client(runtime.settings))
+    if teams is not None:
+        channels["teams"] = teams.scorecards
+    elif runtime.settings.microsoft_app_id:
+        channels["teams"] = teams_scorecard_channel(runtime)
+    return channels
 
 
 def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
@@ -63,13 +74,16 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     them step by step with `app.state.ask_loop.pump()`, `app.state.score_poster.drain()` and
     `app.state.crm_intake.worker.drain()`)."""
     slack = SlackAdapter(runtime) if slack_enabled(runtime.settings) else None
+    teams = TeamsAdapter(runtime)
     platforms: dict[str, ChatPlatform] = {"slack": slack.platform} if slack else {}
+    platforms["teams"] = teams.platform
     ask_loop = AskLoop(runtime, platforms)
-    poster = ScorePoster(runtime, scorecard_channels(runtime, slack))
+    poster = ScorePoster(runtime, scorecard_channels(runtime, slack, teams))
     weekly = WeeklyScores(runtime, poster)
     if slack:
         slack.attach(ask_loop)
         score_commands.register(slack.bolt, ScoreDeps(runtime, SlackDirectory(runtime, slack.client), poster))
+    teams.attach(ask_loop)
     crm_intake = CrmIntake(runtime)
 
     @asynccontextmanager
@@ -99,6 +113,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
             poster.start()
             crm_intake.start()
         scheduler.start()
+        teams.start()
         await weekly.run()
         if slack:
             await slack.start()
@@ -124,6 +139,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     app.state.score_poster = poster
     app.state.weekly_scores = weekly
     app.state.slack = slack
+    app.state.teams = teams
     app.state.crm_intake = crm_intake
     install_error_handlers(app)
     app.include_router(health.router)
@@ -135,9 +151,11 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     else:
         reason = runtime.settings.chat_channel_status()["slack"] or "it runs over Socket Mode only"
         app.include_router(slack_off_router(reason))
+    app.include_router(teams.router())
     return app
 
 
 def _forget_old_deliveries(runtime: Runtime) -> None:
-    """Slack stops retrying within minutes; a day of memory is plenty and keeps the table small."""
-    forget_before(runtime.engine, "slack:", runtime.now() - DEDUPE_MEMORY)
+    """Slack and Teams stop redelivering within minutes; a day of memory is plenty and keeps the table small."""
+    for prefix in ("slack:", TEAMS_DEDUPE_PREFIX):
+        forget_before(runtime.engine, prefix, runtime.now() - DEDUPE_MEMORY)

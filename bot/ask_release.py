@@ -72,7 +72,7 @@ def _release(
     if _released_this_week(session, member, cal.week_start(now)) >= org.max_asks_per_week:
         ask.deliver_after = cal.next_open(cal.next_week(now))
         return False
-    platform = next((p for p in platforms if p.reaches(contact(member, p.name))), None)
+    platform = platform_for(member, platforms)
     if platform is None:
         ask.deliver_after = now + NOBODY_REACHES_RETRY
         return False
@@ -88,6 +88,18 @@ def _release(
     )
     session.flush()
     return True
+
+
+def platform_for(member: Member, platforms: Sequence[ChatPlatform]) -> ChatPlatform | None:
+    """The platform that already knows the member's id, else the first that could look them up.
+
+    With Slack and Teams both on, a member known only in Teams (a `teams_id`, no `slack_id`) must be
+    asked in Teams, not looked up by email in Slack first just because Slack is listed first (and
+    then parked as unreachable there for a day, again and again).
+    """
+    reaching = [p for p in platforms if p.reaches(contact(member, p.name))]
+    known = [p for p in reaching if contact(member, p.name).platform_user_id]
+    return (known or reaching or [None])[0]
 
 
 def _released_this_week(session: Session, member: Member, week_start: datetime) -> int:

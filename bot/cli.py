@@ -1,4 +1,4 @@
-"""The `onescore` command line: serve, migrate, import-deals, post-scores, manifest, crm check.
+"""The `onescore` command line: serve, migrate, import-deals, manifest, post-scores, crm check (and more to come).
 
 Operator mistakes (a bad organisation file, an unreadable CSV) end with one clear line on stderr
 and exit status 2, never a traceback.
@@ -21,6 +21,7 @@ from bot.organisation import OrganisationFileError
 from bot.periods import Period
 from bot.runtime import Runtime
 from bot.settings import Settings
+from handlers.teams import manifest as teams_manifest
 from prompts import CatalogueError
 from storage.migrate import upgrade
 
@@ -91,19 +92,18 @@ def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
     return 1 if summary.rejected else 0
 
 
-def cmd_crm_check(_args: argparse.Namespace, runtime: Runtime) -> int:
-    from handlers.crm.check import check_crms
+def cmd_manifest(args: argparse.Namespace, _runtime: Runtime) -> int:
+    import json
 
-    statuses = asyncio.run(check_crms(runtime.settings))
-    if not statuses:
-        print(
-            "No CRM is configured: set HUBSPOT_*, PIPEDRIVE_* or SALESFORCE_ORG_ID (see docs/crm.md).",
-            file=sys.stderr,
-        )
-        return 1
-    for status in statuses:
-        print(status.line())
-    return 0 if all(status.ok for status in statuses) else 1
+    from handlers.slack.manifest import ManifestError, slack_manifest
+
+    try:
+        manifest = slack_manifest(args.url, name=args.name, socket_mode=args.socket_mode)
+    except ManifestError as exc:
+        print(f"onescore: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return 0
 
 
 def cmd_post_scores(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -165,18 +165,19 @@ def _earlier_post(runtime: Runtime, platform: str, channel_id: str, week: Period
     return f"already queued for {where}; the service is still sending it"
 
 
-def cmd_manifest(args: argparse.Namespace, _runtime: Runtime) -> int:
-    import json
+def cmd_crm_check(_args: argparse.Namespace, runtime: Runtime) -> int:
+    from handlers.crm.check import check_crms
 
-    from handlers.slack.manifest import ManifestError, slack_manifest
-
-    try:
-        manifest = slack_manifest(args.url, name=args.name, socket_mode=args.socket_mode)
-    except ManifestError as exc:
-        print(f"onescore: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    print(json.dumps(manifest, indent=2, ensure_ascii=False))
-    return 0
+    statuses = asyncio.run(check_crms(runtime.settings))
+    if not statuses:
+        print(
+            "No CRM is configured: set HUBSPOT_*, PIPEDRIVE_* or SALESFORCE_ORG_ID (see docs/crm.md).",
+            file=sys.stderr,
+        )
+        return 1
+    for status in statuses:
+        print(status.line())
+    return 0 if all(status.ok for status in statuses) else 1
 
 
 def _count_data_lines(path: Path) -> int | None:
@@ -205,6 +206,15 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("file", type=Path, metavar="FILE.csv")
     importer.set_defaults(handler=cmd_import_deals)
 
+    manifest = commands.add_parser("manifest", help="write a chat platform's app manifest or package")
+    platforms = manifest.add_subparsers(dest="platform", required=True, metavar="PLATFORM")
+    slack = platforms.add_parser("slack", help="print the Slack app manifest to paste when creating the app")
+    slack.add_argument("--url", help="the service's public base URL, e.g. https://onescore.example.com")
+    slack.add_argument("--name", default="OneScore", help="the app's name in Slack (default OneScore)")
+    slack.add_argument("--socket-mode", action="store_true", help="for Socket Mode: no request URLs")
+    slack.set_defaults(handler=cmd_manifest)
+    teams_manifest.add_command(platforms)
+
     post = commands.add_parser(
         "post-scores",
         help="post a week's scorecard to every score channel now (once per channel and week)",
@@ -212,13 +222,6 @@ def build_parser() -> argparse.ArgumentParser:
     post.add_argument("--week", metavar="YYYY-Www", help="the ISO week to post (default: the week that just ended)")
     post.add_argument("--force", action="store_true", help="post again where the week was already posted")
     post.set_defaults(handler=cmd_post_scores)
-
-    manifest = commands.add_parser("manifest", help="print a chat app manifest to paste when creating the app")
-    manifest.add_argument("platform", choices=["slack"], help="the chat platform")
-    manifest.add_argument("--url", help="the service's public base URL, e.g. https://onescore.example.com")
-    manifest.add_argument("--name", default="OneScore", help="the app's name in Slack (default OneScore)")
-    manifest.add_argument("--socket-mode", action="store_true", help="for Socket Mode: no request URLs")
-    manifest.set_defaults(handler=cmd_manifest)
 
     crm = commands.add_parser("crm", help="CRM intake (HubSpot, Pipedrive, Salesforce)")
     crm_commands = crm.add_subparsers(dest="crm_command", required=True, metavar="COMMAND")

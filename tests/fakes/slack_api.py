@@ -56,9 +56,9 @@ class FakeSlackState:
     per_channel_interval: float | None = None
     last_post: dict[str, float] = field(default_factory=dict)
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    socket_replies: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     outside: set[str] = field(default_factory=set)
-    socket_replies: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class FakeSlack:
@@ -113,28 +113,6 @@ class FakeSlack:
                 if (method is None or c.method == method) and (not ok_only or c.status == 200)
             ]
 
-    def reset_calls(self) -> None:
-        with self._lock:
-            self.state.calls.clear()
-
-    def message(self, channel: str, ts: str) -> dict[str, Any]:
-        with self._lock:
-            return self.state.messages[(channel, ts)]
-
-    def leave(self, channel: str) -> None:
-        """The app is not a member of `channel`: posting there answers `not_in_channel` until it joins."""
-        with self._lock:
-            self.state.outside.add(channel)
-
-    def shared_files(self, channel: str | None = None) -> list[dict[str, Any]]:
-        """Files uploaded through the external upload flow and completed (shared), with their bytes."""
-        with self._lock:
-            return [
-                f
-                for f in self.state.files.values()
-                if f.get("completed") and (channel is None or f.get("channel") == channel)
-            ]
-
     def socket_connected(self) -> bool:
         return bool(self._sockets)
 
@@ -149,6 +127,20 @@ class FakeSlack:
                     return self.state.socket_replies[envelope["envelope_id"]]
             time.sleep(0.01)
         raise AssertionError(f"no acknowledgement for envelope {envelope['envelope_id']}")
+
+    def leave(self, channel: str) -> None:
+        """The app is not a member of `channel`: posting there answers `not_in_channel` until it joins."""
+        with self._lock:
+            self.state.outside.add(channel)
+
+    def shared_files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Files uploaded through the external upload flow and completed (shared), with their bytes."""
+        with self._lock:
+            return [
+                f
+                for f in self.state.files.values()
+                if f.get("completed") and (channel is None or f.get("channel") == channel)
+            ]
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -172,8 +164,8 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response_url)
-        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
+        app.router.add_post("/upload/{file_id}", self._upload)
         runner = web.AppRunner(app, access_log=None)
         loop.run_until_complete(runner.setup())
         site = web.TCPSite(runner, "127.0.0.1", 0)

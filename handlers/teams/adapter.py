@@ -1,0 +1,145 @@
+"""The Teams adapter: Bot Framework activities on `POST /api/messages`, and Teams as a chat platform.
+
+botbuilder's `CloudAdapter.process` is written for aiohttp; here the route reads the body itself,
+deserializes the `Activity`, authenticates it (401 before anything else when it is not from the
+Bot Framework for this bot), drops a redelivered activity by its id, and runs the turn. An invoke
+gets the bot's invoke response; everything else 202. A turn is short (a transaction and perhaps
+one reply), well inside Teams' 15 seconds; card updates and asks go through the outbound queue.
+Everything botbuilder stays in `handlers/teams`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+
+from botbuilder.core import CloudAdapterBase
+from botbuilder.schema import Activity
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import delete
+from sqlmodel import col
+
+from bot.ask_loop import AskLoop
+from bot.dedupe import first_time
+from bot.runtime import Runtime
+from handlers.teams.auth import AuthenticationUnavailable, NotAuthenticated, RequestAuthenticator
+from handlers.teams.bot import OneScoreBot
+from handlers.teams.connector import BotConnector
+from handlers.teams.platform import TeamsPlatform
+from handlers.teams.scorecard_post import TeamsScorecardChannel
+from storage.db import session_scope
+from storage.models import ProcessedEvent
+
+log = logging.getLogger(__name__)
+
+MESSAGES_PATH = "/api/messages"
+DEDUPE_PREFIX = "teams:"
+
+
+class TeamsAdapter:
+    """Everything Teams-specific in one place: authentication, the connector, the ports, the bot."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        settings = runtime.settings
+        self.runtime = runtime
+        self.authenticator = RequestAuthenticator(settings)
+        self.adapter = CloudAdapterBase(self.authenticator.auth)
+        self.connector = BotConnector(self.authenticator.auth, settings.microsoft_app_id)
+        self.platform = TeamsPlatform(
+            runtime.engine, runtime.clock, self.connector, tenant_id=settings.microsoft_app_tenant_id
+        )
+        self.scorecards = TeamsScorecardChannel(runtime.engine, self.connector)
+        self.bot: OneScoreBot | None = None
+
+    def attach(self, loop: AskLoop) -> OneScoreBot:
+        """Build the bot, now that the ask loop (whose worker sends card updates) exists."""
+        self.bot = OneScoreBot(self.runtime, loop.worker.wake)
+        return self.bot
+
+    def start(self) -> None:
+        if self.authenticator.problem:
+            log.error("teams: every request is refused (503) until this is fixed: %s", self.authenticator.problem)
+        elif not self.authenticator.enforced:
+            log.warning(
+                "teams: MicrosoftAppId is not set, so Microsoft Teams itself cannot reach OneScore, but %s "
+                "accepts activities WITHOUT AUTHENTICATION for local testing (Bot Framework Emulator, tests). "
+                "Anyone who can reach this URL can act as any Teams user: set MicrosoftAppId and "
+                "MicrosoftAppPassword before exposing it.",
+                MESSAGES_PATH,
+            )
+        else:
+            log.info("teams: %s checks the Bot Framework token of every activity", MESSAGES_PATH)
+
+    def router(self) -> APIRouter:
+        router = APIRouter(tags=["teams"])
+
+        @router.post(MESSAGES_PATH, summary="Bot Framework activities from Teams (JWT-validated when an app id is set)")
+        async def messages(request: Request) -> Response:
+            return await self.handle(await request.body(), request.headers.get("Authorization"))
+
+        return router
+
+    async def handle(self, body: bytes, authorization: str | None) -> Response:
+        assert self.bot is not None, "attach() first"
+        activity = _activity(body)
+        if activity is None:
+            return Response("not a Bot Framework activity", status_code=400, media_type="text/plain")
+        try:
+            authenticated = await self.authenticator.authenticate(activity, authorization)
+        except NotAuthenticated as exc:
+            log.warning("teams: refused an unauthenticated request: %s", exc)
+            return Response(status_code=401)
+        except AuthenticationUnavailable as exc:
+            log.error("teams: cannot check a request: %s", exc)
+            return Response(status_code=503)
+        key = _delivery_key(activity)
+        if key and not await asyncio.to_thread(first_time, self.runtime.engine, key, self.runtime.now()):
+            log.info("teams: activity %s was delivered again; already handled", activity.id)
+            return Response(status_code=200)
+        try:
+            invoke = await self.adapter.process_activity(authenticated, activity, self.bot.on_turn)
+        except Exception:
+            log.exception("teams: activity %s (%s) failed; Teams may deliver it again", activity.id, activity.type)
+            if key:
+                await asyncio.to_thread(_forget, self.runtime, key)
+            return Response(status_code=500)
+        if invoke is not None:
+            return JSONResponse(invoke.body, status_code=invoke.status)
+        return Response(status_code=202)
+
+
+def teams_scorecard_channel(runtime: Runtime) -> TeamsScorecardChannel:
+    """Scorecard posting alone, for the command line (which runs no bot)."""
+    settings = runtime.settings
+    connector = BotConnector(RequestAuthenticator(settings).auth, settings.microsoft_app_id)
+    return TeamsScorecardChannel(runtime.engine, connector)
+
+
+def _activity(body: bytes) -> Activity | None:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(payload, dict) or not payload.get("type") or not payload.get("serviceUrl"):
+        return None
+    try:
+        return Activity().deserialize(payload)
+    except Exception:  # msrest raises its own DeserializationError for malformed fields
+        return None
+
+
+def _delivery_key(activity: Activity) -> str | None:
+    """Teams keeps an activity's id when it delivers it again; ids are unique within a conversation."""
+    if not activity.id or activity.conversation is None:
+        return None
+    digest = hashlib.sha256(f"{activity.conversation.id}\n{activity.id}".encode()).hexdigest()
+    return f"{DEDUPE_PREFIX}activity:{digest}"
+
+
+def _forget(runtime: Runtime, key: str) -> None:
+    """A turn that failed is not "handled": Teams' next delivery of it must run."""
+    with session_scope(runtime.engine) as session:
+        session.execute(delete(ProcessedEvent).where(col(ProcessedEvent.key) == key))

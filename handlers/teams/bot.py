@@ -1,0 +1,305 @@
+"""The bot's turns: installs, commands, and clicks on ask cards, each handed to the same core as Slack.
+
+Every turn first works out who is speaking (`_speaker`) and remembers where they can be reached,
+so the first ask can be sent proactively. Writes are short transactions run in a worker thread;
+card updates after an answer go through the durable outbound queue (`wake`), like in Slack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema import Activity
+from msrest.exceptions import HttpOperationError
+from sqlmodel import Session
+
+from bot.answers import AnswerForm, Change, NotYourAsk, answer_ask, decline_ask, not_sure
+from bot.ask_cards import ask_card as ask_view
+from bot.errors import InputError, NotFound
+from bot.runtime import Runtime
+from bot.score_query import ScoreQuery, ScoreQueryError, parse_scores_words
+from bot.scorecard_view import ScorecardView, scorecard_view
+from bot.scoring import compute_scorecard
+from bot.text import storable
+from handlers.teams.cards import ANSWER, DECLINE, CardAction, Element, ask_card, card_action, card_message
+from handlers.teams.commands import HELP, SCORES, command
+from handlers.teams.conversations import Address, TeamsUser, remember_channel, remember_person
+from handlers.teams.directory import find_member, language_for, member_by_ids
+from handlers.teams.scorecard_card import scorecard_card, scorecard_summary
+from prompts import message, team_label
+from storage.db import run_transaction, session_scope
+from storage.models import Ask, Member
+
+log = logging.getLogger(__name__)
+
+PERSONAL = "personal"
+CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
+ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
+
+
+@dataclass(frozen=True)
+class Speaker:
+    user: TeamsUser
+    member_id: int | None
+    language: str
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What a card click leaves: the ask's card as it is now, or a note for the person (then no card)."""
+
+    card: Element | None = None
+    note: str | None = None
+
+
+class OneScoreBot(ActivityHandler):
+    def __init__(self, runtime: Runtime, wake: Callable[[], None]) -> None:
+        self.runtime = runtime
+        self.wake = wake
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        action = card_action(activity.value)
+        if action is not None:
+            result = await self._act(turn_context, action)
+            if result.note:
+                await turn_context.send_activity(result.note)
+            return
+        if activity.value is not None and not (activity.text or "").strip():
+            return  # a click on some other card: nothing of ours to do
+        await self._command(turn_context)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        """An `Action.Execute` click: Teams shows the card returned here in place of the clicked one."""
+        if turn_context.activity.name != ADAPTIVE_CARD_ACTION:
+            return await super().on_invoke_activity(turn_context)
+        action = card_action(turn_context.activity.value)
+        result = await self._act(turn_context, action) if action is not None else ActionResult(note="")
+        if result.card is None:
+            return _invoke_answer(MESSAGE_RESPONSE, result.note or "")
+        return _invoke_answer(CARD_RESPONSE, result.card)
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        """The app installed: in a personal chat, remember the person and welcome them; in a team, the channel."""
+        activity = turn_context.activity
+        added = [m.id for m in activity.members_added or []]
+        if activity.recipient is None or activity.recipient.id not in added:
+            return
+        if _conversation_type(activity) == PERSONAL:
+            speaker = await self._speaker(turn_context)
+            await turn_context.send_activity(message(speaker.language, "welcome.teams"))
+            return
+        await asyncio.to_thread(self._remember_channel, activity)
+        log.info("teams: added to channel %s", _channel_id(activity))
+
+    async def _command(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        speaker = await self._speaker(turn_context)
+        if _conversation_type(activity) != PERSONAL:
+            await asyncio.to_thread(self._remember_channel, activity)
+        said = command(activity.text, _own_mentions(activity))
+        language = speaker.language
+        if said.name == HELP:
+            teams = ", ".join(team_label(language, t.name, t.label) for t in self.runtime.org.teams)
+            await turn_context.send_activity(message(language, "help.teams", teams=teams))
+        elif said.name == SCORES:
+            await self._scores(turn_context, said.args, language)
+        else:
+            await turn_context.send_activity(message(language, "command.unknown_teams", command=said.name))
+
+    async def _scores(self, turn_context: TurnContext, args: tuple[str, ...], language: str) -> None:
+        """The scorecard asked for, read with the same words as Slack's `/scores` (posting aside)."""
+        org, words = self.runtime.org, " ".join(args)
+        try:
+            query = parse_scores_words(words, org, self.runtime.now())
+        except ScoreQueryError as exc:
+            if exc.parameter == "team":
+                teams = ", ".join(t.name for t in org.teams)
+                reply = message(language, "scores.unknown_team", team=exc.value or "", teams=teams)
+            else:
+                reply = message(language, "scores.usage_teams", args=words)
+            await turn_context.send_activity(reply)
+            return
+        if query.post:
+            await turn_context.send_activity(message(language, "scores.usage_teams", args=words))
+            return
+        view = await asyncio.to_thread(self._scorecard_view, query, language)
+        await turn_context.send_activity(card_message(scorecard_card(view), scorecard_summary(view)))
+
+    def _scorecard_view(self, query: ScoreQuery, language: str) -> ScorecardView:
+        org = self.runtime.org
+        with Session(self.runtime.engine) as session:
+            scorecard = compute_scorecard(session, org, query.period, team=query.team)
+        return scorecard_view(scorecard, org, language, self.runtime.now(), team=query.team)
+
+    async def _act(self, turn_context: TurnContext, action: CardAction) -> ActionResult:
+        """Answer, decline or pass on an ask through the core; only the person asked may."""
+        speaker = await self._speaker(turn_context)
+        language = speaker.language
+        form = _answer_form(action) if action.action == ANSWER else None
+        if action.action == ANSWER and form is None:
+            return ActionResult(note=message(language, "ask.incomplete"))
+        try:
+            changed = await asyncio.to_thread(self._apply, action, form, speaker.member_id)
+        except (NotYourAsk, NotFound):
+            return ActionResult(note=message(language, "ask.not_yours"))
+        except InputError:
+            return ActionResult(note=message(language, "ask.incomplete"))
+        if changed:
+            self.wake()
+        card = await asyncio.to_thread(self._card, action.ask_id)
+        return ActionResult(card=card)
+
+    def _apply(self, action: CardAction, form: AnswerForm | None, member_id: int | None) -> bool:
+        """Whether anything changed (a repeated click changes nothing)."""
+        engine, now = self.runtime.engine, self.runtime.now()
+        if form is not None:
+            change = run_transaction(
+                engine, lambda s: answer_ask(s, action.ask_id, member_id, form, source="teams", now=now)
+            )
+            return change is not Change.UNCHANGED
+        closer = decline_ask if action.action == DECLINE else not_sure
+        return run_transaction(engine, lambda s: closer(s, action.ask_id, member_id, now=now))
+
+    def _card(self, ask_id: int) -> Element:
+        with Session(self.runtime.engine) as session:
+            ask = session.get(Ask, ask_id)
+            assert ask is not None
+            return ask_card(ask_view(session, ask, self.runtime.org))
+
+    async def _speaker(self, turn_context: TurnContext) -> Speaker:
+        """Who sent this activity, as a member when OneScore knows them; where they are is remembered."""
+        activity = turn_context.activity
+        user = _user(activity)
+        member = await asyncio.to_thread(self._known, user)
+        if member is None:
+            user = await _with_email(turn_context, user)
+        return await asyncio.to_thread(self._remember, activity, user)
+
+    def _known(self, user: TeamsUser) -> Member | None:
+        with Session(self.runtime.engine) as session:
+            return member_by_ids(session, user)
+
+    def _remember(self, activity: Activity, user: TeamsUser) -> Speaker:
+        personal = _conversation_type(activity) == PERSONAL
+        address = _address(activity)
+
+        def work(session: Session) -> Speaker:
+            member = find_member(session, user)
+            if member is not None:
+                remember_person(session, member, user, address, self.runtime.now(), personal=personal)
+            return Speaker(user, member.id if member else None, language_for(session, member, user, self.runtime.org))
+
+        return run_transaction(self.runtime.engine, work)
+
+    def _remember_channel(self, activity: Activity) -> None:
+        channel_data = activity.channel_data or {}
+        team = channel_data.get("team") or {}
+        channel = channel_data.get("channel") or {}
+        with session_scope(self.runtime.engine) as session:
+            remember_channel(
+                session,
+                _channel_id(activity),
+                _address(activity),
+                self.runtime.now(),
+                team_id=team.get("id") or channel_data.get("teamsTeamId"),
+                name=channel.get("name") or activity.conversation.name,
+            )
+
+
+def _invoke_answer(kind: str, value: object) -> InvokeResponse:
+    """The body Teams expects for `adaptiveCard/action`: a card to show, or a message to toast."""
+    return InvokeResponse(status=200, body={"statusCode": 200, "type": kind, "value": value})
+
+
+def _answer_form(action: CardAction) -> AnswerForm | None:
+    """The answer as submitted; a blank text keeps the stored one (an edit of a very long answer)."""
+    if not action.complete:
+        return None
+    try:
+        text = storable(action.text)
+    except ValueError:
+        return None
+    assert action.team is not None and action.impact is not None
+    return AnswerForm(
+        helping_team=action.team, impact=action.impact, text=text if text.strip() else None, quotable=action.quotable
+    )
+
+
+def _user(activity: Activity) -> TeamsUser:
+    sender = activity.from_property
+    return TeamsUser(
+        user_id=sender.id,
+        aad_object_id=getattr(sender, "aad_object_id", None),
+        name=sender.name,
+        locale=activity.locale,
+        timezone=activity.local_timezone or _client_timezone(activity),
+    )
+
+
+def _client_timezone(activity: Activity) -> str | None:
+    for entity in activity.entities or []:
+        if entity.type == "clientInfo":
+            return (entity.additional_properties or {}).get("timezone")
+    return None
+
+
+async def _with_email(turn_context: TurnContext, user: TeamsUser) -> TeamsUser:
+    """The user with the email from the conversation's member info (None when Teams won't say)."""
+    try:
+        info = await TeamsInfo.get_member(turn_context, user.user_id)
+    except (HttpOperationError, TypeError, ValueError) as exc:
+        log.info("teams: no member info for %s: %s", user.user_id, exc)
+        return user
+    email = (info.email or info.user_principal_name or "").strip().lower() or None
+    return TeamsUser(
+        user_id=user.user_id,
+        aad_object_id=user.aad_object_id or info.aad_object_id,
+        name=user.name or info.name,
+        email=email,
+        locale=user.locale,
+        timezone=user.timezone,
+    )
+
+
+def _conversation_type(activity: Activity) -> str:
+    conversation = activity.conversation
+    return (conversation.conversation_type if conversation else None) or PERSONAL
+
+
+def _tenant_id(activity: Activity) -> str | None:
+    tenant = (activity.channel_data or {}).get("tenant") or {}
+    return tenant.get("id") or (activity.conversation.tenant_id if activity.conversation else None)
+
+
+def _address(activity: Activity) -> Address:
+    return Address(
+        service_url=activity.service_url,
+        conversation_id=activity.conversation.id,
+        tenant_id=_tenant_id(activity),
+        bot_id=activity.recipient.id if activity.recipient else None,
+    )
+
+
+def _channel_id(activity: Activity) -> str:
+    """The channel itself, not the thread (`19:…@thread.tacv2;messageid=…`) a message was posted in."""
+    channel_data = activity.channel_data or {}
+    channel = channel_data.get("channel") or {}
+    return channel.get("id") or channel_data.get("teamsChannelId") or activity.conversation.id.split(";", 1)[0]
+
+
+def _own_mentions(activity: Activity) -> list[str]:
+    """The texts of the @mentions of this bot (`<at>OneScore</at>`), to be removed from the command."""
+    found = []
+    for entity in activity.entities or []:
+        extra = entity.additional_properties or {}
+        mentioned = extra.get("mentioned") or {}
+        if entity.type == "mention" and activity.recipient and mentioned.get("id") == activity.recipient.id:
+            found.append(extra.get("text") or "")
+    return [text for text in found if text]

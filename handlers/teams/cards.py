@@ -1,0 +1,240 @@
+"""Adaptive Cards for asks: the question with its answer form on the card, and what replaces it.
+
+Teams renders a TextBlock's text as Markdown, so anything people typed (deal names, answers) goes
+into a RichTextBlock's TextRun, which is shown verbatim: `**Acme**` keeps its asterisks and a
+link stays text. Every word comes from the `AskCard` (the catalogue, in the member's language), as in Slack.
+
+The buttons are `Action.Execute` (Teams answers with an `adaptiveCard/action` invoke and shows the
+card the bot returns at once) with an `Action.Submit` fallback for clients without Universal
+Actions (a `message` whose `value` holds the inputs). Both carry `{"onescore": ACTION, "ask_id": N}`
+plus the form's inputs, and `card_action` reads either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.schema import Activity, ActivityTypes, Attachment
+
+from bot.ports import AskCard
+from bot.text import MAX_TEXT
+from prompts import message
+from storage.models import AskStatus, Impact
+
+Element = dict[str, Any]
+
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.4"
+SHOWN_TEXT = 4000
+"""Longest user text shown on a card; Teams refuses messages over about 28 KB. Storage keeps it all."""
+PREFILLED_TEXT = 4000
+"""Longest stored answer put back into the edit form; a longer one is kept when the box is left empty."""
+ELLIPSIS = "…"
+
+ANSWER, DECLINE, NOT_SURE = "ask.answer", "ask.decline", "ask.not_sure"
+ACTIONS = (ANSWER, DECLINE, NOT_SURE)
+IMPACTS = tuple(impact.value for impact in Impact)
+
+
+def adaptive_card(body: list[Element], actions: list[Element] | None = None) -> Element:
+    card: Element = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def card_message(card: Element, notification: str | None) -> Activity:
+    """A message carrying one card; `notification` is what the activity feed and toasts show."""
+    return Activity(
+        type=ActivityTypes.message,
+        attachments=[Attachment(content_type=CONTENT_TYPE, content=card)],
+        summary=notification,
+    )
+
+
+def fit(text: str, limit: int = SHOWN_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def verbatim(text: str, *, weight: str | None = None, subtle: bool = False, size: str | None = None) -> Element:
+    """Text shown exactly as written (no Markdown), wrapped."""
+    run: Element = {"type": "TextRun", "text": fit(text)}
+    if weight:
+        run["weight"] = weight
+    if subtle:
+        run["isSubtle"] = True
+    if size:
+        run["size"] = size
+    return {"type": "RichTextBlock", "inlines": [run]}
+
+
+def ask_card(card: AskCard, *, lead: str | None = None) -> Element:
+    """The card of one ask in its current state; `lead` is a line above it (the reminder)."""
+    body: list[Element] = []
+    if lead:
+        body.append(verbatim(lead, subtle=True))
+    body.append(verbatim(card.texts["intro"], weight="bolder", size="medium"))
+    body.append(verbatim(card.question))
+    actions: list[Element]
+    if card.status == AskStatus.PENDING.value:
+        body.extend(answer_form(card))
+        decline = card.texts["button.decline_lost" if card.outcome == "lost" else "button.decline"]
+        actions = [
+            button(card, ANSWER, card.texts["button.answer"], style="positive", with_inputs=True),
+            button(card, DECLINE, decline),
+            button(card, NOT_SURE, card.texts["button.not_sure"]),
+        ]
+    elif card.status == AskStatus.ANSWERED.value and card.answer is not None:
+        body.append(verbatim("✅ " + card.texts["ask.answered"], weight="bolder"))
+        body.append({"type": "Container", "style": "emphasis", "items": [verbatim(card.answer.text)]})
+        body.append(verbatim(card.texts["ask.thanks"], subtle=True))
+        actions = [_form_behind(card, card.texts["button.edit"])]
+    elif card.status in (AskStatus.DECLINED.value, AskStatus.NOT_SURE.value):
+        if card.status == AskStatus.NOT_SURE.value:
+            note = card.texts["ask.not_sure"]
+        else:
+            note = card.texts["ask.declined_lost" if card.outcome == "lost" else "ask.declined"]
+        body.append(verbatim(note, subtle=True))
+        actions = [_form_behind(card, card.texts["button.answer"])]
+    else:
+        body.append(verbatim(card.texts["ask.expired"], subtle=True))
+        actions = []
+    return adaptive_card(body, actions)
+
+
+def summary(card: AskCard) -> str:
+    """What a notification shows (Teams uses the activity's summary for cards)."""
+    return fit(f"{card.texts['intro']}: {card.question}", 500)
+
+
+def answer_form(card: AskCard) -> list[Element]:
+    """The inputs: helping team (preselected), impact, what was done, and whether it may be quoted."""
+    texts = card.texts
+    incomplete = message(card.language, "ask.incomplete")
+    suffix = "_lost" if card.outcome == "lost" else ""
+    answer = card.answer
+    team = answer.helping_team if answer else card.helping_team
+    team_input: Element = {
+        "type": "Input.ChoiceSet",
+        "id": "team",
+        "label": texts[f"modal.helping_team.label{suffix}"],
+        "style": "compact",
+        "isRequired": True,
+        "errorMessage": incomplete,
+        "choices": [{"title": t.label, "value": t.name} for t in card.teams],
+    }
+    if team:
+        team_input["value"] = team
+    impact_input: Element = {
+        "type": "Input.ChoiceSet",
+        "id": "impact",
+        "label": texts[f"modal.impact.label{suffix}"],
+        "style": "expanded",
+        "isRequired": True,
+        "errorMessage": incomplete,
+        "choices": [
+            {"title": f"{texts[f'impact.{i}.label']} – {texts[f'impact.{i}.description']}", "value": i} for i in IMPACTS
+        ],
+    }
+    if answer:
+        impact_input["value"] = answer.impact
+    keeps_long_text = answer is not None and len(answer.text) > PREFILLED_TEXT
+    text_input: Element = {
+        "type": "Input.Text",
+        "id": "text",
+        "label": texts[f"modal.text.label{suffix}"],
+        "placeholder": texts["modal.text.placeholder"],
+        "isMultiline": True,
+        "maxLength": MAX_TEXT,
+        "isRequired": not keeps_long_text,
+        "errorMessage": incomplete,
+    }
+    if answer and not keeps_long_text:
+        text_input["value"] = answer.text
+    quotable = answer.quotable if answer else True
+    return [
+        team_input,
+        impact_input,
+        text_input,
+        {
+            "type": "Input.Toggle",
+            "id": "quotable",
+            "label": texts["modal.quotable.label"],
+            "title": texts["modal.quotable.yes"],
+            "value": "true" if quotable else "false",
+            "valueOn": "true",
+            "valueOff": "false",
+        },
+        {"type": "TextBlock", "text": texts["modal.quotable.hint"], "isSubtle": True, "size": "small", "wrap": True},
+    ]
+
+
+def _form_behind(card: AskCard, title: str) -> Element:
+    """A button that opens the answer form under the card (to answer after all, or to edit)."""
+    return {
+        "type": "Action.ShowCard",
+        "title": title,
+        "card": adaptive_card(
+            answer_form(card), [button(card, ANSWER, card.texts["modal.submit"], style="positive", with_inputs=True)]
+        ),
+    }
+
+
+def button(card: AskCard, action: str, title: str, *, style: str | None = None, with_inputs: bool = False) -> Element:
+    """`Action.Execute`, falling back to `Action.Submit` on clients without Universal Actions."""
+    data = {"onescore": action, "ask_id": card.ask_id}
+    inputs = "auto" if with_inputs else "none"
+    fallback: Element = {"type": "Action.Submit", "title": title, "data": data, "associatedInputs": inputs}
+    execute: Element = {
+        "type": "Action.Execute",
+        "title": title,
+        "verb": action,
+        "data": data,
+        "associatedInputs": inputs,
+        "fallback": fallback,
+    }
+    if style:
+        execute["style"] = fallback["style"] = style
+    return execute
+
+
+@dataclass(frozen=True)
+class CardAction:
+    """A click on an ask card's button, with the form's inputs as Teams sent them."""
+
+    action: str
+    ask_id: int
+    team: str | None
+    impact: Impact | None
+    text: str
+    quotable: bool
+
+    @property
+    def complete(self) -> bool:
+        """Whether an answer can be stored (blank text is allowed: an edit keeps the stored text)."""
+        return bool(self.team) and self.impact is not None
+
+
+def card_action(value: Any) -> CardAction | None:
+    """Read a card click from an Action.Submit `value` or an Action.Execute invoke `value`."""
+    if not isinstance(value, dict):
+        return None
+    action = value.get("action")
+    data = action.get("data") if isinstance(action, dict) else value
+    if not isinstance(data, dict) or data.get("onescore") not in ACTIONS:
+        return None
+    try:
+        ask_id = int(data.get("ask_id"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    impact = data.get("impact")
+    return CardAction(
+        action=data["onescore"],
+        ask_id=ask_id,
+        team=(str(data.get("team") or "").strip().lower() or None),
+        impact=Impact(impact) if impact in {i.value for i in Impact} else None,
+        text=str(data.get("text") or ""),
+        quotable=str(data.get("quotable", "false")).lower() == "true",
+    )

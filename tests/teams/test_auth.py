@@ -1,0 +1,124 @@
+"""With an app id set, only activities carrying the Bot Framework's token for this bot are processed.
+
+botbuilder's own channel validation runs, pointed (through its `open_id_metadata_endpoint` seam)
+at a local stand-in for the Bot Framework's signing keys, so no Microsoft endpoint is called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from botframework.connector.auth import ChannelValidation
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from bot.app import create_app
+from bot.runtime import Runtime
+from bot.settings import Settings
+from storage.models import ConversationRef, ProcessedEvent
+from tests.conftest import API_TOKEN
+from tests.fakes.bot_connector import FakeBotConnector
+from tests.fakes.bot_framework_keys import FakeBotFrameworkKeys
+from tests.teams.conftest import AINO, CHANNEL_ID, TeamsDriver
+
+APP_ID = "6f1c6e1e-0000-4000-8000-000000000001"
+
+
+@pytest.fixture
+def keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotFrameworkKeys]:
+    with FakeBotFrameworkKeys() as fake_keys:
+        monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", fake_keys.metadata_url)
+        yield fake_keys
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, org_yaml: str) -> Settings:
+    config = tmp_path / "onescore.yaml"
+    config.write_text(org_yaml, encoding="utf-8")
+    return Settings(
+        _env_file=None,
+        DATABASE_URL=database_url,
+        ONESCORE_CONFIG=str(config),
+        ONESCORE_API_TOKEN=API_TOKEN,
+        MicrosoftAppId=APP_ID,
+        MicrosoftAppPassword="not-a-real-secret",
+    )
+
+
+@pytest.fixture
+def teams(runtime: Runtime, fake: FakeBotConnector, keys: FakeBotFrameworkKeys) -> Iterator[TeamsDriver]:
+    with TestClient(create_app(runtime, background=False)) as client:
+        yield TeamsDriver(client, fake, runtime)
+
+
+def install(teams: TeamsDriver, authorization: str | None) -> httpx.Response:
+    """A team install: it needs no reply, so a processed one shows only in the database."""
+    headers = {"Authorization": authorization} if authorization else None
+    return teams.post(teams.team_install(AINO, CHANNEL_ID), headers=headers)
+
+
+def nothing_processed(teams: TeamsDriver) -> bool:
+    with Session(teams.runtime.engine) as session:
+        refs = session.exec(select(ConversationRef)).all()
+        events = session.exec(select(ProcessedEvent)).all()
+    return refs == [] and events == [] and teams.fake.calls() == []
+
+
+def test_a_token_signed_by_the_bot_framework_for_this_bot_is_accepted(
+    teams: TeamsDriver, keys: FakeBotFrameworkKeys
+) -> None:
+    response = install(teams, f"Bearer {keys.token(APP_ID, teams.fake.url)}")
+    assert response.status_code == 202, response.text
+    assert not nothing_processed(teams)
+
+
+def test_no_token_is_refused_and_nothing_is_processed(teams: TeamsDriver, keys: FakeBotFrameworkKeys) -> None:
+    assert install(teams, None).status_code == 401
+    assert nothing_processed(teams)
+    assert keys.fetches == 0
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Bearer test-api-token", "Basic dXNlcjpwYXNz", "Bearer a.b.c", "Bearer eyJhbGciOiJub25lIn0.e30."],
+)
+def test_garbage_is_refused_before_any_signing_key_is_fetched(
+    teams: TeamsDriver, keys: FakeBotFrameworkKeys, authorization: str
+) -> None:
+    assert install(teams, authorization).status_code == 401
+    assert nothing_processed(teams)
+    assert keys.fetches == 0
+
+
+def test_a_token_from_another_issuer_is_refused_without_fetching_keys(
+    teams: TeamsDriver, keys: FakeBotFrameworkKeys
+) -> None:
+    token = keys.token(APP_ID, teams.fake.url, iss="https://evil.example.com")
+    assert install(teams, f"Bearer {token}").status_code == 401
+    assert nothing_processed(teams)
+    assert keys.fetches == 0
+
+
+def test_a_forged_token_is_refused(teams: TeamsDriver, keys: FakeBotFrameworkKeys) -> None:
+    assert install(teams, f"Bearer {keys.forged_token(APP_ID, teams.fake.url)}").status_code == 401
+    assert nothing_processed(teams)
+
+
+def test_a_token_for_another_bot_is_refused(teams: TeamsDriver, keys: FakeBotFrameworkKeys) -> None:
+    assert install(teams, f"Bearer {keys.token('another-app', teams.fake.url)}").status_code == 401
+    assert nothing_processed(teams)
+
+
+def test_a_token_for_another_service_url_is_refused(teams: TeamsDriver, keys: FakeBotFrameworkKeys) -> None:
+    token = keys.token(APP_ID, "https://smba.trafficmanager.net/emea/")
+    assert install(teams, f"Bearer {token}").status_code == 401
+    assert nothing_processed(teams)
+
+
+def test_an_expired_token_is_refused(teams: TeamsDriver, keys: FakeBotFrameworkKeys) -> None:
+    token = keys.token(APP_ID, teams.fake.url, exp=1_000_000_000, nbf=999_000_000)
+    assert install(teams, f"Bearer {token}").status_code == 401
+    assert nothing_processed(teams)
