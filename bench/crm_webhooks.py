@@ -192,56 +192,79 @@ async def measure_throughput(
     return time.perf_counter() - started, sent, done - already, dead
 
 
-async def run(base_url: str, database_url: str, events: int, batch: int) -> None:
+def rounds_waiting(database_url: str) -> int:
+    """Closes whose question round is not opened yet (the round opener works behind the intake)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM deal_closes WHERE round_opened_at IS NULL")).one()[0]
+    finally:
+        engine.dispose()
+
+
+async def wait_for_rounds(database_url: str, timeout: float = 600) -> float:
+    started = time.perf_counter()
+    while await asyncio.to_thread(rounds_waiting, database_url) and time.perf_counter() - started < timeout:
+        await asyncio.sleep(0.2)
+    return time.perf_counter() - started
+
+
+async def run(base_url: str, database_url: str, crm: str, events: int, batch: int) -> None:
     connector = aiohttp.TCPConnector(limit=8)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as client:
-        hubspot = Sender(client, base_url, "hubspot")
-        await measure_acks(hubspot, database_url, 3, batch)  # warm-up: first requests, caches, pools
-        acks = await measure_acks(hubspot, database_url, 20, 100)
-        median, worst = percentile(acks, 50) * 1000, max(acks) * 1000
-        report(
-            "HubSpot batch of 100 events acknowledged",
-            f"median {median:.0f} ms, max {worst:.0f} ms over 20 batches",
-            "≤ 200 ms",
-            worst <= 200,
-        )
-        for crm, size, senders in (("hubspot", batch, 4), ("pipedrive", 1, 8)):
-            elapsed, sent, done, dead = await measure_throughput(
-                Sender(client, base_url, crm), database_url, events, size, senders
-            )
-            rate = done / elapsed
+        sender = Sender(client, base_url, crm)
+        if crm == "hubspot":
+            await measure_acks(sender, database_url, 3, batch)  # warm-up: first requests, caches, pools
+            acks = await measure_acks(sender, database_url, 20, 100)
+            median, worst = percentile(acks, 50) * 1000, max(acks) * 1000
             report(
-                f"{events:,} {crm} deliveries{f' in batches of {size}' if size > 1 else ''} processed end to end",
-                f"{rate:.0f}/s ({done:,} recorded, {dead} dead, {elapsed:.1f} s; all acknowledged in {sent:.1f} s)",
-                "≥ 200/s",
-                rate >= 200 and dead == 0 and done == events,
+                "HubSpot batch of 100 events acknowledged",
+                f"median {median:.0f} ms, max {worst:.0f} ms over 20 batches",
+                "≤ 200 ms",
+                worst <= 200,
             )
+        size, senders = (batch, 4) if crm == "hubspot" else (1, 8)
+        elapsed, sent, done, dead = await measure_throughput(sender, database_url, events, size, senders)
+        rate = done / elapsed
+        report(
+            f"{events:,} {crm} deliveries{f' in batches of {size}' if size > 1 else ''} processed end to end",
+            f"{rate:.0f}/s ({done:,} recorded, {dead} dead, {elapsed:.1f} s; all acknowledged in {sent:.1f} s)",
+            "≥ 200/s",
+            rate >= 200 and dead == 0 and done == events,
+        )
+        behind = await wait_for_rounds(database_url)
+        print(
+            f"INFO  question rounds for every close opened {behind:.1f} s after the last deal was recorded", flush=True
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Each CRM on a fresh service and database, so neither inherits the other's backlog of rounds."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=100)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp, fake_crm_api() as api_url:
-        workdir = Path(tmp)
-        for label, database_url in databases(workdir):
-            print(f"INFO  CRM webhooks on {label}", flush=True)
-            if label == "postgresql":
-                reset_postgres(database_url)
-            env = bench_env(
-                workdir,
-                database_url,
-                HUBSPOT_CLIENT_SECRET=HUBSPOT_SECRET,
-                HUBSPOT_ACCESS_TOKEN=HUBSPOT_TOKEN,
-                HUBSPOT_API_URL=api_url,
-                PIPEDRIVE_WEBHOOK_USER=PIPEDRIVE_AUTH[0],
-                PIPEDRIVE_WEBHOOK_PASSWORD=PIPEDRIVE_AUTH[1],
-                PIPEDRIVE_API_TOKEN=PIPEDRIVE_TOKEN,
-                PIPEDRIVE_API_URL=api_url,
-            )
-            with running_server(env) as server:
-                asyncio.run(run(server.url, database_url, args.events, args.batch))
+        for crm in ("hubspot", "pipedrive"):
+            workdir = Path(tmp) / crm
+            workdir.mkdir()
+            for label, database_url in databases(workdir):
+                print(f"INFO  {crm} webhooks on {label}", flush=True)
+                if label == "postgresql":
+                    reset_postgres(database_url)
+                env = bench_env(
+                    workdir,
+                    database_url,
+                    HUBSPOT_CLIENT_SECRET=HUBSPOT_SECRET,
+                    HUBSPOT_ACCESS_TOKEN=HUBSPOT_TOKEN,
+                    HUBSPOT_API_URL=api_url,
+                    PIPEDRIVE_WEBHOOK_USER=PIPEDRIVE_AUTH[0],
+                    PIPEDRIVE_WEBHOOK_PASSWORD=PIPEDRIVE_AUTH[1],
+                    PIPEDRIVE_API_TOKEN=PIPEDRIVE_TOKEN,
+                    PIPEDRIVE_API_URL=api_url,
+                )
+                with running_server(env) as server:
+                    asyncio.run(run(server.url, database_url, crm, args.events, args.batch))
 
 
 if __name__ == "__main__":
