@@ -1,7 +1,8 @@
 """Run every benchmark: `python -m bench`."""
 
-from bench import ledger, scores_command, scoring
+from bench import crm_webhooks, ledger, scores_command, scoring
 
 ledger.main([])
 scoring.main([])
 scores_command.main([])
+crm_webhooks.main([])

@@ -23,6 +23,8 @@ from bot.scorecard_view import ScorecardChannel
 from bot.weekly_scores import WeeklyScores
 from handlers.api import deals, health, scores
 from handlers.api.errors import install_error_handlers
+from handlers.crm import routes as crm_routes
+from handlers.crm.intake import CrmIntake
 from handlers.slack.app import SlackAdapter, slack_enabled, slack_off_router
 from handlers.slack.directory import SlackDirectory
 from handlers.slack.listeners import scores as score_commands
@@ -68,8 +70,9 @@ def scorecard_channels(
 
 
 def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
-    """The service. `background=False` leaves the ask tick and the outbound workers to the caller
-    (tests drive them step by step with `app.state.ask_loop.pump()` and `app.state.score_poster.drain()`)."""
+    """The service. `background=False` leaves the ask tick and the queue workers to the caller (tests drive
+    them step by step with `app.state.ask_loop.pump()`, `app.state.score_poster.drain()` and
+    `app.state.crm_intake.worker.drain()`)."""
     slack = SlackAdapter(runtime) if slack_enabled(runtime.settings) else None
     teams = TeamsAdapter(runtime)
     platforms: dict[str, ChatPlatform] = {"slack": slack.platform} if slack else {}
@@ -81,6 +84,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         slack.attach(ask_loop)
         score_commands.register(slack.bolt, ScoreDeps(runtime, SlackDirectory(runtime, slack.client), poster))
     teams.attach(ask_loop)
+    crm_intake = CrmIntake(runtime)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -107,6 +111,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
             weekly.schedule(scheduler)
             ask_loop.start()
             poster.start()
+            crm_intake.start()
         scheduler.start()
         teams.start()
         await weekly.run()
@@ -121,6 +126,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
             if background:
                 await ask_loop.stop()
                 await poster.stop()
+            await crm_intake.stop()
 
     app = FastAPI(
         title="OneScore",
@@ -134,10 +140,12 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     app.state.weekly_scores = weekly
     app.state.slack = slack
     app.state.teams = teams
+    app.state.crm_intake = crm_intake
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(deals.router)
     app.include_router(scores.router)
+    app.include_router(crm_routes.router)
     if slack and runtime.settings.slack_over_http:
         app.include_router(slack.router())
     else:

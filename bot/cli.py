@@ -1,4 +1,4 @@
-"""The `onescore` command line: serve, migrate, import-deals, manifest (and more as the product grows).
+"""The `onescore` command line: serve, migrate, import-deals, manifest, post-scores, crm check (and more to come).
 
 Operator mistakes (a bad organisation file, an unreadable CSV) end with one clear line on stderr
 and exit status 2, never a traceback.
@@ -165,6 +165,21 @@ def _earlier_post(runtime: Runtime, platform: str, channel_id: str, week: Period
     return f"already queued for {where}; the service is still sending it"
 
 
+def cmd_crm_check(_args: argparse.Namespace, runtime: Runtime) -> int:
+    from handlers.crm.check import check_crms
+
+    statuses = asyncio.run(check_crms(runtime.settings))
+    if not statuses:
+        print(
+            "No CRM is configured: set HUBSPOT_*, PIPEDRIVE_* or SALESFORCE_ORG_ID (see docs/crm.md).",
+            file=sys.stderr,
+        )
+        return 1
+    for status in statuses:
+        print(status.line())
+    return 0 if all(status.ok for status in statuses) else 1
+
+
 def _count_data_lines(path: Path) -> int | None:
     try:
         with path.open("rb") as handle:
@@ -207,6 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
     post.add_argument("--week", metavar="YYYY-Www", help="the ISO week to post (default: the week that just ended)")
     post.add_argument("--force", action="store_true", help="post again where the week was already posted")
     post.set_defaults(handler=cmd_post_scores)
+
+    crm = commands.add_parser("crm", help="CRM intake (HubSpot, Pipedrive, Salesforce)")
+    crm_commands = crm.add_subparsers(dest="crm_command", required=True, metavar="COMMAND")
+    check = crm_commands.add_parser(
+        "check", help="check each configured CRM's credentials and reachability, one line each"
+    )
+    check.set_defaults(handler=cmd_crm_check)
     return parser
 
 

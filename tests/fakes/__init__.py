@@ -1,0 +1,1 @@
+"""Small stand-ins for outside services, served on 127.0.0.1."""

@@ -1,0 +1,32 @@
+"""Notices for the organisation's admins: things only a person can fix, kept until a chat adapter says them.
+
+Why a queue and not a log line alone: the service may run with no chat platform connected, and an
+admin should still hear, once, that a CRM deal's owner is not a member (their deals would otherwise
+count for nobody's team). A notice is a job in the `admin_notices` queue; its `dedupe_key` makes the
+same problem reported twice one notice. A chat adapter runs a `JobWorker` on this queue with a
+handler per `kind` and sends `payload["text"]` to every member whose role is admin.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.jobs import enqueue
+
+ADMIN_NOTICES_QUEUE = "admin_notices"
+CRM_OWNER_UNMATCHED = "crm_owner_unmatched"
+
+
+def notify_admins(session: Session, *, kind: str, key: str, text: str, details: dict[str, Any], now: datetime) -> bool:
+    """Queue a notice in the caller's transaction; False when the same `key` was reported before."""
+    return enqueue(
+        session,
+        queue=ADMIN_NOTICES_QUEUE,
+        kind=kind,
+        payload={"text": text, **details},
+        now=now,
+        dedupe_key=f"notice:{kind}:{key}"[:255],
+    )

@@ -1,0 +1,153 @@
+"""`POST /webhooks/{hubspot,pipedrive,salesforce}`: authenticate, parse, queue, answer — in that order.
+
+Nothing is stored before the CRM's proof checks out (401 otherwise), and nothing at all for a body
+that is not what the CRM sends (400, never 500). Events about other objects (contacts, persons) are
+answered 200 and dropped: a CRM retries every error, so refusing them would only bring them back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
+
+from bot.runtime import Runtime
+from handlers.crm import hubspot, pipedrive, salesforce
+from handlers.crm.common import BadDelivery, Delivery, Unauthorized
+from handlers.crm.intake import CrmIntake
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/webhooks", tags=["CRM webhooks"])
+MAX_BODY_BYTES = 2 * 1024 * 1024
+SOAP_FAULT = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>'
+    "<soapenv:Fault><faultcode>soapenv:Client</faultcode><faultstring>{}</faultstring></soapenv:Fault>"
+    "</soapenv:Body></soapenv:Envelope>"
+)
+_RESPONSES: dict[int | str, dict[str, str]] = {
+    400: {"description": "Not a delivery this CRM sends (malformed or wrong shape); nothing stored"},
+    401: {"description": "Authentication failed or the CRM's secret is not configured; nothing stored"},
+    413: {"description": "Body larger than 2 MiB"},
+}
+
+
+async def _body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "The body is larger than 2 MiB.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "The body is larger than 2 MiB.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _public_uri(request: Request, public_url: str | None) -> str:
+    """The URL the CRM called, which HubSpot signs: behind a proxy only `ONESCORE_PUBLIC_URL` knows it."""
+    path = (request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1")
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    base = public_url.rstrip("/") if public_url else f"{request.url.scheme}://{request.url.netloc}"
+    return base + path + (f"?{query}" if query else "")
+
+
+def _runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def _intake(request: Request) -> CrmIntake:
+    return request.app.state.crm_intake
+
+
+def _refusal(crm: str, code: int, reason: str, render: Callable[[str], Response] | None = None) -> Response:
+    log.warning("%s webhook refused with %d: %s", crm, code, reason)
+    if render is not None:
+        response = render(reason)
+        response.status_code = code
+        return response
+    return JSONResponse({"detail": reason}, status_code=code)
+
+
+async def _queue(request: Request, deliveries: list[Delivery], ignored: int) -> dict[str, int]:
+    try:
+        queued = await _intake(request).accept(deliveries)
+    except OperationalError as exc:
+        log.error("could not queue CRM deliveries: %s", exc)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "The queue is unavailable; retry.") from exc
+    return {"received": len(deliveries), "queued": queued, "ignored": ignored}
+
+
+@router.post(
+    "/hubspot",
+    summary="HubSpot Webhooks API batches and workflow webhooks (X-HubSpot-Signature-v3)",
+    responses=_RESPONSES,
+)
+async def hubspot_webhook(request: Request) -> Response:
+    runtime = _runtime(request)
+    body = await _body(request)
+    try:
+        timestamp = hubspot.verify(
+            runtime.settings.hubspot_client_secret,
+            method=request.method,
+            uri=_public_uri(request, runtime.settings.public_url),
+            body=body,
+            headers=request.headers,
+            now=runtime.now(),
+        )
+        deliveries, ignored = hubspot.parse(body, timestamp)
+    except Unauthorized as exc:
+        return _refusal("HubSpot", status.HTTP_401_UNAUTHORIZED, str(exc))
+    except BadDelivery as exc:
+        return _refusal("HubSpot", status.HTTP_400_BAD_REQUEST, str(exc))
+    return JSONResponse(await _queue(request, deliveries, ignored))
+
+
+@router.post("/pipedrive", summary="Pipedrive webhooks v2 and v1 (HTTP basic auth)", responses=_RESPONSES)
+async def pipedrive_webhook(request: Request) -> Response:
+    settings = _runtime(request).settings
+    try:
+        pipedrive.verify(
+            settings.pipedrive_webhook_user,
+            settings.pipedrive_webhook_password,
+            request.headers.get("authorization"),
+        )
+    except Unauthorized as exc:
+        response = _refusal("Pipedrive", status.HTTP_401_UNAUTHORIZED, str(exc))
+        response.headers["WWW-Authenticate"] = 'Basic realm="OneScore Pipedrive webhooks"'
+        return response
+    try:
+        deliveries, ignored = pipedrive.parse(await _body(request))
+    except BadDelivery as exc:
+        return _refusal("Pipedrive", status.HTTP_400_BAD_REQUEST, str(exc))
+    return JSONResponse(await _queue(request, deliveries, ignored))
+
+
+def _soap_fault(reason: str) -> Response:
+    escaped = reason.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return Response(SOAP_FAULT.format(escaped), media_type="text/xml")
+
+
+@router.post(
+    "/salesforce",
+    summary="Salesforce Outbound Messages for Opportunity (checked against SALESFORCE_ORG_ID)",
+    responses={200: {"description": "The SOAP acknowledgement Salesforce requires"}, **_RESPONSES},
+)
+async def salesforce_webhook(request: Request) -> Response:
+    try:
+        expected = salesforce.expected_org(_runtime(request).settings.salesforce_org_id)
+        org_id, notifications = salesforce.parse(await _body(request))
+        salesforce.verify(expected, org_id)
+        deliveries, ignored = salesforce.deliveries(expected, notifications)
+    except Unauthorized as exc:
+        return _refusal("Salesforce", status.HTTP_401_UNAUTHORIZED, str(exc), _soap_fault)
+    except BadDelivery as exc:
+        return _refusal("Salesforce", status.HTTP_400_BAD_REQUEST, str(exc), _soap_fault)
+    await _queue(request, deliveries, ignored)
+    return Response(salesforce.ACK, media_type="text/xml")
