@@ -88,7 +88,8 @@ async def _put_load(url: str, requests: int, clients: int, rate: float | None = 
     headers = {"Authorization": f"Bearer {API_TOKEN}"}
     interval = clients / rate if rate else 0.0
 
-    async def client_loop(client: httpx.AsyncClient) -> None:
+    async def client_loop(client: httpx.AsyncClient, phase: float) -> None:
+        await asyncio.sleep(phase)  # independent clients are not in lockstep
         next_at = time.perf_counter()
         for i in counter:
             next_at += interval
@@ -109,7 +110,7 @@ async def _put_load(url: str, requests: int, clients: int, rate: float | None = 
 
     limits = httpx.Limits(max_connections=clients)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
+        await asyncio.gather(*(client_loop(client, k * interval / clients) for k in range(clients)))
     return latencies
 
 

@@ -3,16 +3,14 @@ collaboration coverage as a line on its own axis.
 
 Drawn with matplotlib's object API on the Agg canvas: no pyplot, so no global figure state, no
 display backend and nothing shared between threads (charts are drawn in worker threads).
+matplotlib (with numpy, some 50 MB) is imported on first use: the chart is drawn once a week, and
+an idle service should not carry it.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from bot.organisation import Organisation
 from bot.score_history import History
@@ -26,6 +24,10 @@ OTHER_COLOUR, UNATTRIBUTED_COLOUR, COVERAGE_COLOUR = "#BAB0AC", "#DDDDDD", "#222
 
 def render_chart(history: History, org: Organisation, language: str) -> bytes:
     """The chart as PNG bytes, its words in `language`."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
+
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     revenue = figure.add_subplot()

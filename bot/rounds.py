@@ -27,11 +27,14 @@ from sqlmodel import Session, col, select
 from bot.contacts import calendar_of, hints, language_of
 from bot.organisation import Organisation, Role
 from prompts import select_question
-from storage.db import run_transaction
+from storage.db import run_transaction, session_scope
 from storage.models import Ask, Deal, DealClose, DealParticipant, Member, Team
 
 HISTORY_CUTOFF = timedelta(days=14)
 BATCH = 100
+ROUNDS_PER_TRANSACTION = 5
+"""Rounds opened per transaction: a burst of 10,000 closes (a CRM catching up) must not cost
+10,000 commits, nor hold the database for long enough to delay a request."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ def open_pending_rounds(engine: Engine, org: Organisation, now: datetime, today:
     """Open every round not opened yet; returns how many asks were created."""
     created = 0
     while True:
-        with Session(engine) as session:
+        with session_scope(engine) as session:
             ids = session.exec(
                 select(DealClose.id)
                 .where(col(DealClose.round_opened_at).is_(None))
@@ -53,9 +56,10 @@ def open_pending_rounds(engine: Engine, org: Organisation, now: datetime, today:
             ).all()
         if not ids:
             return created
-        for close_id in ids:
-            created += len(
-                run_transaction(engine, lambda s, c=close_id: open_round(s, c, org, now=now, today=today))
+        for first in range(0, len(ids), ROUNDS_PER_TRANSACTION):
+            chunk = ids[first : first + ROUNDS_PER_TRANSACTION]
+            created += run_transaction(
+                engine, lambda s, c=chunk: sum(len(open_round(s, i, org, now=now, today=today)) for i in c)
             )
 
 
