@@ -151,9 +151,7 @@ async def measure_acks(
         for k in range(per_client):
             if k % 2 == 0:
                 user = f"US{(index * per_client + k) % members:04d}"
-                body = command_body(
-                    user_id=user, text="help", command="/onescore", response_url=fake.response_url()
-                )
+                body = command_body(user_id=user, text="help", command="/onescore", response_url=fake.response_url())
             else:
                 user, element, where = clicks[(index * per_client + k) % len(clicks)]
                 body = payload_body(

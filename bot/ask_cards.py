@@ -58,16 +58,10 @@ def ask_card(session: Session, ask: Ask, org: Organisation, hint: Hints | None =
     owner = session.get(Member, deal.owner_id) if deal.owner_id else None
     teams = session.exec(select(Team).order_by(col(Team.id))).all()
     configured = {t.name for t in org.teams}
-    choices = tuple(
-        TeamChoice(t.name, team_label(language, t.name, t.label)) for t in teams if t.name in configured
-    )
+    choices = tuple(TeamChoice(t.name, team_label(language, t.name, t.label)) for t in teams if t.name in configured)
     labels = {c.name: c.label for c in choices}
     helping = next((t.name for t in teams if t.id == ask.helping_team_id), None)
-    amount = (
-        format_money(language, deal.amount_cents / 100, deal.currency)
-        if deal.amount_cents is not None
-        else None
-    )
+    amount = format_money(language, deal.amount_cents / 100, deal.currency) if deal.amount_cents is not None else None
     answer = session.exec(select(Answer).where(Answer.ask_id == ask.id)).first()
 
     texts = {key: message(language, key) for key in CARD_MESSAGES}
@@ -82,13 +76,9 @@ def ask_card(session: Session, ask: Ask, org: Organisation, hint: Hints | None =
     if answer is not None:
         answer_team = next((t for t in teams if t.id == answer.helping_team_id), None)
         team_name = answer_team.name if answer_team else ""
-        shown = AnswerShown(
-            team_name, labels.get(team_name, team_name), answer.impact, answer.text, answer.quotable
-        )
+        shown = AnswerShown(team_name, labels.get(team_name, team_name), answer.impact, answer.text, answer.quotable)
         impact_label = message(language, f"impact.{answer.impact}.label")
-        texts["ask.answered"] = message(
-            language, "ask.answered", team=shown.helping_team_label, impact=impact_label
-        )
+        texts["ask.answered"] = message(language, "ask.answered", team=shown.helping_team_label, impact=impact_label)
 
     return AskCard(
         ask_id=ask.id,  # type: ignore[arg-type]
@@ -128,6 +118,4 @@ def member_asks(
         .limit(answered_limit)
     ).all()
     hint = hints(session, [member_id]).get(member_id)
-    return [ask_card(session, a, org, hint) for a in pending], [
-        ask_card(session, a, org, hint) for a in answered
-    ]
+    return [ask_card(session, a, org, hint) for a in pending], [ask_card(session, a, org, hint) for a in answered]

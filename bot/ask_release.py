@@ -31,9 +31,7 @@ NOBODY_REACHES_RETRY = timedelta(hours=1)
 BATCH = 200
 
 
-def release_due_asks(
-    engine: Engine, org: Organisation, platforms: Sequence[ChatPlatform], now: datetime
-) -> int:
+def release_due_asks(engine: Engine, org: Organisation, platforms: Sequence[ChatPlatform], now: datetime) -> int:
     """Hand every ask that may be delivered now to the outbound queue; returns how many."""
     released = 0
     while True:
@@ -54,9 +52,7 @@ def release_due_asks(
             released += sum(_release(session, ask, org, platforms, now) for ask in due)
 
 
-def _release(
-    session: Session, ask: Ask, org: Organisation, platforms: Sequence[ChatPlatform], now: datetime
-) -> bool:
+def _release(session: Session, ask: Ask, org: Organisation, platforms: Sequence[ChatPlatform], now: datetime) -> bool:
     member = session.get(Member, ask.member_id)
     assert member is not None
     ask.updated_at = now
@@ -107,9 +103,7 @@ def _released_this_week(session: Session, member: Member, week_start: datetime) 
     return session.exec(
         select(func.count())
         .select_from(Ask)
-        .where(
-            Ask.member_id == member.id, col(Ask.platform).is_not(None), col(Ask.deliver_after) >= week_start
-        )
+        .where(Ask.member_id == member.id, col(Ask.platform).is_not(None), col(Ask.deliver_after) >= week_start)
     ).one()
 
 
@@ -182,9 +176,7 @@ def is_current(session: Session, ask: Ask) -> bool:
         return True
     close = session.get(DealClose, ask.close_id)
     deal = session.get(Deal, ask.deal_id)
-    return (
-        close is not None and deal is not None and deal.close_seq == close.seq and deal.stage == close.outcome
-    )
+    return close is not None and deal is not None and deal.close_seq == close.seq and deal.stage == close.outcome
 
 
 def _lock(session: Session, query) -> list[Ask]:  # type: ignore[no-untyped-def]

@@ -52,9 +52,7 @@ class AskCalendar:
         return _local(day - timedelta(days=day.weekday()), time(0), self.zone)
 
     def next_week(self, instant: datetime) -> datetime:
-        return _local(
-            self.week_start(instant).astimezone(self.zone).date() + timedelta(days=7), time(0), self.zone
-        )
+        return _local(self.week_start(instant).astimezone(self.zone).date() + timedelta(days=7), time(0), self.zone)
 
     def _asks_allowed_on(self, day: date) -> bool:
         if any(off.start <= day <= off.end for off in self.time_off):

@@ -42,9 +42,7 @@ def contact(member: Member, platform: str) -> Contact:
 
 def stored_recipient(session: Session, platform: str, member_id: int) -> Recipient | None:
     ref = session.exec(
-        select(ConversationRef).where(
-            ConversationRef.platform == platform, ConversationRef.member_id == member_id
-        )
+        select(ConversationRef).where(ConversationRef.platform == platform, ConversationRef.member_id == member_id)
     ).first()
     if ref is None or "user_id" not in ref.reference:
         return None
@@ -52,14 +50,10 @@ def stored_recipient(session: Session, platform: str, member_id: int) -> Recipie
     return Recipient(user_id=data["user_id"], language=data.get("language"), timezone=data.get("timezone"))
 
 
-def remember_recipient(
-    session: Session, platform: str, member: Member, recipient: Recipient, now: datetime
-) -> None:
+def remember_recipient(session: Session, platform: str, member: Member, recipient: Recipient, now: datetime) -> None:
     """Store where the member is found; their platform id goes on the member unless another has it."""
     ref = session.exec(
-        select(ConversationRef).where(
-            ConversationRef.platform == platform, ConversationRef.key == recipient.user_id
-        )
+        select(ConversationRef).where(ConversationRef.platform == platform, ConversationRef.key == recipient.user_id)
     ).first() or ConversationRef(platform=platform, key=recipient.user_id)
     ref.member_id = member.id
     ref.reference = {

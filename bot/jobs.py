@@ -74,10 +74,7 @@ def enqueue(
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(Job)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(col(Job.id))
+        insert(Job).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(col(Job.id))
     )
     return session.execute(statement).first() is not None
 
@@ -88,9 +85,7 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.8, 1.2))
 
 
-def claim(
-    engine: Engine, queue: str, now: datetime, *, limit: int = 10, lease: timedelta = LEASE
-) -> list[Job]:
+def claim(engine: Engine, queue: str, now: datetime, *, limit: int = 10, lease: timedelta = LEASE) -> list[Job]:
     """Take up to `limit` due jobs, leasing them so no other worker or replica runs them meanwhile."""
     with session_scope(engine) as session:
         query = (
@@ -176,9 +171,7 @@ class JobWorker:
 
     async def run_once(self) -> int:
         """Run every job that is due now; returns how many were attempted."""
-        jobs = await asyncio.to_thread(
-            claim, self.engine, self.queue, self.clock.now(), limit=self.concurrency
-        )
+        jobs = await asyncio.to_thread(claim, self.engine, self.queue, self.clock.now(), limit=self.concurrency)
         if jobs:
             await asyncio.gather(*(self._run(job) for job in jobs))
         return len(jobs)

@@ -40,9 +40,7 @@ T = TypeVar("T")
 class AskOutbox:
     """Runs the outbound jobs about asks against the configured platforms."""
 
-    def __init__(
-        self, engine: Engine, org: Organisation, clock: Clock, platforms: Mapping[str, ChatPlatform]
-    ) -> None:
+    def __init__(self, engine: Engine, org: Organisation, clock: Clock, platforms: Mapping[str, ChatPlatform]) -> None:
         self.engine = engine
         self.org = org
         self.clock = clock
@@ -172,9 +170,7 @@ class AskOutbox:
             ask = session.get(Ask, ask_id)
             member = session.get(Member, ask.member_id) if ask else None
             assert ask is not None and member is not None
-            log.warning(
-                "ask %s: member %s cannot be reached on %s: %s", ask_id, member.id, ask.platform, reason
-            )
+            log.warning("ask %s: member %s cannot be reached on %s: %s", ask_id, member.id, ask.platform, reason)
             member.unreachable_reason = reason
             ask.platform = None
             ask.deliver_after = now + UNREACHABLE_RETRY

@@ -63,9 +63,7 @@ def open_pending_rounds(engine: Engine, org: Organisation, now: datetime, today:
             )
 
 
-def open_round(
-    session: Session, close_id: int, org: Organisation, *, now: datetime, today: date
-) -> list[Ask]:
+def open_round(session: Session, close_id: int, org: Organisation, *, now: datetime, today: date) -> list[Ask]:
     """Create the asks of one close, unless another process already opened its round."""
     claimed = session.execute(
         update(DealClose)
@@ -103,9 +101,7 @@ def plan_round(session: Session, deal: Deal, org: Organisation) -> list[PlannedA
         .where(DealParticipant.deal_id == deal.id)
         .order_by(col(DealParticipant.id))
     ).all()
-    participants = [
-        (member, part.team_id or member.team_id) for part, member in rows if member.id != deal.owner_id
-    ]
+    participants = [(member, part.team_id or member.team_id) for part, member in rows if member.id != deal.owner_id]
 
     helped = {team_id for _, team_id in participants if team_id is not None and team_id != owner_team_id}
     if not rows:
@@ -122,9 +118,7 @@ def plan_round(session: Session, deal: Deal, org: Organisation) -> list[PlannedA
 
 def _usual_helpers(teams: dict[int | None, Team], org: Organisation, owner_team_id: int | None) -> set[int]:
     configured = {t.name for t in org.teams}
-    candidates = {
-        i for i, t in teams.items() if i is not None and i != owner_team_id and t.name in configured
-    }
+    candidates = {i for i, t in teams.items() if i is not None and i != owner_team_id and t.name in configured}
     marked = {i for i in candidates if teams[i].usual_helper}
     return marked or candidates
 
@@ -133,9 +127,7 @@ def _askable(member: Member) -> bool:
     return member.role != Role.OBSERVER.value
 
 
-def _ask(
-    session: Session, deal: Deal, close: DealClose, planned: PlannedAsk, org: Organisation, now: datetime
-) -> Ask:
+def _ask(session: Session, deal: Deal, close: DealClose, planned: PlannedAsk, org: Organisation, now: datetime) -> Ask:
     member = planned.member
     hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
     key, text = question_for(

@@ -149,7 +149,5 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
 
     The ask loop's tick and outbound worker do not run on their own here (a test drives them with
     `app.state.ask_loop.pump()`), so nothing happens behind a test's back."""
-    with TestClient(
-        create_app(runtime, background=False), headers={"Authorization": f"Bearer {API_TOKEN}"}
-    ) as client:
+    with TestClient(create_app(runtime, background=False), headers={"Authorization": f"Bearer {API_TOKEN}"}) as client:
         yield client

@@ -65,9 +65,7 @@ class SlackAdapter:
         handler = AsyncSlackRequestHandler(self.bolt)
         router = APIRouter(tags=["slack"])
 
-        @router.post(
-            EVENTS_PATH, summary="Every Slack request (signed): events, commands, interactivity, options"
-        )
+        @router.post(EVENTS_PATH, summary="Every Slack request (signed): events, commands, interactivity, options")
         async def slack_events(request: Request) -> Response:
             return await handler.handle(request)
 

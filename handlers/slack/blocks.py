@@ -216,9 +216,7 @@ def _option(text: str, value: str) -> Block:
     return {"text": plain(text, OPTION_TEXT), "value": value}
 
 
-def _input(
-    block_id: str, label: str, element: Block, *, optional: bool = False, hint: str | None = None
-) -> Block:
+def _input(block_id: str, label: str, element: Block, *, optional: bool = False, hint: str | None = None) -> Block:
     block: Block = {
         "type": "input",
         "block_id": block_id,

@@ -136,15 +136,11 @@ def _may_close(caller: Member, existing: Deal | None, owner: Member | None) -> b
     """The deal's owner (as it stands before this form), a lead or an admin."""
     if caller.role in CLOSERS:
         return True
-    current_owner = (
-        existing.owner_id if existing and existing.owner_id else (owner.id if owner else caller.id)
-    )
+    current_owner = existing.owner_id if existing and existing.owner_id else (owner.id if owner else caller.id)
     return current_owner == caller.id
 
 
-def _fields(
-    form: DealForm, existing: Deal | None, owner: Member | None, participants: list[Member]
-) -> dict[str, Any]:
+def _fields(form: DealForm, existing: Deal | None, owner: Member | None, participants: list[Member]) -> dict[str, Any]:
     given: dict[str, Any] = {
         "name": form.name,
         "account": form.account,

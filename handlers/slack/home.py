@@ -20,9 +20,7 @@ async def publish_home(deps: SlackDeps, client: AsyncWebClient, user_id: str) ->
     language = await deps.directory.language(user_id)
     if member is None:
         text = message(language, "member.unknown", onescore=ONESCORE)
-        await client.views_publish(
-            user_id=user_id, view={"type": "home", "blocks": [mrkdwn_section(escape(text))]}
-        )
+        await client.views_publish(user_id=user_id, view={"type": "home", "blocks": [mrkdwn_section(escape(text))]})
         return
     pending, answered = await asyncio.to_thread(_asks, deps, member.id)  # type: ignore[arg-type]
     texts = {key: message(language, key) for key in ("home.pending", "home.answered", "home.nothing_pending")}

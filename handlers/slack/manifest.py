@@ -28,9 +28,7 @@ class ManifestError(ValueError):
     """The base URL cannot serve as Slack's request URL."""
 
 
-def slack_manifest(
-    base_url: str | None, *, name: str = "OneScore", socket_mode: bool = False
-) -> dict[str, Any]:
+def slack_manifest(base_url: str | None, *, name: str = "OneScore", socket_mode: bool = False) -> dict[str, Any]:
     """The manifest for an app at `base_url` (https), or for Socket Mode (no public URL needed)."""
     endpoint = None if socket_mode else _events_url(base_url)
     commands = [

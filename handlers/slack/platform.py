@@ -68,9 +68,7 @@ class SlackPlatform:
     async def send_ask(self, recipient: Recipient, card: AskCard) -> MessageRef:
         await self._wait_for_slot(recipient.user_id)
         posted = await _slack(
-            self.client.chat_postMessage(
-                channel=recipient.user_id, text=fallback_text(card), blocks=ask_blocks(card)
-            )
+            self.client.chat_postMessage(channel=recipient.user_id, text=fallback_text(card), blocks=ask_blocks(card))
         )
         return {"channel": posted["channel"], "ts": posted["ts"]}
 

@@ -197,9 +197,7 @@ class FakeSlack:
         body = await request.text()
         args = json.loads(body) if body.startswith("{") else dict(parse_qsl(body))
         with self._lock:
-            self.state.calls.append(
-                Call(f"response_url:{request.match_info['name']}", args, time.monotonic())
-            )
+            self.state.calls.append(Call(f"response_url:{request.match_info['name']}", args, time.monotonic()))
         return web.json_response({"ok": True})
 
     async def _upload(self, request: web.Request) -> web.Response:

@@ -28,9 +28,7 @@ def signed_headers(secret: str, body: str, *, timestamp: int | None = None) -> d
     }
 
 
-def command_body(
-    *, user_id: str, text: str, command: str, response_url: str, trigger_id: str = "111.222.t"
-) -> str:
+def command_body(*, user_id: str, text: str, command: str, response_url: str, trigger_id: str = "111.222.t") -> str:
     """A slash command as Slack posts it (fields as in fixtures/slack/slash_command.form.txt)."""
     return urlencode(
         {

@@ -72,14 +72,8 @@ class SlackDriver:
 
     def post(self, body: str, *, headers: dict[str, str] | None = None, sign: bool = True) -> httpx.Response:
         """Send a request, then wait for the work listeners do after acknowledging it."""
-        signed = (
-            signed_headers(SIGNING_SECRET, body)
-            if sign
-            else {"content-type": "application/x-www-form-urlencoded"}
-        )
-        response = self.client.post(
-            "/slack/events", content=body.encode(), headers={**signed, **(headers or {})}
-        )
+        signed = signed_headers(SIGNING_SECRET, body) if sign else {"content-type": "application/x-www-form-urlencoded"}
+        response = self.client.post("/slack/events", content=body.encode(), headers={**signed, **(headers or {})})
         self.client.portal.call(_listeners_done)  # type: ignore[union-attr]
         return response
 
@@ -168,11 +162,7 @@ class SlackDriver:
         return self.post(payload_body(payload))
 
     def event(self, event: dict[str, Any], *, event_id: str, retry_num: int | None = None) -> httpx.Response:
-        headers = (
-            {"x-slack-retry-num": str(retry_num), "x-slack-retry-reason": "http_timeout"}
-            if retry_num
-            else None
-        )
+        headers = {"x-slack-retry-num": str(retry_num), "x-slack-retry-reason": "http_timeout"} if retry_num else None
         return self.post(event_body(event, event_id=event_id), headers=headers)
 
     def pump(self) -> TickReport:

@@ -99,9 +99,7 @@ def test_answer_button_opens_the_form_and_the_submission_is_logged_and_shown(sla
     strong = next(o for o in impact_block["element"]["options"] if o["value"] == "strong")
 
     values = {
-        "team": {
-            "value": {"type": "static_select", "selected_option": team_block["element"]["initial_option"]}
-        },
+        "team": {"value": {"type": "static_select", "selected_option": team_block["element"]["initial_option"]}},
         "impact": {"value": {"type": "radio_buttons", "selected_option": strong}},
         "text": {"value": {"type": "plain_text_input", "value": "The webinar got their CFO on board 🎉"}},
         "quotable": {

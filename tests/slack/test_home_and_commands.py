@@ -99,9 +99,7 @@ def deal_values(**chosen: object) -> dict:
     for block, (kind, key) in kinds.items():
         values[block] = {"value": {"type": kind, key: chosen.get(block)}}
     stage = chosen.get("stage")
-    values["stage"] = {
-        "value": {"type": "static_select", "selected_option": {"value": stage} if stage else None}
-    }
+    values["stage"] = {"value": {"type": "static_select", "selected_option": {"value": stage} if stage else None}}
     existing = chosen.get("existing")
     values["existing"] = {
         "deal.existing": {
@@ -157,15 +155,11 @@ def test_only_the_owner_a_lead_or_an_admin_may_close_a_deal_in_chat(slack: Slack
     assert [o["text"]["text"] for o in options] == ["Open deal"]
 
     form = open_deal_form(slack, "U0MIKKO")
-    refused = slack.submit(
-        "U0MIKKO", form, deal_values(existing=options[0]["value"], stage="won"), view_id="VD2"
-    )
+    refused = slack.submit("U0MIKKO", form, deal_values(existing=options[0]["value"], stage="won"), view_id="VD2")
     assert "stage" in refused.json()["errors"]
     assert slack.client.get("/api/deals/crm:7").json()["stage"] == "open"
 
-    updated = slack.submit(
-        "U0MIKKO", form, deal_values(existing=options[0]["value"], amount="5"), view_id="VD3"
-    )
+    updated = slack.submit("U0MIKKO", form, deal_values(existing=options[0]["value"], amount="5"), view_id="VD3")
     assert updated.status_code == 200 and updated.content in (b"", b"null")
     assert slack.client.get("/api/deals/crm:7").json()["amount"] == 5
 

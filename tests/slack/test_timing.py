@@ -15,9 +15,7 @@ from tests.conftest import ORG_YAML
 from tests.slack.conftest import SlackDriver, button, texts
 from tests.slack.test_ask_flow import close_deal, where
 
-TIGHT = ORG_YAML.replace(
-    "currency: EUR", "currency: EUR\nmax_asks_per_week: 2\nholidays: [2026-12-07]"
-).replace(
+TIGHT = ORG_YAML.replace("currency: EUR", "currency: EUR\nmax_asks_per_week: 2\nholidays: [2026-12-07]").replace(
     "{email: sanna@example.com, name: Sanna, team: hr}",
     "{email: sanna@example.com, name: Sanna, team: hr, time_off: [{start: 2026-11-25, end: 2026-11-27}]}",
 )

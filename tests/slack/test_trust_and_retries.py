@@ -20,9 +20,7 @@ def aino_ask(session: Session) -> Ask:
 
 
 def help_body(slack: SlackDriver) -> str:
-    return command_body(
-        user_id="U0AINO", text="help", command="/onescore", response_url=slack.fake.response_url()
-    )
+    return command_body(user_id="U0AINO", text="help", command="/onescore", response_url=slack.fake.response_url())
 
 
 def test_forged_unsigned_and_stale_requests_get_401_and_are_not_processed(slack: SlackDriver) -> None:
@@ -87,13 +85,8 @@ def test_a_resubmitted_form_and_double_clicks_store_one_answer_and_update_once(s
     slack.pump()
     view = open_answer_form(slack)
     for _ in range(3):
-        assert (
-            slack.submit("U0AINO", view, answer_values(view), view_id="V9", view_hash="same").status_code
-            == 200
-        )
-    assert (
-        slack.submit("U0AINO", view, answer_values(view), view_id="V9", view_hash="other").status_code == 200
-    )
+        assert slack.submit("U0AINO", view, answer_values(view), view_id="V9", view_hash="same").status_code == 200
+    assert slack.submit("U0AINO", view, answer_values(view), view_id="V9", view_hash="other").status_code == 200
     slack.pump()
 
     with Session(slack.runtime.engine) as session:
@@ -176,9 +169,7 @@ def test_a_slack_outage_is_retried_with_backoff(slack: SlackDriver) -> None:
 
 
 def test_finnish_text_and_emoji_survive_the_round_trip(slack: SlackDriver) -> None:
-    close_deal(
-        slack, name="Äänekosken Öljy – uusi sopimus 🚀", participants=[{"member": "mikko@example.com"}]
-    )
+    close_deal(slack, name="Äänekosken Öljy – uusi sopimus 🚀", participants=[{"member": "mikko@example.com"}])
     slack.pump()
     dm = only_dm(slack, "U0MIKKO")
     assert "Äänekosken Öljy – uusi sopimus 🚀" in texts(dm["blocks"])

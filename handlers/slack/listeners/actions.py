@@ -30,9 +30,7 @@ Closer = Callable[..., bool]
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
-    async def open_form(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
+    async def open_form(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
         user_id, ask_id = body["user"]["id"], _ask_id(body)
         member = await deps.directory.member(user_id)
@@ -50,9 +48,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         member = await deps.directory.member(user_id)
         now = deps.runtime.now()
         try:
-            changed = await asyncio.to_thread(
-                _close, deps, closer, ask_id, member.id if member else None, now
-            )
+            changed = await asyncio.to_thread(_close, deps, closer, ask_id, member.id if member else None, now)
         except (NotYourAsk, NotFound):
             await _refuse(deps, client, body, respond, user_id)
             return
@@ -61,14 +57,10 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if _from_home(body):
             await publish_home(deps, client, user_id)
 
-    async def decline(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
+    async def decline(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         await act(decline_ask, ack, body, client, respond)
 
-    async def unsure(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
+    async def unsure(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         await act(not_sure, ack, body, client, respond)
 
     app.action("ask.answer")(open_form)

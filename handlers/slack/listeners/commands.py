@@ -58,9 +58,7 @@ def subcommand(name: str) -> Callable[[Subcommand], Subcommand]:
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.command(ONESCORE)
-    async def onescore(
-        ack: AsyncAck, respond: AsyncRespond, client: AsyncWebClient, command: dict[str, Any]
-    ) -> None:
+    async def onescore(ack: AsyncAck, respond: AsyncRespond, client: AsyncWebClient, command: dict[str, Any]) -> None:
         await ack()
         words = (command.get("text") or "").split()
         name = words[0].lower() if words else "help"

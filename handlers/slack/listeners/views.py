@@ -33,9 +33,7 @@ State = dict[str, dict[str, dict[str, Any]]]
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.view(ANSWER_MODAL)
-    async def submit_answer(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def submit_answer(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
         user_id = body["user"]["id"]
         if not await _first_submission(deps, view):
             await ack()
@@ -74,9 +72,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             await publish_home(deps, client, user_id)
 
     @app.view(DEAL_MODAL)
-    async def submit_deal(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def submit_deal(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
         if not await _first_submission(deps, view):
             await ack()
             return
@@ -115,9 +111,7 @@ def _answer_form(values: State) -> AnswerForm | None:
         storable(text)
     except ValueError:
         text = ""
-    return AnswerForm(
-        helping_team=team, impact=Impact(impact), text=text if text.strip() else None, quotable=quotable
-    )
+    return AnswerForm(helping_team=team, impact=Impact(impact), text=text if text.strip() else None, quotable=quotable)
 
 
 def _selected(values: State, block_id: str) -> str | None:
