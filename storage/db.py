@@ -3,15 +3,18 @@
 SQLite is the embedded default, so it is tuned for a web server's concurrency: WAL lets readers
 run beside a writer, a busy timeout makes writers queue instead of failing, and every transaction
 starts with BEGIN IMMEDIATE so a read that later writes can never hit "database is locked" on the
-lock upgrade (SQLite does not wait in that case).
+lock upgrade (SQLite does not wait in that case). Within this process, transactions also queue
+first-come first-served on a lock taken when they begin and given back when they end: SQLite's own
+busy handler polls with growing sleeps, which under 20 concurrent requests turned a 5 ms write into
+a tail of hundreds of milliseconds. Other processes (a CLI import beside the server) still meet the
+busy timeout, so the lock is about fairness, not correctness.
 """
 
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import event, text
@@ -20,29 +23,42 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-_writer_locks: weakref.WeakKeyDictionary[Engine, FairLock] = weakref.WeakKeyDictionary()
 T = TypeVar("T")
 
 
 class FairLock:
-    """A first-come, first-served lock. `threading.Lock` lets a thread that releases it take it
-    again before any waiter wakes, so a background loop running transaction after transaction
-    would starve request threads; tickets make each waiter's turn come in arrival order."""
+    """A first-come, first-served lock that the thread holding it may take again.
+
+    `threading.Lock` lets a thread that releases it take it again before any waiter wakes, so a
+    background loop running transaction after transaction would starve request threads; tickets
+    make each waiter's turn come in arrival order.
+    """
 
     def __init__(self) -> None:
         self._turns = threading.Condition(threading.Lock())
         self._next_ticket = 0
         self._serving = 0
+        self._owner: int | None = None
+        self._depth = 0
 
-    def __enter__(self) -> None:
+    def acquire(self) -> None:
+        me = threading.get_ident()
         with self._turns:
+            if self._owner == me:
+                self._depth += 1
+                return
             ticket = self._next_ticket
             self._next_ticket += 1
             while ticket != self._serving:
                 self._turns.wait()
+            self._owner, self._depth = me, 1
 
-    def __exit__(self, *_exc: object) -> None:
+    def release(self) -> None:
         with self._turns:
+            self._depth -= 1
+            if self._depth:
+                return
+            self._owner = None
             self._serving += 1
             self._turns.notify_all()
 
@@ -62,9 +78,21 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
+    turns = FairLock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        turns.acquire()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            turns.release()
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(_connection: Any) -> None:
+        turns.release()
 
 
 def normalise_url(url: str) -> str:
@@ -83,22 +111,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
         _tune_sqlite(engine)
-        _writer_locks[engine] = FairLock()
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
 
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A unit of work: committed when the block ends normally, rolled back otherwise.
-
-    On SQLite, units of work in this process queue on a lock before BEGIN IMMEDIATE: SQLite's own
-    busy handler polls with growing sleeps, which under 20 concurrent writers turns a 5 ms write
-    into a one-second tail. Other processes (a CLI import beside the server) still meet the busy
-    timeout, so the lock is only about fairness, not correctness.
-    """
-    lock = _writer_locks.get(engine)
-    with lock if lock is not None else nullcontext(), Session(engine, expire_on_commit=False) as session:
+    """A unit of work: committed when the block ends normally, rolled back otherwise."""
+    with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
