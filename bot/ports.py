@@ -1,4 +1,4 @@
-"""The one interface between the core and a chat platform (Slack today, Teams next).
+"""The one interface between the core and a chat platform (Slack and Teams implement it).
 
 The core decides who is asked what and when; a platform only knows how to reach a person and how
 to show an ask. Everything crossing this line is a plain dataclass: no Slack or Bot Framework
