@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from bot.ask_loop import TICK_SECONDS, AskLoop
 from bot.dedupe import forget_before
+from bot.notice_delivery import AdminNotices
 from bot.ports import ChatPlatform
 from bot.runtime import Runtime
 from bot.scheduling import build_scheduler
@@ -71,8 +72,8 @@ def scorecard_channels(
 
 def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     """The service. `background=False` leaves the ask tick and the queue workers to the caller (tests drive
-    them step by step with `app.state.ask_loop.pump()`, `app.state.score_poster.drain()` and
-    `app.state.crm_intake.worker.drain()`)."""
+    them step by step with `app.state.ask_loop.pump()`, `app.state.score_poster.drain()`,
+    `app.state.crm_intake.worker.drain()` and `app.state.admin_notices.drain()`)."""
     slack = SlackAdapter(runtime) if slack_enabled(runtime.settings) else None
     teams = TeamsAdapter(runtime)
     platforms: dict[str, ChatPlatform] = {"slack": slack.platform} if slack else {}
@@ -85,6 +86,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         score_commands.register(slack.bolt, ScoreDeps(runtime, SlackDirectory(runtime, slack.client), poster))
     teams.attach(ask_loop)
     crm_intake = CrmIntake(runtime)
+    notices = AdminNotices(runtime, platforms, ask_loop.outbox.recipient)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -112,6 +114,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
             ask_loop.start()
             poster.start()
             crm_intake.start()
+            notices.start()
         scheduler.start()
         teams.start()
         await weekly.run()
@@ -126,6 +129,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
             if background:
                 await ask_loop.stop()
                 await poster.stop()
+                await notices.stop()
             await crm_intake.stop()
 
     app = FastAPI(
@@ -141,6 +145,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     app.state.slack = slack
     app.state.teams = teams
     app.state.crm_intake = crm_intake
+    app.state.admin_notices = notices
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(deals.router)

@@ -3,8 +3,8 @@
 Why a queue and not a log line alone: the service may run with no chat platform connected, and an
 admin should still hear, once, that a CRM deal's owner is not a member (their deals would otherwise
 count for nobody's team). A notice is a job in the `admin_notices` queue; its `dedupe_key` makes the
-same problem reported twice one notice. A chat adapter runs a `JobWorker` on this queue with a
-handler per `kind` and sends `payload["text"]` to every member whose role is admin.
+same problem reported twice one notice. `bot.notice_delivery` sends `payload["text"]` to every
+member whose role is admin.
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ class AskOutbox:
         try:
             recipient = await self._recipient(platform, ask_id)
             card = await asyncio.to_thread(self._card_for_delivery, ask_id, recipient)
-            ref = await _call(platform.send_ask(recipient, card))
+            ref = await platform_call(platform.send_ask(recipient, card))
         except Unreachable as exc:
             await asyncio.to_thread(self._park_unreachable, ask_id, str(exc))
             return {"skipped": f"unreachable: {exc}"}
@@ -75,7 +75,7 @@ class AskOutbox:
         try:
             recipient = await self._recipient(platform, ask_id)
             card = await asyncio.to_thread(self._card, ask_id)
-            ref = await _call(platform.send_reminder(recipient, card, sent))
+            ref = await platform_call(platform.send_reminder(recipient, card, sent))
         except Unreachable as exc:
             return {"skipped": f"unreachable: {exc}"}
         await asyncio.to_thread(self._store_ref, ask_id, ref)
@@ -86,7 +86,7 @@ class AskOutbox:
         if loaded is None:
             return {"skipped": "not delivered"}
         platform, sent, card = loaded
-        await _call(platform.update_ask(sent, card))
+        await platform_call(platform.update_ask(sent, card))
         return {"updated": card.status}
 
     def _delivered_message(self, ask_id: int) -> tuple[ChatPlatform, MessageRef, AskCard] | None:
@@ -126,17 +126,20 @@ class AskOutbox:
             return self.platforms[ask.platform], ask.message_ref
 
     async def _recipient(self, platform: ChatPlatform, ask_id: int) -> Recipient:
+        member_id = await asyncio.to_thread(self._member_of, ask_id)
+        return await self.recipient(platform, member_id)
+
+    async def recipient(self, platform: ChatPlatform, member_id: int) -> Recipient:
         """The member on the platform: remembered, else looked up once and remembered.
 
-        Many asks to one new person are delivered side by side; the lock makes them wait for the
+        Many messages to one new person are delivered side by side; the lock makes them wait for the
         first look-up instead of each asking the platform who that person is.
         """
-        member_id = await asyncio.to_thread(self._member_of, ask_id)
         async with self._lookups[(platform.name, member_id)]:
             known, who = await asyncio.to_thread(self._known_recipient, platform.name, member_id)
             if known is not None:
                 return known
-            found = await _call(platform.find_recipient(who))
+            found = await platform_call(platform.find_recipient(who))
             await asyncio.to_thread(self._remember, platform.name, member_id, found)
             return found
 
@@ -222,7 +225,7 @@ class AskOutbox:
             session.add(ask)
 
 
-async def _call(work: Awaitable[T]) -> T:
+async def platform_call(work: Awaitable[T]) -> T:
     """Await a platform call, turning its rate-limit signal into the queue's."""
     try:
         return await work

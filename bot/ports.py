@@ -96,7 +96,7 @@ class Refused(Exception):
 
 
 class ChatPlatform(Protocol):
-    """Sends asks to people on one chat platform."""
+    """Sends asks (and admins' notices) to people on one chat platform."""
 
     name: str
 
@@ -118,4 +118,8 @@ class ChatPlatform(Protocol):
 
     async def update_ask(self, sent: MessageRef, card: AskCard) -> None:
         """Show the ask's new state (answered, declined, expired) where it was delivered."""
+        ...
+
+    async def send_notice(self, recipient: Recipient, text: str) -> MessageRef:
+        """Tell an admin something only a person can fix, as a plain-text direct message (no markup)."""
         ...

@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.ports import AskCard, Contact, MessageRef, RateLimited, Recipient, Refused, Unreachable
-from handlers.slack.blocks import ask_blocks, fallback_text
+from handlers.slack.blocks import ask_blocks, escape, fallback_text
 
 PER_CHANNEL_INTERVAL = 1.0
 LONGEST_SLEEP = 1.0
@@ -92,6 +92,12 @@ class SlackPlatform:
                     channel=sent["channel"], ts=ts, text=fallback_text(card), blocks=ask_blocks(card)
                 )
             )
+
+    async def send_notice(self, recipient: Recipient, text: str) -> MessageRef:
+        """Plain text with Slack's markup off; the control characters are escaped as Slack still reads them."""
+        await self._wait_for_slot(recipient.user_id)
+        posted = await _slack(self.client.chat_postMessage(channel=recipient.user_id, text=escape(text), mrkdwn=False))
+        return {"channel": posted["channel"], "ts": posted["ts"]}
 
     async def _wait_for_slot(self, channel: str) -> None:
         """Space messages to one person `per_channel_interval` apart, as Slack asks."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+from botbuilder.schema import Activity, ActivityTypes, TextFormatTypes
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -92,6 +93,17 @@ class TeamsPlatform:
                 await self.connector.update(sent["service_url"], sent["conversation_id"], activity_id, message)
             except Unreachable as exc:
                 raise Refused(str(exc)) from exc
+
+    async def send_notice(self, recipient: Recipient, text: str) -> MessageRef:
+        """Plain text in the person's 1:1 chat, so a deal name is never read as markdown."""
+        address = await self._personal_chat(recipient.user_id)
+        message = Activity(type=ActivityTypes.message, text=text, text_format=TextFormatTypes.plain)
+        activity_id = await self.connector.send(address.service_url, address.conversation_id, message)
+        return {
+            "service_url": address.service_url,
+            "conversation_id": address.conversation_id,
+            "activity_id": activity_id,
+        }
 
     async def _personal_chat(self, user_id: str) -> Address:
         """The person's 1:1 chat with the bot, opened now when only the tenant and the person are known."""
