@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.organisation import Organisation
-from bot.periods import Period
+from bot.periods import Period, PeriodKind
 from bot.score_query import is_so_far
 from bot.scoring import Scorecard
-from prompts import resolve_language, team_label
+from prompts import format_money, message, resolve_language, team_label
 
 MessageRef = dict[str, Any]
 """Where a platform put a post (opaque to the core, kept with the post's row as JSON)."""
@@ -88,3 +88,29 @@ class ScorecardChannel(Protocol):
     async def post_chart(self, channel_id: str, chart: ChartImage, card: MessageRef) -> MessageRef:
         """Post the chart that goes with the scorecard posted at `card`; returns where it landed."""
         ...
+
+
+def period_name(period: Period, language: str) -> str:
+    """The period as people say it, in their language: Week 48, 2026 · viikko 48/2026 · Q4 2026."""
+    if period.kind is PeriodKind.WEEK:
+        return message(language, "scorecard.period.week", week=period.number, year=period.year)
+    if period.kind is PeriodKind.MONTH:
+        return message(language, "scorecard.period.month", month=period.number, year=period.year)
+    return message(language, "scorecard.period.quarter", quarter=period.number, year=period.year)
+
+
+def scorecard_title(view: ScorecardView) -> str:
+    language = view.language
+    name = period_name(Period.parse(view.scorecard.period), language)
+    if view.team is not None:
+        title = message(language, "scorecard.title_team", period=name, team=view.team_label(view.team))
+    else:
+        title = message(language, "scorecard.title", period=name)
+    return f"{title} {message(language, 'scorecard.so_far')}" if view.so_far else title
+
+
+def scorecard_summary(view: ScorecardView) -> str:
+    """The notification line: the title and the headline figure."""
+    card, language = view.scorecard, view.language
+    won = format_money(language, card.won_revenue, card.currency)
+    return f"{scorecard_title(view)}: {message(language, 'scorecard.won_revenue')} {won}"

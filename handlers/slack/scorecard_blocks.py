@@ -10,40 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from bot.periods import Period, PeriodKind
-from bot.scorecard_view import ScorecardView
+from bot.periods import Period
+from bot.scorecard_view import ScorecardView, period_name, scorecard_title
 from bot.scoring import TeamScore
 from handlers.slack.blocks import MESSAGE_BLOCKS, SECTION_TEXT, Block, context, escape, plain
 from prompts import format_money, format_number, format_percent, message
 
 HEADER_TEXT = 150
 FIELD_TEXT = 2000
-
-
-def period_name(period: Period, language: str) -> str:
-    """The period as people say it, in their language: Week 48, 2026 · 11/2026 · Q4 2026."""
-    if period.kind is PeriodKind.WEEK:
-        return message(language, "scorecard.period.week", week=period.number, year=period.year)
-    if period.kind is PeriodKind.MONTH:
-        return message(language, "scorecard.period.month", month=period.number, year=period.year)
-    return message(language, "scorecard.period.quarter", quarter=period.number, year=period.year)
-
-
-def scorecard_title(view: ScorecardView) -> str:
-    language = view.language
-    name = period_name(Period.parse(view.scorecard.period), language)
-    if view.team is not None:
-        title = message(language, "scorecard.title_team", period=name, team=view.team_label(view.team))
-    else:
-        title = message(language, "scorecard.title", period=name)
-    return f"{title} {message(language, 'scorecard.so_far')}" if view.so_far else title
-
-
-def scorecard_text(view: ScorecardView) -> str:
-    """The notification and screen-reader line: the title and the headline figure."""
-    card, language = view.scorecard, view.language
-    won = format_money(language, card.won_revenue, card.currency)
-    return f"{scorecard_title(view)}: {message(language, 'scorecard.won_revenue')} {won}"
 
 
 def scorecard_blocks(view: ScorecardView) -> list[Block]:

@@ -18,11 +18,11 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.jobs import PermanentFailure, RetryLater
 from bot.ports import RateLimited, Refused, Unreachable
-from bot.scorecard_view import ChartImage, MessageRef, ScorecardView
+from bot.scorecard_view import ChartImage, MessageRef, ScorecardView, scorecard_summary
 from bot.settings import Settings
 from handlers.slack.app import api_base_url
 from handlers.slack.platform import translate
-from handlers.slack.scorecard_blocks import scorecard_blocks, scorecard_text
+from handlers.slack.scorecard_blocks import scorecard_blocks
 
 METADATA_EVENT = "onescore_scorecard"
 NOT_IN_CHANNEL = "not_in_channel"
@@ -47,7 +47,7 @@ class SlackScorecardChannel:
         def post() -> Awaitable[AsyncSlackResponse]:
             return self.client.chat_postMessage(
                 channel=channel_id,
-                text=scorecard_text(view),
+                text=scorecard_summary(view),
                 blocks=scorecard_blocks(view),
                 metadata=metadata,
                 unfurl_links=False,

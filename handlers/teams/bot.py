@@ -23,14 +23,14 @@ from bot.ask_cards import ask_card as ask_view
 from bot.errors import InputError, NotFound
 from bot.runtime import Runtime
 from bot.score_query import ScoreQuery, ScoreQueryError, parse_scores_words
-from bot.scorecard_view import ScorecardView, scorecard_view
+from bot.scorecard_view import ScorecardView, scorecard_summary, scorecard_view
 from bot.scoring import compute_scorecard
 from bot.text import storable
 from handlers.teams.cards import ANSWER, DECLINE, CardAction, Element, ask_card, card_action, card_message
 from handlers.teams.commands import HELP, SCORES, command
 from handlers.teams.conversations import Address, TeamsUser, remember_channel, remember_person
 from handlers.teams.directory import find_member, language_for, member_by_ids
-from handlers.teams.scorecard_card import scorecard_card, scorecard_summary
+from handlers.teams.scorecard_card import scorecard_card
 from prompts import message, team_label
 from storage.db import run_transaction, session_scope
 from storage.models import Ask, Member

@@ -20,11 +20,11 @@ from sqlmodel import Session
 
 from bot.jobs import PermanentFailure, RetryLater
 from bot.ports import RateLimited, Refused, Unreachable
-from bot.scorecard_view import ChartImage, MessageRef, ScorecardView
+from bot.scorecard_view import ChartImage, MessageRef, ScorecardView, scorecard_summary
 from handlers.teams.cards import card_message
 from handlers.teams.connector import BotConnector
 from handlers.teams.conversations import Address, channel_address, newest_address
-from handlers.teams.scorecard_card import scorecard_card, scorecard_summary
+from handlers.teams.scorecard_card import scorecard_card
 
 T = TypeVar("T")
 

@@ -19,12 +19,12 @@ from bot.organisation import Role, ScoreChannel
 from bot.runtime import Runtime
 from bot.score_posts import ClaimOutcome, PostStatus, ScorePoster, post_outcome
 from bot.score_query import ScoreQuery, ScoreQueryError, parse_scores_words
-from bot.scorecard_view import ScorecardView, scorecard_view
+from bot.scorecard_view import ScorecardView, period_name, scorecard_summary, scorecard_view
 from bot.scoring import compute_scorecard
 from handlers.slack.deps import SCORES
 from handlers.slack.directory import SlackDirectory
 from handlers.slack.listeners import settings
-from handlers.slack.scorecard_blocks import period_name, scorecard_blocks, scorecard_text
+from handlers.slack.scorecard_blocks import scorecard_blocks
 from prompts import message
 
 POSTERS = (Role.LEAD.value, Role.ADMIN.value)
@@ -60,7 +60,7 @@ def register(app: AsyncApp, deps: ScoreDeps) -> None:
             await respond(text=reply, response_type="ephemeral")
             return
         view = await asyncio.to_thread(_view, deps.runtime, query, language)
-        await respond(text=scorecard_text(view), blocks=scorecard_blocks(view), response_type="ephemeral")
+        await respond(text=scorecard_summary(view), blocks=scorecard_blocks(view), response_type="ephemeral")
 
 
 def _refusal(deps: ScoreDeps, exc: ScoreQueryError, text: str, language: str) -> str:

@@ -17,10 +17,10 @@ from bot.organisation import Role, ScoreChannel
 from bot.periods import Period
 from bot.runtime import Runtime
 from bot.score_posts import last_sent_post
+from bot.scorecard_view import period_name
 from bot.weekly_scores import next_weekly_post
 from handlers.slack.blocks import escape, mrkdwn_section
 from handlers.slack.listeners.commands import CommandCall, subcommand
-from handlers.slack.scorecard_blocks import period_name
 from prompts import message
 
 
