@@ -32,9 +32,6 @@ from storage.models import Ask, Deal, DealClose, DealParticipant, Member, Team
 
 HISTORY_CUTOFF = timedelta(days=14)
 BATCH = 100
-ROUNDS_PER_TRANSACTION = 5
-"""Rounds opened per transaction: a burst of 10,000 closes (a CRM catching up) must not cost
-10,000 commits, nor hold the database for long enough to delay a request."""
 
 
 @dataclass(frozen=True)
@@ -56,11 +53,8 @@ def open_pending_rounds(engine: Engine, org: Organisation, now: datetime, today:
             ).all()
         if not ids:
             return created
-        for first in range(0, len(ids), ROUNDS_PER_TRANSACTION):
-            chunk = ids[first : first + ROUNDS_PER_TRANSACTION]
-            created += run_transaction(
-                engine, lambda s, c=chunk: sum(len(open_round(s, i, org, now=now, today=today)) for i in c)
-            )
+        for close_id in ids:  # one short transaction each, so a burst never holds up a request for long
+            created += len(run_transaction(engine, lambda s, c=close_id: open_round(s, c, org, now=now, today=today)))
 
 
 def open_round(session: Session, close_id: int, org: Organisation, *, now: datetime, today: date) -> list[Ask]:
