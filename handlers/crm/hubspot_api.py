@@ -14,6 +14,7 @@ from typing import Any
 
 from handlers.crm.api import CheckFailed, GoneInCrm, Http, get_json, probe
 from handlers.crm.common import DealSnapshot, amount, currency, day, email, instant, is_number, text
+from handlers.crm.lookup_cache import LookupCache
 from storage.models import Stage
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class HubSpotApi:
         self._stages: dict[str, Stage | None] = {}
         self._stages_fetched = float("-inf")
         self._stages_lock = asyncio.Lock()
-        self._owners: dict[str, tuple[float, str | None]] = {}
+        self._owners = LookupCache(OWNERS_TTL_SECONDS)
 
     async def _get(self, path: str, *, what: str, attempts: int) -> Any:
         return await get_json(self.http, self.base_url + path, what=what, attempts=attempts, headers=self._headers)
@@ -115,16 +116,17 @@ class HubSpotApi:
     async def _owner_email(self, owner_id: str, attempts: int) -> str | None:
         if not is_number(owner_id):
             return None
-        cached = self._owners.get(owner_id)
-        if cached is not None and time.monotonic() - cached[0] < OWNERS_TTL_SECONDS:
-            return cached[1]
-        try:
-            owner = await self._get(f"/crm/v3/owners/{owner_id}", what=f"HubSpot owner {owner_id}", attempts=attempts)
-        except GoneInCrm:
-            owner = {}
-        address = email(owner.get("email"))
-        self._owners[owner_id] = (time.monotonic(), address)
-        return address
+
+        async def fetch() -> str | None:
+            try:
+                owner = await self._get(
+                    f"/crm/v3/owners/{owner_id}", what=f"HubSpot owner {owner_id}", attempts=attempts
+                )
+            except GoneInCrm:
+                return None
+            return email(owner.get("email"))
+
+        return await self._owners.get(owner_id, fetch)
 
     async def check(self) -> str:
         """What `onescore crm check` reports: the token works and has the scopes the worker needs."""

@@ -7,11 +7,11 @@ of identical API calls against Pipedrive's rate limit.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from handlers.crm.api import CheckFailed, GoneInCrm, Http, get_json, probe
 from handlers.crm.common import DealSnapshot, amount, currency, day, email, instant, is_number, text
+from handlers.crm.lookup_cache import LookupCache
 from storage.models import Stage
 
 CACHE_TTL_SECONDS = 600.0
@@ -23,7 +23,7 @@ class PipedriveApi:
         self.base_url = base_url.rstrip("/")
         self.http = http
         self._headers = {"x-api-token": token}
-        self._cache: dict[str, tuple[float, str | None]] = {}
+        self._cache = LookupCache(CACHE_TTL_SECONDS)
 
     async def snapshot(self, record: dict[str, Any], attempts: int) -> DealSnapshot:
         deal_id = str(record["id"])
@@ -56,23 +56,21 @@ class PipedriveApi:
         """One field of a user or organisation (None when Pipedrive no longer has it), cached."""
         if not is_number(record_id):
             return None
-        key = f"{collection}/{record_id}"
-        cached = self._cache.get(key)
-        if cached is not None and time.monotonic() - cached[0] < CACHE_TTL_SECONDS:
-            return cached[1]
-        try:
-            body = await get_json(
-                self.http,
-                f"{self.base_url}/v1/{collection}/{record_id}",
-                what=f"Pipedrive {collection} {record_id}",
-                attempts=attempts,
-                headers=self._headers,
-            )
-            value = (body.get("data") or {}).get(field) if isinstance(body, dict) else None
-        except GoneInCrm:
-            value = None
-        self._cache[key] = (time.monotonic(), value)
-        return value
+
+        async def fetch() -> Any:
+            try:
+                body = await get_json(
+                    self.http,
+                    f"{self.base_url}/v1/{collection}/{record_id}",
+                    what=f"Pipedrive {collection} {record_id}",
+                    attempts=attempts,
+                    headers=self._headers,
+                )
+            except GoneInCrm:
+                return None
+            return (body.get("data") or {}).get(field) if isinstance(body, dict) else None
+
+        return await self._cache.get(f"{collection}/{record_id}/{field}", fetch)
 
     async def check(self) -> str:
         """What `onescore crm check` reports: whose token this is, and in which company."""
