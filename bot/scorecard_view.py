@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from bot.organisation import Organisation
 from bot.periods import Period, PeriodKind
 from bot.score_query import is_so_far
 from bot.scoring import Scorecard
-from prompts import format_money, message, resolve_language, team_label
+from prompts import format_money, format_number, format_percent, message, resolve_language, team_label
 
 MessageRef = dict[str, Any]
 """Where a platform put a post (opaque to the core, kept with the post's row as JSON)."""
@@ -36,6 +37,21 @@ class ScorecardView:
 
     def team_label(self, name: str) -> str:
         return self.team_labels.get(name, name)
+
+    def money(self, amount: Decimal | None, currency: str) -> str:
+        """A figure in the reader's style; a missing one (a hidden team's) as the catalogue's dash."""
+        return self._missing() if amount is None else format_money(self.language, amount, currency)
+
+    def percent(self, ratio: float | None) -> str:
+        return self._missing() if ratio is None else format_percent(self.language, ratio)
+
+    def days(self, days: float | None) -> str:
+        if days is None:
+            return self._missing()
+        return format_number(self.language, days, 0 if float(days).is_integer() else 1)
+
+    def _missing(self) -> str:
+        return message(self.language, "scorecard.no_value")
 
 
 def scorecard_view(

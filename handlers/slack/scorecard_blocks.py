@@ -8,13 +8,12 @@ construction; quoted answers are split over several sections when long, never sh
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from bot.periods import Period
 from bot.scorecard_view import ScorecardView, period_name, scorecard_title
 from bot.scoring import TeamScore
 from handlers.slack.blocks import MESSAGE_BLOCKS, SECTION_TEXT, Block, context, escape, plain
-from prompts import format_money, format_number, format_percent, message
+from prompts import format_money, format_number, message
 
 HEADER_TEXT = 150
 FIELD_TEXT = 2000
@@ -42,8 +41,8 @@ def _headline(view: ScorecardView) -> list[Block]:
         ("scorecard.won_revenue", format_money(language, card.won_revenue, card.currency)),
         ("scorecard.deals_won", format_number(language, card.deals_won)),
         ("scorecard.deals_lost", format_number(language, card.deals_lost)),
-        ("scorecard.win_rate", _percent(view, card.win_rate)),
-        ("scorecard.median_cycle_days", _days(view, card.median_cycle_days)),
+        ("scorecard.win_rate", view.percent(card.win_rate)),
+        ("scorecard.median_cycle_days", view.days(card.median_cycle_days)),
     ]
     return [_fields(view, figures)]
 
@@ -54,8 +53,8 @@ def _how_it_was_reached(view: ScorecardView) -> list[Block]:
         _fields(
             view,
             [
-                ("scorecard.collaboration_coverage", _percent(view, card.collaboration_coverage)),
-                ("scorecard.answer_rate", _percent(view, card.answer_rate)),
+                ("scorecard.collaboration_coverage", view.percent(card.collaboration_coverage)),
+                ("scorecard.answer_rate", view.percent(card.answer_rate)),
             ],
         ),
         context(message(language, "scorecard.coverage_hint")),
@@ -82,8 +81,8 @@ def _team_line(view: ScorecardView, team: TeamScore) -> str:
     figures = message(
         language,
         "scorecard.team_line",
-        attributed=_money(view, team.attributed_revenue, currency),
-        influenced=_money(view, team.influenced_revenue, currency),
+        attributed=view.money(team.attributed_revenue, currency),
+        influenced=view.money(team.influenced_revenue, currency),
         answers=format_number(language, team.answers or 0),
     )
     return f"{name} – {escape(figures)}"
@@ -97,7 +96,7 @@ def _trend(view: ScorecardView) -> list[Block]:
     for point in card.trend:
         name = period_name(Period.parse(point.period), language)
         won = format_money(language, point.won_revenue, card.currency)
-        rate = _percent(view, point.win_rate)
+        rate = view.percent(point.win_rate)
         lines.append(f"{escape(name)}: {won} · {escape(message(language, 'scorecard.win_rate'))} {rate}")
     return [_section("\n".join(lines))]
 
@@ -185,19 +184,3 @@ def _longest_prefix(text: str, limit: int) -> int:
 
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
-
-
-def _money(view: ScorecardView, amount: Decimal | None, currency: str) -> str:
-    if amount is None:
-        return message(view.language, "scorecard.no_value")
-    return format_money(view.language, amount, currency)
-
-
-def _percent(view: ScorecardView, ratio: float | None) -> str:
-    return message(view.language, "scorecard.no_value") if ratio is None else format_percent(view.language, ratio)
-
-
-def _days(view: ScorecardView, days: float | None) -> str:
-    if days is None:
-        return message(view.language, "scorecard.no_value")
-    return format_number(view.language, days, 0 if float(days).is_integer() else 1)

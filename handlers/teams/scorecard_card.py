@@ -8,13 +8,11 @@ reader's language by `prompts`; quotes go in as TextRuns, shown verbatim and nev
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from bot.periods import Period
 from bot.scorecard_view import ScorecardView, period_name, scorecard_title
 from bot.scoring import TeamScore
 from handlers.teams.cards import Element, adaptive_card, verbatim
-from prompts import format_money, format_number, format_percent, message
+from prompts import format_money, format_number, message
 
 
 def scorecard_card(view: ScorecardView) -> Element:
@@ -39,8 +37,8 @@ def _headline(view: ScorecardView) -> list[Element]:
                 ("scorecard.won_revenue", format_money(language, card.won_revenue, card.currency)),
                 ("scorecard.deals_won", format_number(language, card.deals_won)),
                 ("scorecard.deals_lost", format_number(language, card.deals_lost)),
-                ("scorecard.win_rate", _percent(view, card.win_rate)),
-                ("scorecard.median_cycle_days", _days(view, card.median_cycle_days)),
+                ("scorecard.win_rate", view.percent(card.win_rate)),
+                ("scorecard.median_cycle_days", view.days(card.median_cycle_days)),
             ],
         )
     ]
@@ -51,8 +49,8 @@ def _how_it_was_reached(view: ScorecardView) -> list[Element]:
     figures = _facts(
         view,
         [
-            ("scorecard.collaboration_coverage", _percent(view, card.collaboration_coverage)),
-            ("scorecard.answer_rate", _percent(view, card.answer_rate)),
+            ("scorecard.collaboration_coverage", view.percent(card.collaboration_coverage)),
+            ("scorecard.answer_rate", view.percent(card.answer_rate)),
         ],
     )
     figures["separator"] = True
@@ -78,8 +76,8 @@ def _team_figures(view: ScorecardView, team: TeamScore) -> str:
     return message(
         language,
         "scorecard.team_line",
-        attributed=_money(view, team.attributed_revenue, currency),
-        influenced=_money(view, team.influenced_revenue, currency),
+        attributed=view.money(team.attributed_revenue, currency),
+        influenced=view.money(team.influenced_revenue, currency),
         answers=format_number(language, team.answers or 0),
     )
 
@@ -93,7 +91,7 @@ def _trend(view: ScorecardView) -> list[Element]:
     for point in card.trend:
         won = format_money(language, point.won_revenue, card.currency)
         name = period_name(Period.parse(point.period), language)
-        facts.append({"title": name, "value": f"{won} · {win_rate} {_percent(view, point.win_rate)}"})
+        facts.append({"title": name, "value": f"{won} · {win_rate} {view.percent(point.win_rate)}"})
     return [_heading(message(language, "scorecard.trend")), {"type": "FactSet", "facts": facts}]
 
 
@@ -128,19 +126,3 @@ def _heading(text: str) -> Element:
     block["separator"] = True
     block["spacing"] = "medium"
     return block
-
-
-def _money(view: ScorecardView, amount: Decimal | None, currency: str) -> str:
-    if amount is None:
-        return message(view.language, "scorecard.no_value")
-    return format_money(view.language, amount, currency)
-
-
-def _percent(view: ScorecardView, ratio: float | None) -> str:
-    return message(view.language, "scorecard.no_value") if ratio is None else format_percent(view.language, ratio)
-
-
-def _days(view: ScorecardView, days: float | None) -> str:
-    if days is None:
-        return message(view.language, "scorecard.no_value")
-    return format_number(view.language, days, 0 if float(days).is_integer() else 1)
