@@ -26,6 +26,12 @@ class LocalServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The server's own loop, for pushing to a connection from a test's thread."""
+        assert self._loop is not None, "not started"
+        return self._loop
+
     def __enter__(self) -> LocalServer:
         started = threading.Event()
         self._thread = threading.Thread(target=self._serve, args=(started,), daemon=True, name=self.name)

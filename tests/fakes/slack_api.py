@@ -19,6 +19,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from tests.fakes.local_server import LocalServer
+
 POSTING_METHODS = {"chat.postMessage", "chat.update"}
 
 
@@ -69,17 +71,19 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
         self._sockets: list[web.WebSocketResponse] = []
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{name}", self._response_url)
+        app.router.add_get("/socket", self._socket)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        self._server = LocalServer(app, "fake-slack")
 
     # --- control -------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self._server.url
 
     @property
     def api_url(self) -> str:
@@ -118,8 +122,8 @@ class FakeSlack:
 
     def socket_send(self, envelope: dict[str, Any], timeout: float = 10) -> dict[str, Any]:
         """Push a Socket Mode envelope to the connected app and return its acknowledgement."""
-        assert self._loop is not None and self._sockets, "no Socket Mode connection"
-        asyncio.run_coroutine_threadsafe(self._sockets[-1].send_json(envelope), self._loop).result(timeout)
+        assert self._sockets, "no Socket Mode connection"
+        asyncio.run_coroutine_threadsafe(self._sockets[-1].send_json(envelope), self._server.loop).result(timeout)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
@@ -145,38 +149,11 @@ class FakeSlack:
     # --- lifecycle -----------------------------------------------------------------------
 
     def __enter__(self) -> FakeSlack:
-        started = threading.Event()
-        self._thread = threading.Thread(target=self._serve, args=(started,), daemon=True, name="fake-slack")
-        self._thread.start()
-        if not started.wait(10):
-            raise RuntimeError("the fake Slack did not start")
+        self._server.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(5)
-
-    def _serve(self, started: threading.Event) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        app = web.Application()
-        app.router.add_route("*", "/api/{method}", self._api)
-        app.router.add_post("/response/{name}", self._response_url)
-        app.router.add_get("/socket", self._socket)
-        app.router.add_post("/upload/{file_id}", self._upload)
-        runner = web.AppRunner(app, access_log=None)
-        loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        loop.run_until_complete(site.start())
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        started.set()
-        try:
-            loop.run_forever()
-        finally:
-            loop.run_until_complete(runner.cleanup())
-            loop.close()
+        self._server.__exit__(*exc)
 
     # --- the API -------------------------------------------------------------------------
 
@@ -258,7 +235,7 @@ class FakeSlack:
         }
 
     def _apps_connections_open(self, _args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
+        return {"ok": True, "url": f"{self.url.replace('http://', 'ws://')}/socket"}
 
     def _users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
         email = str(args.get("email", "")).lower()
