@@ -27,7 +27,6 @@ from handlers.api.errors import install_error_handlers
 from handlers.crm import routes as crm_routes
 from handlers.crm.intake import CrmIntake
 from handlers.slack.app import SlackAdapter, slack_enabled, slack_off_router
-from handlers.slack.directory import SlackDirectory
 from handlers.slack.listeners import scores as score_commands
 from handlers.slack.listeners.scores import ScoreDeps
 from handlers.slack.scorecard_post import SlackScorecardChannel, slack_web_client
@@ -83,7 +82,8 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     weekly = WeeklyScores(runtime, poster)
     if slack:
         slack.attach(ask_loop)
-        score_commands.register(slack.bolt, ScoreDeps(runtime, SlackDirectory(runtime, slack.client), poster))
+        score_deps = ScoreDeps(runtime, slack.directory, poster, slack.later)
+        score_commands.register(slack.bolt, score_deps)
     teams.attach(ask_loop)
     crm_intake = CrmIntake(runtime)
     notices = AdminNotices(runtime, platforms, ask_loop.outbox.recipient)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -45,8 +46,19 @@ def cmd_serve(args: argparse.Namespace, runtime: Runtime) -> int:
 
     upgrade(runtime.engine)
     app = create_app(runtime)
+    _freeze_startup_objects()
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, proxy_headers=True, timeout_graceful_shutdown=10)
     return 0
+
+
+def _freeze_startup_objects() -> None:
+    """Keep the garbage collector's full passes off everything loaded at start-up.
+
+    The libraries, the organisation and the app are a few hundred thousand objects that live as
+    long as the process; scanning them all made each full collection pause the event loop for
+    100-200 ms, which showed as the slowest Slack acknowledgements under load."""
+    gc.collect()
+    gc.freeze()
 
 
 def cmd_migrate(_args: argparse.Namespace, runtime: Runtime) -> int:

@@ -3,6 +3,12 @@
 Bolt verifies every HTTP request's signature (HMAC-SHA256 over the raw body, 5-minute window)
 before any listener runs, so forged, unsigned and stale requests get 401 and are never processed.
 All Web API calls go to `SLACK_API_URL`, which GovSlack deployments and tests point elsewhere.
+
+Bolt runs with `process_before_response`: a listener's own code is the acknowledgement (a
+signature check, sometimes a short database write), and the response leaves as soon as it
+returns. What follows an acknowledgement goes to `AfterAck`, so a burst of requests is
+acknowledged promptly instead of Bolt polling each one's `ack()` every 10 ms while earlier work
+fills the event loop.
 """
 
 from __future__ import annotations
@@ -17,17 +23,20 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ask_loop import AskLoop
+from bot.background import AfterAck
 from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.slack.deps import SlackDeps
 from handlers.slack.directory import SlackDirectory
 from handlers.slack.listeners import actions, commands, events, options, views
 from handlers.slack.platform import SlackPlatform
+from handlers.slack.respond import use_pooled_respond
 
 log = logging.getLogger(__name__)
 
 LISTENERS = (commands, actions, views, events, options)
 EVENTS_PATH = "/slack/events"
+STOP_GRACE_SECONDS = 10.0
 
 
 def slack_enabled(settings: Settings) -> bool:
@@ -49,15 +58,19 @@ class SlackAdapter:
             token=settings.slack_bot_token,
             signing_secret=settings.slack_signing_secret or "",
             request_verification_enabled=True,
+            process_before_response=True,
         )
         self.client: AsyncWebClient = self.bolt.client
         self.client.base_url = api_base_url(settings)  # Bolt's per-request clients copy it
         self.platform = SlackPlatform(self.client)
+        self.later = AfterAck()
+        self.directory = SlackDirectory(runtime, self.client)
         self._socket: AsyncSocketModeHandler | None = None
 
     def attach(self, loop: AskLoop) -> None:
         """Register the listeners, now that the ask loop they hand work to exists."""
-        deps = SlackDeps(self.runtime, loop, SlackDirectory(self.runtime, self.client))
+        use_pooled_respond(self.bolt, self.client)
+        deps = SlackDeps(self.runtime, loop, self.directory, self.later)
         for listener in LISTENERS:
             listener.register(self.bolt, deps)
 
@@ -82,6 +95,7 @@ class SlackAdapter:
         log.info("slack: connected over Socket Mode")
 
     async def stop(self) -> None:
+        await self.later.drain(timeout=STOP_GRACE_SECONDS)
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from bot.ask_loop import AskLoop
+from bot.background import AfterAck
 from bot.runtime import Runtime
 from handlers.slack.directory import SlackDirectory
 
@@ -18,6 +19,7 @@ class SlackDeps:
     runtime: Runtime
     loop: AskLoop
     directory: SlackDirectory
+    later: AfterAck
     _ticks: set[asyncio.Task[object]] = field(default_factory=set)
 
     def wake(self) -> None:

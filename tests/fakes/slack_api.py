@@ -72,6 +72,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
+        self._gates: dict[str, threading.Event] = {}
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response_url)
@@ -108,6 +109,14 @@ class FakeSlack:
         with self._lock:
             self.state.per_channel_interval = interval
             self.state.last_post.clear()
+
+    def hold(self, method: str) -> threading.Event:
+        """Calls of `method` ("response_url" for replies) wait until the returned event is set:
+        a Slack that is slow to answer."""
+        gate = threading.Event()
+        with self._lock:
+            self._gates[method] = gate
+        return gate
 
     def calls(self, method: str | None = None, *, ok_only: bool = True) -> list[Call]:
         with self._lock:
@@ -171,6 +180,7 @@ class FakeSlack:
         return socket
 
     async def _response_url(self, request: web.Request) -> web.Response:
+        await self._pass_gate("response_url")
         body = await request.text()
         args = json.loads(body) if body.startswith("{") else dict(parse_qsl(body))
         with self._lock:
@@ -191,6 +201,7 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        await self._pass_gate(method)
         args = await _arguments(request)
         now = time.monotonic()
         with self._lock:
@@ -205,6 +216,11 @@ class FakeSlack:
             body = self._answer(method, args)
             self.state.calls.append(Call(method, args, now, response=body))
         return web.json_response(body)
+
+    async def _pass_gate(self, method: str) -> None:
+        gate = self._gates.get(method)
+        while gate is not None and not gate.is_set():
+            await asyncio.sleep(0.01)
 
     def _too_fast(self, args: dict[str, Any], now: float) -> bool:
         interval = self.state.per_channel_interval

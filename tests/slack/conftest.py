@@ -7,7 +7,6 @@ running the ask loop one step at a time on the test's clock.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,14 +69,21 @@ class SlackDriver:
     def clock(self) -> ManualClock:
         return self.runtime.clock  # type: ignore[return-value]
 
-    def post(self, body: str, *, headers: dict[str, str] | None = None, sign: bool = True) -> httpx.Response:
-        """Send a request, then wait for the work listeners do after acknowledging it."""
+    def post(
+        self, body: str, *, headers: dict[str, str] | None = None, sign: bool = True, settle: bool = True
+    ) -> httpx.Response:
+        """Send a request and, unless told not to, wait for the work listeners do after acknowledging it."""
         signed = signed_headers(SIGNING_SECRET, body) if sign else {"content-type": "application/x-www-form-urlencoded"}
         response = self.client.post("/slack/events", content=body.encode(), headers={**signed, **(headers or {})})
-        self.client.portal.call(_listeners_done)  # type: ignore[union-attr]
+        if settle:
+            self.settle()
         return response
 
-    def command(self, user_id: str, text: str, command: str = "/onescore") -> httpx.Response:
+    def settle(self) -> None:
+        """Wait until the work that follows acknowledgements is done."""
+        self.client.portal.call(self.app.state.slack.later.drain)  # type: ignore[union-attr]
+
+    def command(self, user_id: str, text: str, command: str = "/onescore", *, settle: bool = True) -> httpx.Response:
         body = command_body(
             user_id=user_id,
             text=text,
@@ -85,9 +91,11 @@ class SlackDriver:
             response_url=self.fake.response_url(f"cmd{next(self._ids)}"),
             trigger_id=f"trigger.{next(self._ids)}",
         )
-        return self.post(body)
+        return self.post(body, settle=settle)
 
-    def click(self, user_id: str, button: dict[str, Any], *, where: dict[str, Any]) -> httpx.Response:
+    def click(
+        self, user_id: str, button: dict[str, Any], *, where: dict[str, Any], settle: bool = True
+    ) -> httpx.Response:
         """Click `button` (an element the bot sent) in a DM message (`where` = channel/ts) or on Home."""
         payload: dict[str, Any] = {
             "type": "block_actions",
@@ -124,7 +132,7 @@ class SlackDriver:
             payload["channel"] = {"id": where["channel"], "name": "directmessage"}
             payload["message"] = {"type": "message", "ts": where["ts"], "blocks": where.get("blocks", [])}
             payload["response_url"] = self.fake.response_url(f"click{next(self._ids)}")
-        return self.post(payload_body(payload))
+        return self.post(payload_body(payload), settle=settle)
 
     def submit(
         self,
@@ -173,20 +181,6 @@ class SlackDriver:
         """Every message posted to the user's DM, as posted (args of chat.postMessage)."""
         channels = {user_id, "D" + user_id[1:]}
         return [c.args for c in self.fake.calls("chat.postMessage") if c.args.get("channel") in channels]
-
-
-async def _listeners_done() -> None:
-    """Bolt runs a listener's code after `ack()` as a task of its own; wait for those to finish."""
-    for _ in range(500):
-        running = [
-            t
-            for t in asyncio.all_tasks()
-            if not t.done() and "slack_bolt" in getattr(t.get_coro(), "cr_code", None).co_filename  # type: ignore[union-attr]
-        ]
-        if not running:
-            return
-        await asyncio.wait(running, timeout=0.05)
-    raise AssertionError("Slack listeners still running after 25 s")
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Buttons on an ask (in the DM or on App Home): Answer / Edit open the form, the others act at once.
 
-Every click is acknowledged first. Only the member the ask was sent to may act on it; anyone else
-gets a polite private note and nothing changes. A double click finds the ask already in the state
+Every click is acknowledged first; what it does follows after the acknowledgement. Only the
+member the ask was sent to may act on it; anyone else gets a polite private note and nothing
+changes. A double click finds the ask already in the state
 the first click left it in, so it changes nothing and sends nothing.
 """
 
@@ -30,43 +31,50 @@ Closer = Callable[..., bool]
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
-    async def open_form(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
+    async def answer(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
-        user_id, ask_id = body["user"]["id"], _ask_id(body)
-        member = await deps.directory.member(user_id)
-        card = await asyncio.to_thread(_card_if_theirs, deps, ask_id, member.id if member else None)
-        if card is None:
-            await _refuse(deps, client, body, respond, user_id)
-            return
-        await client.views_open(trigger_id=body["trigger_id"], view=answer_modal(card, _origin(body)))
-
-    async def act(
-        closer: Closer, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
-        await ack()
-        user_id, ask_id = body["user"]["id"], _ask_id(body)
-        member = await deps.directory.member(user_id)
-        now = deps.runtime.now()
-        try:
-            changed = await asyncio.to_thread(_close, deps, closer, ask_id, member.id if member else None, now)
-        except (NotYourAsk, NotFound):
-            await _refuse(deps, client, body, respond, user_id)
-            return
-        if changed:
-            deps.wake()
-        if _from_home(body):
-            await publish_home(deps, client, user_id)
+        form = _open_form(deps, body, client, respond)
+        deps.later.run(form, name=f"answer form for {body['user']['id']}", urgent=True)
 
     async def decline(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
-        await act(decline_ask, ack, body, client, respond)
+        await ack()
+        deps.later.run(_act(deps, decline_ask, body, client, respond), name=f"decline by {body['user']['id']}")
 
     async def unsure(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
-        await act(not_sure, ack, body, client, respond)
+        await ack()
+        deps.later.run(_act(deps, not_sure, body, client, respond), name=f"not sure from {body['user']['id']}")
 
-    app.action("ask.answer")(open_form)
-    app.action("ask.edit")(open_form)
+    app.action("ask.answer")(answer)
+    app.action("ask.edit")(answer)
     app.action("ask.decline")(decline)
     app.action("ask.not_sure")(unsure)
+
+
+async def _open_form(deps: SlackDeps, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
+    user_id, ask_id = body["user"]["id"], _ask_id(body)
+    member = await deps.directory.member(user_id)
+    card = await asyncio.to_thread(_card_if_theirs, deps, ask_id, member.id if member else None)
+    if card is None:
+        await _refuse(deps, client, body, respond, user_id)
+        return
+    await client.views_open(trigger_id=body["trigger_id"], view=answer_modal(card, _origin(body)))
+
+
+async def _act(
+    deps: SlackDeps, closer: Closer, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+) -> None:
+    user_id, ask_id = body["user"]["id"], _ask_id(body)
+    member = await deps.directory.member(user_id)
+    now = deps.runtime.now()
+    try:
+        changed = await asyncio.to_thread(_close, deps, closer, ask_id, member.id if member else None, now)
+    except (NotYourAsk, NotFound):
+        await _refuse(deps, client, body, respond, user_id)
+        return
+    if changed:
+        deps.wake()
+    if _from_home(body):
+        await publish_home(deps, client, user_id)
 
 
 def _ask_id(body: dict[str, Any]) -> int:

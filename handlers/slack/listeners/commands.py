@@ -46,11 +46,16 @@ class CommandCall:
 
 Subcommand = Callable[[CommandCall], Awaitable[None]]
 SUBCOMMANDS: dict[str, Subcommand] = {}
+OPENS_FORM: set[str] = set()
 
 
-def subcommand(name: str) -> Callable[[Subcommand], Subcommand]:
+def subcommand(name: str, *, opens_form: bool = False) -> Callable[[Subcommand], Subcommand]:
+    """Register a subcommand; one that opens a form runs ahead of others (its trigger expires in 3 s)."""
+
     def add(handler: Subcommand) -> Subcommand:
         SUBCOMMANDS[name] = handler
+        if opens_form:
+            OPENS_FORM.add(name)
         return handler
 
     return add
@@ -62,13 +67,28 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         await ack()
         words = (command.get("text") or "").split()
         name = words[0].lower() if words else "help"
-        language = await deps.directory.language(command["user_id"])
-        call = CommandCall(deps, respond, client, command, words[1:], language)
-        handler = SUBCOMMANDS.get(name)
-        if handler is None:
-            await call.reply(message(language, "command.unknown", command=name, onescore=ONESCORE))
-            return
-        await handler(call)
+        deps.later.run(
+            _run(deps, respond, client, command, name, words[1:]),
+            name=f"{ONESCORE} {name} for {command.get('user_id')}",
+            urgent=name in OPENS_FORM,
+        )
+
+
+async def _run(
+    deps: SlackDeps,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    command: dict[str, Any],
+    name: str,
+    args: list[str],
+) -> None:
+    language = await deps.directory.language(command["user_id"])
+    call = CommandCall(deps, respond, client, command, args, language)
+    handler = SUBCOMMANDS.get(name)
+    if handler is None:
+        await call.reply(message(language, "command.unknown", command=name, onescore=ONESCORE))
+        return
+    await handler(call)
 
 
 def _team_list(org: Organisation, language: str) -> str:
@@ -123,7 +143,7 @@ def _join(deps: SlackDeps, user_id: str, user: SlackUser | None, team_name: str)
     return run_transaction(deps.runtime.engine, work)
 
 
-@subcommand("deal")
+@subcommand("deal", opens_form=True)
 async def open_deal_form(call: CommandCall) -> None:
     texts = {
         key: message(call.language, key)

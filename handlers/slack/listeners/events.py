@@ -30,4 +30,4 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.event("app_home_opened")
     async def home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") == "home":
-            await publish_home(deps, client, event["user"])
+            deps.later.run(publish_home(deps, client, event["user"]), name=f"App Home for {event['user']}")

@@ -15,6 +15,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from sqlmodel import Session
 
+from bot.background import AfterAck
 from bot.organisation import Role, ScoreChannel
 from bot.runtime import Runtime
 from bot.score_posts import ClaimOutcome, PostStatus, ScorePoster, post_outcome
@@ -37,6 +38,7 @@ class ScoreDeps:
     runtime: Runtime
     directory: SlackDirectory
     poster: ScorePoster
+    later: AfterAck
 
 
 def register(app: AsyncApp, deps: ScoreDeps) -> None:
@@ -45,22 +47,26 @@ def register(app: AsyncApp, deps: ScoreDeps) -> None:
     @app.command(SCORES)
     async def scores(ack: AsyncAck, respond: AsyncRespond, command: dict[str, Any]) -> None:
         await ack()
-        text = (command.get("text") or "").strip()
-        language = await deps.directory.language(command["user_id"])
-        if text.lower() == "help":
-            await respond(text=message(language, "help.scores", scores=SCORES), response_type="ephemeral")
-            return
-        try:
-            query = parse_scores_words(text, deps.runtime.org, deps.runtime.now())
-        except ScoreQueryError as exc:
-            await respond(text=_refusal(deps, exc, text, language), response_type="ephemeral")
-            return
-        if query.post:
-            reply = await _post(deps, command, query, language)
-            await respond(text=reply, response_type="ephemeral")
-            return
-        view = await asyncio.to_thread(_view, deps.runtime, query, language)
-        await respond(text=scorecard_summary(view), blocks=scorecard_blocks(view), response_type="ephemeral")
+        deps.later.run(_answer(deps, respond, command), name=f"{SCORES} for {command.get('user_id')}")
+
+
+async def _answer(deps: ScoreDeps, respond: AsyncRespond, command: dict[str, Any]) -> None:
+    text = (command.get("text") or "").strip()
+    language = await deps.directory.language(command["user_id"])
+    if text.lower() == "help":
+        await respond(text=message(language, "help.scores", scores=SCORES), response_type="ephemeral")
+        return
+    try:
+        query = parse_scores_words(text, deps.runtime.org, deps.runtime.now())
+    except ScoreQueryError as exc:
+        await respond(text=_refusal(deps, exc, text, language), response_type="ephemeral")
+        return
+    if query.post:
+        reply = await _post(deps, command, query, language)
+        await respond(text=reply, response_type="ephemeral")
+        return
+    view = await asyncio.to_thread(_view, deps.runtime, query, language)
+    await respond(text=scorecard_summary(view), blocks=scorecard_blocks(view), response_type="ephemeral")
 
 
 def _refusal(deps: ScoreDeps, exc: ScoreQueryError, text: str, language: str) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.answers import AnswerForm, Change, NotYourAsk, answer_ask
 from bot.dedupe import first_time
@@ -24,6 +23,7 @@ from handlers.slack.blocks import ANSWER_MODAL, DEAL_MODAL
 from handlers.slack.deal_form import DealForm, save_deal
 from handlers.slack.deps import SlackDeps
 from handlers.slack.home import publish_home
+from handlers.slack.respond import PooledRespond
 from prompts import message
 from storage.db import run_transaction
 from storage.models import Impact
@@ -69,7 +69,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if change is not Change.UNCHANGED:
             deps.wake()
         if meta.get("origin") == "home":
-            await publish_home(deps, client, user_id)
+            deps.later.run(publish_home(deps, client, user_id), name=f"App Home for {user_id}")
 
     @app.view(DEAL_MODAL)
     async def submit_deal(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
@@ -88,9 +88,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")
         if meta.get("response_url"):
             text = message(language, "deal_modal.saved", deal=outcome.deal_name)
-            await AsyncWebhookClient(meta["response_url"], timeout=client.timeout).send(
-                text=text, response_type="ephemeral"
-            )
+            reply = PooledRespond(meta["response_url"], client)(text=text, response_type="ephemeral")
+            deps.later.run(reply, name=f"deal saved note for {user_id}")
 
 
 async def _first_submission(deps: SlackDeps, view: dict[str, Any]) -> bool:
