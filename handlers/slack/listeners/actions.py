@@ -2,8 +2,8 @@
 
 Every click is acknowledged first; what it does follows after the acknowledgement. Only the
 member the ask was sent to may act on it; anyone else gets a polite private note and nothing
-changes. A double click finds the ask already in the state
-the first click left it in, so it changes nothing and sends nothing.
+changes. A double click finds the ask already in the state the first click left it in, so it
+changes nothing and sends nothing.
 """
 
 from __future__ import annotations
