@@ -28,6 +28,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.slack.deps import SlackDeps
 from handlers.slack.directory import SlackDirectory
+from handlers.slack.identity import BotIdentity
 from handlers.slack.listeners import actions, commands, events, options, views
 from handlers.slack.platform import SlackPlatform
 from handlers.slack.respond import use_pooled_respond
@@ -54,14 +55,16 @@ class SlackAdapter:
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
         self.runtime = runtime
+        self.client = AsyncWebClient(token=settings.slack_bot_token, base_url=api_base_url(settings))
+        self.identity = BotIdentity(self.client)
         self.bolt = AsyncApp(
-            token=settings.slack_bot_token,
+            # Without a token of its own: each request's copy of this client gets it from `authorize`.
+            client=AsyncWebClient(base_url=api_base_url(settings)),
+            authorize=self.identity,
             signing_secret=settings.slack_signing_secret or "",
             request_verification_enabled=True,
             process_before_response=True,
         )
-        self.client: AsyncWebClient = self.bolt.client
-        self.client.base_url = api_base_url(settings)  # Bolt's per-request clients copy it
         self.platform = SlackPlatform(self.client)
         self.later = AfterAck()
         self.directory = SlackDirectory(runtime, self.client)
@@ -86,8 +89,10 @@ class SlackAdapter:
 
     async def start(self) -> None:
         """Share one HTTP connection pool for every Web API call (Bolt's per-request clients reuse
-        it too), and connect over Socket Mode when SLACK_APP_TOKEN is set (no public URL needed)."""
-        self.client.session = aiohttp.ClientSession()
+        it too), learn who the bot is, and connect over Socket Mode when SLACK_APP_TOKEN is set
+        (no public URL needed)."""
+        self.client.session = self.bolt.client.session = aiohttp.ClientSession()
+        await self.identity.load()
         if not self.runtime.settings.slack_socket_mode:
             return
         self._socket = AsyncSocketModeHandler(self.bolt, self.runtime.settings.slack_app_token)
@@ -101,7 +106,7 @@ class SlackAdapter:
             self._socket = None
         if self.client.session is not None:
             await self.client.session.close()
-            self.client.session = None
+            self.client.session = self.bolt.client.session = None
 
 
 def slack_off_router(reason: str) -> APIRouter:

@@ -1,0 +1,58 @@
+"""Who the bot is in its workspace (`auth.test`), asked once when the service starts.
+
+Bolt's single-workspace authorization asks lazily, on the first request, and every request that
+arrives before the answer asks again: after a restart the first burst of clicks each waited a round
+trip to Slack before their acknowledgement. Here one call is made at start-up (and, should Slack be
+unreachable then, once by whichever request comes first, with the others waiting for that call).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+log = logging.getLogger(__name__)
+
+
+class BotIdentity(AsyncAuthorize):
+    """Bolt's `authorize` for this single-workspace app: the same answer for every request."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        super().__init__()
+        self._client = client
+        self._result: AuthorizeResult | None = None
+        self._asking: asyncio.Future[AuthorizeResult] | None = None
+
+    async def load(self) -> None:
+        """Ask now, so no request has to; a failure is logged and the first request asks again."""
+        try:
+            await self.result()
+        except (SlackApiError, OSError, TimeoutError) as exc:
+            log.warning("slack: auth.test failed at start-up (%s); the first request will ask again", exc)
+
+    async def __call__(self, **_request: object) -> AuthorizeResult:  # type: ignore[override]
+        return await self.result()
+
+    async def result(self) -> AuthorizeResult:
+        if self._result is not None:
+            return self._result
+        if self._asking is None:
+            self._asking = asyncio.ensure_future(self._auth_test())
+        asking = self._asking
+        try:
+            self._result = await asyncio.shield(asking)
+        finally:
+            if asking.done() and self._result is None:
+                self._asking = None
+        return self._result
+
+    async def _auth_test(self) -> AuthorizeResult:
+        response = await self._client.auth_test()
+        return AuthorizeResult.from_auth_test_response(
+            auth_test_response=response, bot_token=self._client.token, user_token=None
+        )
