@@ -60,9 +60,9 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-def bench_env(workdir: Path, database_url: str, **extra: str) -> dict[str, str]:
+def bench_env(workdir: Path, database_url: str, *, organisation: str = BENCH_ORG, **extra: str) -> dict[str, str]:
     config = workdir / "onescore.yaml"
-    config.write_text(BENCH_ORG, encoding="utf-8")
+    config.write_text(organisation, encoding="utf-8")
     return {
         **os.environ,
         "PYTHONPATH": str(ROOT),
