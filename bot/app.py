@@ -20,18 +20,12 @@ from bot.ports import ChatPlatform
 from bot.runtime import Runtime
 from bot.scheduling import build_scheduler
 from bot.score_posts import ScorePoster
-from bot.scorecard_view import ScorecardChannel
 from bot.weekly_scores import WeeklyScores
 from handlers.api import deals, health, scores
 from handlers.api.errors import install_error_handlers
+from handlers.chat import chat_adapters, off_routers
 from handlers.crm import routes as crm_routes
 from handlers.crm.intake import CrmIntake
-from handlers.slack.app import SlackAdapter, slack_enabled, slack_off_router
-from handlers.slack.listeners import scores as score_commands
-from handlers.slack.listeners.scores import ScoreDeps
-from handlers.slack.scorecard_post import SlackScorecardChannel, slack_web_client
-from handlers.teams.adapter import DEDUPE_PREFIX as TEAMS_DEDUPE_PREFIX
-from handlers.teams.adapter import TeamsAdapter, teams_scorecard_channel
 
 log = logging.getLogger(__name__)
 
@@ -48,43 +42,17 @@ def log_chat_status(runtime: Runtime) -> None:
         log.warning("the REST API refuses every call: ONESCORE_API_TOKEN is not set")
 
 
-def scorecard_channels(
-    runtime: Runtime, slack: SlackAdapter | None = None, teams: TeamsAdapter | None = None
-) -> dict[str, ScorecardChannel]:
-    """The chat platforms this process can post scorecards to, by name.
-
-    The service passes its adapters (its Teams adapter runs unauthenticated, for local testing,
-    without an app id); the command line, which has none, gets clients of its own and reaches each
-    platform only with its credentials.
-    """
-    channels: dict[str, ScorecardChannel] = {}
-    if slack is not None:
-        channels["slack"] = SlackScorecardChannel(slack.client)
-    elif slack_enabled(runtime.settings):
-        channels["slack"] = SlackScorecardChannel(slack_web_client(runtime.settings))
-    if teams is not None:
-        channels["teams"] = teams.scorecards
-    elif runtime.settings.microsoft_app_id:
-        channels["teams"] = teams_scorecard_channel(runtime)
-    return channels
-
-
 def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     """The service. `background=False` leaves the ask tick and the queue workers to the caller (tests drive
     them step by step with `app.state.ask_loop.pump()`, `app.state.score_poster.drain()`,
     `app.state.crm_intake.worker.drain()` and `app.state.admin_notices.drain()`)."""
-    slack = SlackAdapter(runtime) if slack_enabled(runtime.settings) else None
-    teams = TeamsAdapter(runtime)
-    platforms: dict[str, ChatPlatform] = {"slack": slack.platform} if slack else {}
-    platforms["teams"] = teams.platform
+    chats = chat_adapters(runtime)
+    platforms: dict[str, ChatPlatform] = {chat.name: chat.platform for chat in chats}
     ask_loop = AskLoop(runtime, platforms)
-    poster = ScorePoster(runtime, scorecard_channels(runtime, slack, teams))
+    poster = ScorePoster(runtime, {chat.name: chat.scorecards for chat in chats})
     weekly = WeeklyScores(runtime, poster)
-    if slack:
-        slack.attach(ask_loop)
-        score_deps = ScoreDeps(runtime, slack.directory, poster, slack.later)
-        score_commands.register(slack.bolt, score_deps)
-    teams.attach(ask_loop)
+    for chat in chats:
+        chat.attach(ask_loop, poster)
     crm_intake = CrmIntake(runtime)
     notices = AdminNotices(runtime, platforms, ask_loop.outbox.recipient)
 
@@ -108,7 +76,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
                 hours=1,
                 id="dedupe.prune",
                 replace_existing=True,
-                args=[runtime],
+                args=[runtime, [chat.delivery_prefix for chat in chats]],
             )
             weekly.schedule(scheduler)
             ask_loop.start()
@@ -116,15 +84,14 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
             crm_intake.start()
             notices.start()
         scheduler.start()
-        teams.start()
         await weekly.run()
-        if slack:
-            await slack.start()
+        for chat in chats:
+            await chat.start()
         try:
             yield
         finally:
-            if slack:
-                await slack.stop()
+            for chat in chats:
+                await chat.stop()
             scheduler.shutdown(wait=False)
             if background:
                 await ask_loop.stop()
@@ -142,8 +109,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     app.state.ask_loop = ask_loop
     app.state.score_poster = poster
     app.state.weekly_scores = weekly
-    app.state.slack = slack
-    app.state.teams = teams
+    app.state.chat = {chat.name: chat for chat in chats}
     app.state.crm_intake = crm_intake
     app.state.admin_notices = notices
     install_error_handlers(app)
@@ -151,16 +117,12 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     app.include_router(deals.router)
     app.include_router(scores.router)
     app.include_router(crm_routes.router)
-    if slack and runtime.settings.slack_over_http:
-        app.include_router(slack.router())
-    else:
-        reason = runtime.settings.chat_channel_status()["slack"] or "it runs over Socket Mode only"
-        app.include_router(slack_off_router(reason))
-    app.include_router(teams.router())
+    for chat_router in [chat.router() for chat in chats] + off_routers(runtime):
+        app.include_router(chat_router)
     return app
 
 
-def _forget_old_deliveries(runtime: Runtime) -> None:
+def _forget_old_deliveries(runtime: Runtime, prefixes: list[str]) -> None:
     """Slack and Teams stop redelivering within minutes; a day of memory is plenty and keeps the table small."""
-    for prefix in ("slack:", TEAMS_DEDUPE_PREFIX):
+    for prefix in prefixes:
         forget_before(runtime.engine, prefix, runtime.now() - DEDUPE_MEMORY)

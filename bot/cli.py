@@ -119,9 +119,9 @@ def cmd_manifest(args: argparse.Namespace, _runtime: Runtime) -> int:
 
 
 def cmd_post_scores(args: argparse.Namespace, runtime: Runtime) -> int:
-    from bot.app import scorecard_channels
     from bot.periods import PeriodKind, current_period
     from bot.score_posts import ClaimOutcome, PostStatus, ScorePoster, post_outcome
+    from handlers.chat import standalone_scorecard_channels
 
     org = runtime.org
     try:
@@ -137,7 +137,7 @@ def cmd_post_scores(args: argparse.Namespace, runtime: Runtime) -> int:
         return 1
     upgrade(runtime.engine)
     runtime.sync_organisation()
-    poster = ScorePoster(runtime, scorecard_channels(runtime))
+    poster = ScorePoster(runtime, standalone_scorecard_channels(runtime))
     claims = poster.request(org.score_channels, week, force=args.force)
     asyncio.run(poster.drain())
 

@@ -75,7 +75,7 @@ def settings(tmp_path: Path, database_url: str, org_yaml: str, slack: FakeSlack)
 @pytest.fixture
 def teams(runtime: Runtime, connector: FakeBotConnector) -> Iterator[TeamsDriver]:
     app = create_app(runtime, background=False)
-    app.state.slack.platform.per_channel_interval = 0
+    app.state.chat["slack"].platform.per_channel_interval = 0
     with TestClient(app, headers={"Authorization": f"Bearer {API_TOKEN}"}) as client:
         yield TeamsDriver(client, connector, runtime)
 

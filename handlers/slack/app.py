@@ -20,18 +20,20 @@ from fastapi import APIRouter, Request, Response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ask_loop import AskLoop
 from bot.background import AfterAck
 from bot.runtime import Runtime
-from bot.settings import Settings
+from bot.score_posts import ScorePoster
 from handlers.slack.deps import SlackDeps
 from handlers.slack.directory import SlackDirectory
 from handlers.slack.identity import BotIdentity
-from handlers.slack.listeners import actions, commands, events, options, views
+from handlers.slack.listeners import actions, commands, events, options, scores, views
+from handlers.slack.listeners.scores import ScoreDeps
 from handlers.slack.platform import SlackPlatform
 from handlers.slack.respond import use_pooled_respond
+from handlers.slack.scorecard_post import SlackScorecardChannel
+from handlers.slack.web_client import slack_web_client
 
 log = logging.getLogger(__name__)
 
@@ -40,44 +42,42 @@ EVENTS_PATH = "/slack/events"
 STOP_GRACE_SECONDS = 10.0
 
 
-def slack_enabled(settings: Settings) -> bool:
-    return settings.slack_over_http or settings.slack_socket_mode
-
-
-def api_base_url(settings: Settings) -> str:
-    url = settings.slack_api_url
-    return url if url.endswith("/") else url + "/"
-
-
 class SlackAdapter:
-    """Everything Slack-specific in one place: the Web API client, the port, the Bolt app."""
+    """Everything Slack-specific in one place: the Web API client, the ports, the Bolt app."""
+
+    name = "slack"
+    delivery_prefix = "slack:"
 
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
         self.runtime = runtime
-        self.client = AsyncWebClient(token=settings.slack_bot_token, base_url=api_base_url(settings))
+        self.client = slack_web_client(settings)
         self.identity = BotIdentity(self.client)
         self.bolt = AsyncApp(
             # Without a token of its own: each request's copy of this client gets it from `authorize`.
-            client=AsyncWebClient(base_url=api_base_url(settings)),
+            client=slack_web_client(settings, with_token=False),
             authorize=self.identity,
             signing_secret=settings.slack_signing_secret or "",
             request_verification_enabled=True,
             process_before_response=True,
         )
         self.platform = SlackPlatform(self.client)
+        self.scorecards = SlackScorecardChannel(self.client)
         self.later = AfterAck()
         self.directory = SlackDirectory(runtime, self.client)
         self._socket: AsyncSocketModeHandler | None = None
 
-    def attach(self, loop: AskLoop) -> None:
-        """Register the listeners, now that the ask loop they hand work to exists."""
+    def attach(self, loop: AskLoop, poster: ScorePoster) -> None:
+        """Register the listeners, now that the ask loop and the score poster they hand work to exist."""
         use_pooled_respond(self.bolt, self.client)
         deps = SlackDeps(self.runtime, loop, self.directory, self.later)
         for listener in LISTENERS:
             listener.register(self.bolt, deps)
+        scores.register(self.bolt, ScoreDeps(self.runtime, self.directory, poster, self.later))
 
     def router(self) -> APIRouter:
+        if not self.runtime.settings.slack_over_http:
+            return slack_off_router("it runs over Socket Mode only")
         handler = AsyncSlackRequestHandler(self.bolt)
         router = APIRouter(tags=["slack"])
 

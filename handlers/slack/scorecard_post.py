@@ -19,17 +19,11 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot.jobs import PermanentFailure, RetryLater
 from bot.ports import RateLimited, Refused, Unreachable
 from bot.scorecard_view import ChartImage, MessageRef, ScorecardView, scorecard_summary
-from bot.settings import Settings
-from handlers.slack.app import api_base_url
 from handlers.slack.platform import translate
 from handlers.slack.scorecard_blocks import scorecard_blocks
 
 METADATA_EVENT = "onescore_scorecard"
 NOT_IN_CHANNEL = "not_in_channel"
-
-
-def slack_web_client(settings: Settings) -> AsyncWebClient:
-    return AsyncWebClient(token=settings.slack_bot_token, base_url=api_base_url(settings))
 
 
 class SlackScorecardChannel:

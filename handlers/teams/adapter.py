@@ -25,6 +25,7 @@ from sqlmodel import col
 from bot.ask_loop import AskLoop
 from bot.dedupe import first_time
 from bot.runtime import Runtime
+from bot.score_posts import ScorePoster
 from handlers.teams.auth import AuthenticationUnavailable, NotAuthenticated, RequestAuthenticator
 from handlers.teams.bot import OneScoreBot
 from handlers.teams.connector import BotConnector
@@ -42,6 +43,9 @@ DEDUPE_PREFIX = "teams:"
 class TeamsAdapter:
     """Everything Teams-specific in one place: authentication, the connector, the ports, the bot."""
 
+    name = "teams"
+    delivery_prefix = DEDUPE_PREFIX
+
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
         self.runtime = runtime
@@ -54,12 +58,12 @@ class TeamsAdapter:
         self.scorecards = TeamsScorecardChannel(runtime.engine, self.connector)
         self.bot: OneScoreBot | None = None
 
-    def attach(self, loop: AskLoop) -> OneScoreBot:
-        """Build the bot, now that the ask loop (whose worker sends card updates) exists."""
+    def attach(self, loop: AskLoop, poster: ScorePoster) -> None:
+        """Build the bot, now that the ask loop (whose worker sends card updates) exists. Teams
+        answers score questions itself and posts nothing on demand, so it needs no poster."""
         self.bot = OneScoreBot(self.runtime, loop.worker.wake)
-        return self.bot
 
-    def start(self) -> None:
+    async def start(self) -> None:
         if self.authenticator.problem:
             log.error("teams: every request is refused (503) until this is fixed: %s", self.authenticator.problem)
         elif not self.authenticator.enforced:
@@ -72,6 +76,9 @@ class TeamsAdapter:
             )
         else:
             log.info("teams: %s checks the Bot Framework token of every activity", MESSAGES_PATH)
+
+    async def stop(self) -> None:
+        """Nothing to let go of: every call to Teams goes through the outbound queue's workers."""
 
     def router(self) -> APIRouter:
         router = APIRouter(tags=["teams"])

@@ -59,7 +59,7 @@ def settings(settings: Settings, fake_slack: FakeSlack) -> Settings:
 def client(runtime: Runtime) -> Iterator[TestClient]:
     """The app with its workers driven by the test (`pump`), so every step is deterministic."""
     app = create_app(runtime, background=False)
-    app.state.slack.platform.per_channel_interval = 0
+    app.state.chat["slack"].platform.per_channel_interval = 0
     with TestClient(app, headers={"Authorization": f"Bearer {API_TOKEN}"}) as client:
         yield client
 

@@ -81,7 +81,7 @@ class SlackDriver:
 
     def settle(self) -> None:
         """Wait until the work that follows acknowledgements is done."""
-        self.client.portal.call(self.app.state.slack.later.drain)  # type: ignore[union-attr]
+        self.client.portal.call(self.app.state.chat["slack"].later.drain)  # type: ignore[union-attr]
 
     def command(self, user_id: str, text: str, command: str = "/onescore", *, settle: bool = True) -> httpx.Response:
         body = command_body(
@@ -186,7 +186,7 @@ class SlackDriver:
 @pytest.fixture
 def slack(runtime: Runtime, fake: FakeSlack) -> Iterator[SlackDriver]:
     app = create_app(runtime, background=False)
-    app.state.slack.platform.per_channel_interval = 0
+    app.state.chat["slack"].platform.per_channel_interval = 0
     with TestClient(app, headers={"Authorization": f"Bearer {API_TOKEN}"}) as client:
         yield SlackDriver(client, fake, runtime)
 

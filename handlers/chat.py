@@ -1,0 +1,46 @@
+"""The chat platforms this service speaks: the one place that lists them.
+
+Adding a platform means a new package beside `handlers/slack` and `handlers/teams` whose adapter
+satisfies `bot.chat.ChatAdapter`, and a line in each function below.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from bot.chat import ChatAdapter
+from bot.runtime import Runtime
+from bot.scorecard_view import ScorecardChannel
+from handlers.slack.app import SlackAdapter, slack_off_router
+from handlers.slack.scorecard_post import SlackScorecardChannel
+from handlers.slack.web_client import slack_enabled, slack_web_client
+from handlers.teams.adapter import TeamsAdapter, teams_scorecard_channel
+
+
+def chat_adapters(runtime: Runtime) -> list[ChatAdapter]:
+    """An adapter for each platform that is on. Teams is always on: without an app id it accepts
+    local, unauthenticated activities (the Bot Framework Emulator, tests)."""
+    adapters: list[ChatAdapter] = []
+    if slack_enabled(runtime.settings):
+        adapters.append(SlackAdapter(runtime))
+    adapters.append(TeamsAdapter(runtime))
+    return adapters
+
+
+def off_routers(runtime: Runtime) -> list[APIRouter]:
+    """The endpoints of platforms that are off, answering 503 with the reason instead of a 404."""
+    if slack_enabled(runtime.settings):
+        return []
+    return [slack_off_router(runtime.settings.chat_channel_status()["slack"] or "not configured")]
+
+
+def standalone_scorecard_channels(runtime: Runtime) -> dict[str, ScorecardChannel]:
+    """Scorecard posting without the service (the command line): each platform with credentials,
+    through clients of its own. Unlike the service, Teams needs its app id here."""
+    settings = runtime.settings
+    channels: dict[str, ScorecardChannel] = {}
+    if slack_enabled(settings):
+        channels["slack"] = SlackScorecardChannel(slack_web_client(settings))
+    if settings.microsoft_app_id:
+        channels["teams"] = teams_scorecard_channel(runtime)
+    return channels
