@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
@@ -22,7 +22,7 @@ from sqlmodel import Session
 from bot.ask_cards import ask_card
 from bot.ask_release import ASK_LIFETIME, expire, is_current, request_update
 from bot.clock import Clock
-from bot.contacts import contact, hints, language_of, remember_recipient, stored_recipient
+from bot.contacts import calendar_of, contact, hints, language_of, remember_recipient, stored_recipient
 from bot.jobs import Handler, PermanentFailure, RetryLater
 from bot.organisation import Organisation
 from bot.ports import AskCard, ChatPlatform, Contact, MessageRef, RateLimited, Recipient, Refused, Unreachable
@@ -58,6 +58,9 @@ class AskOutbox:
         platform = state
         try:
             recipient = await self._recipient(platform, ask_id)
+            opens = await asyncio.to_thread(self._hold_until_ask_hours, ask_id)
+            if opens is not None:
+                return {"deferred": f"outside the member's ask hours until {opens.isoformat()}"}
             card = await asyncio.to_thread(self._card_for_delivery, ask_id, recipient)
             ref = await platform_call(platform.send_ask(recipient, card))
         except Unreachable as exc:
@@ -179,6 +182,28 @@ class AskOutbox:
             ask.deliver_after = now + UNREACHABLE_RETRY
             ask.updated_at = now
             session.add_all([member, ask])
+
+    def _hold_until_ask_hours(self, ask_id: int) -> datetime | None:
+        """Send only inside the member's ask hours, as they stand now; else when they next open.
+
+        A member's first ask is released on the organisation's clock, because their own time zone
+        is learned only in the platform look-up just made; and a job held up by rate limits or an
+        outage may run after the hours have closed. Either way the ask goes back to wait, so it is
+        released again (and counted against the week) when the member's hours open."""
+        now = self.clock.now()
+        with session_scope(self.engine) as session:
+            ask = session.get(Ask, ask_id)
+            member = session.get(Member, ask.member_id) if ask else None
+            assert ask is not None and member is not None
+            hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
+            cal = calendar_of(member, hint, self.org)
+            if cal.is_open(now):
+                return None
+            ask.platform = None
+            ask.deliver_after = cal.next_open(now)
+            ask.updated_at = now
+            session.add(ask)
+            return ask.deliver_after
 
     def _card_for_delivery(self, ask_id: int, recipient: Recipient) -> AskCard:
         """The card in the language now known; the stored question becomes the words actually sent."""

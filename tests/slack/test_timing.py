@@ -152,3 +152,20 @@ def test_deals_that_closed_long_ago_are_not_asked_about(slack: SlackDriver) -> N
     assert report.asks_created == 2
     assert {c.args["channel"] for c in slack.fake.calls("chat.postMessage")} == {"U0AINO", "U0MIKKO"}
     assert len(slack.fake.calls("chat.postMessage")) == 2
+
+
+def test_a_time_zone_learned_from_slack_applies_to_the_members_first_ask(slack: SlackDriver) -> None:
+    slack.fake.add_user("U0AINO", "aino@example.com", name="Aino", tz="America/New_York")
+    at(slack, 2026, 11, 30, 8, 0)  # Monday 10:00 in Helsinki, 03:00 in New York
+    close_deal(slack)
+    slack.pump()
+    assert slack.dms("U0AINO") == []  # Slack said where Aino is: the ask waits for her morning
+    assert len(slack.dms("U0MIKKO")) == 1  # Mikko is in Helsinki
+
+    at(slack, 2026, 11, 30, 13, 59)  # 08:59 in New York
+    slack.pump()
+    assert slack.dms("U0AINO") == []
+    at(slack, 2026, 11, 30, 14, 0)  # 09:00 in New York
+    slack.pump()
+    assert len(slack.dms("U0AINO")) == 1
+    assert len(slack.fake.calls("users.info")) == 2  # each member looked up once
