@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.ask_release import platform_for
+from bot.contacts import hints, language_of
 from bot.directory import members_by_email
 from bot.jobs import JobWorker, RetryLater, enqueue
 from bot.notices import ADMIN_NOTICES_QUEUE, CRM_OWNER_UNMATCHED
@@ -25,6 +26,7 @@ from bot.organisation import Role
 from bot.outbound import platform_call
 from bot.ports import ChatPlatform, Recipient, Unreachable
 from bot.runtime import Runtime
+from prompts import message
 from storage.db import session_scope
 from storage.models import Job, Member
 
@@ -67,7 +69,7 @@ class AdminNotices:
                     session,
                     queue=ADMIN_NOTICES_QUEUE,
                     kind=SEND,
-                    payload={"notice_id": job.id, "member_id": member_id, "text": job.payload["text"]},
+                    payload={"notice_id": job.id, "member_id": member_id, **_wording(job.payload)},
                     now=self.runtime.now(),
                     dedupe_key=f"notice:{job.id}:to:{member_id}",
                 )
@@ -82,7 +84,8 @@ class AdminNotices:
             return {"skipped": "no chat platform reaches them"}
         try:
             recipient = await self.find_recipient(platform, member_id)
-            sent = await platform_call(platform.send_notice(recipient, job.payload["text"]))
+            text = await asyncio.to_thread(self._text_for, member_id, job.payload)
+            sent = await platform_call(platform.send_notice(recipient, text))
         except Unreachable as exc:
             notice = job.payload["notice_id"]
             log.warning("admin notice %s: member %s cannot be reached on %s: %s", notice, member_id, platform.name, exc)
@@ -93,6 +96,16 @@ class AdminNotices:
         with Session(self.runtime.engine) as session:
             member = session.get(Member, member_id)
             return platform_for(member, self.platforms) if member is not None else None
+
+    def _text_for(self, member_id: int, payload: dict[str, Any]) -> str:
+        """The notice in the admin's language (a notice queued by an older version carries its text)."""
+        if "message" not in payload:
+            return payload["text"]
+        with Session(self.runtime.engine) as session:
+            member = session.get(Member, member_id)
+            assert member is not None
+            language = language_of(member, hints(session, [member_id]).get(member_id), self.runtime.org)
+        return message(language, payload["message"], **payload["values"])
 
     async def drain(self) -> None:
         """Send every notice due now (for tests and the CLI)."""
@@ -105,3 +118,7 @@ class AdminNotices:
         self.worker.stop()
         if self._task is not None:
             await self._task
+
+
+def _wording(notice: dict[str, Any]) -> dict[str, Any]:
+    return {key: notice[key] for key in ("message", "values", "text") if key in notice}

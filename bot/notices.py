@@ -3,8 +3,8 @@
 Why a queue and not a log line alone: the service may run with no chat platform connected, and an
 admin should still hear, once, that a CRM deal's owner is not a member (their deals would otherwise
 count for nobody's team). A notice is a job in the `admin_notices` queue; its `dedupe_key` makes the
-same problem reported twice one notice. `bot.notice_delivery` sends `payload["text"]` to every
-member whose role is admin.
+same problem reported twice one notice. `bot.notice_delivery` sends it to every member whose role
+is admin, each in their own language.
 """
 
 from __future__ import annotations
@@ -20,13 +20,25 @@ ADMIN_NOTICES_QUEUE = "admin_notices"
 CRM_OWNER_UNMATCHED = "crm_owner_unmatched"
 
 
-def notify_admins(session: Session, *, kind: str, key: str, text: str, details: dict[str, Any], now: datetime) -> bool:
-    """Queue a notice in the caller's transaction; False when the same `key` was reported before."""
+def notify_admins(
+    session: Session,
+    *,
+    kind: str,
+    key: str,
+    message: str,
+    values: dict[str, str],
+    details: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Queue a notice in the caller's transaction; False when the same `key` was reported before.
+
+    The notice is the catalogue key `message` with its `values`, not text: each admin reads it in
+    their own language."""
     return enqueue(
         session,
         queue=ADMIN_NOTICES_QUEUE,
         kind=kind,
-        payload={"text": text, **details},
+        payload={"message": message, "values": values, **details},
         now=now,
         dedupe_key=f"notice:{kind}:{key}"[:255],
     )

@@ -120,6 +120,8 @@ MESSAGES: dict[str, Entry] = {
     "join.done": _entry("team"),
     "join.unknown_team": _entry("team", "teams"),
     "join.from_file": _entry("team"),
+    "notice.crm_owner_not_member": _entry("crm", "deal", "owner"),
+    "notice.crm_owner_without_email": _entry("crm", "deal", "user"),
     "member.unknown": _entry("onescore"),
     "command.unknown": _entry("command", "onescore"),
     "command.unknown_teams": _entry("command"),

@@ -173,23 +173,28 @@ class CrmProcessor:
 
     def _report_owner(self, session: Session, snapshot: DealSnapshot, deal: Deal) -> None:
         crm = CRM_NAMES[snapshot.crm]
+        values = {"crm": crm, "deal": deal.name}
         if snapshot.owner_email:
-            problem = f"is owned by {snapshot.owner_email}, who is not a member"
-            key = f"{snapshot.crm}:{snapshot.owner_email}"
+            message, key = "notice.crm_owner_not_member", f"{snapshot.crm}:{snapshot.owner_email}"
+            values["owner"] = snapshot.owner_email
         elif snapshot.owner_ref:
-            problem = f"is owned by {crm} user {snapshot.owner_ref}, whose email {crm} does not give us"
-            key = f"{snapshot.crm}:user:{snapshot.owner_ref}"
+            message, key = "notice.crm_owner_without_email", f"{snapshot.crm}:user:{snapshot.owner_ref}"
+            values["user"] = snapshot.owner_ref
         else:
             return
-        log.warning("%s deal %s (%s) %s; stored without an owner member", crm, deal.external_id, deal.name, problem)
+        log.warning(
+            "%s deal %s (%s) is owned by %s, who is not a member; stored without an owner member",
+            crm,
+            deal.external_id,
+            deal.name,
+            snapshot.owner_email or f"{crm} user {snapshot.owner_ref}",
+        )
         notify_admins(
             session,
             kind=CRM_OWNER_UNMATCHED,
             key=key,
-            text=(
-                f"The {crm} deal “{deal.name}” {problem}: add them to the organisation file "
-                "so their deals count for their team."
-            ),
+            message=message,
+            values=values,
             details={
                 "crm": snapshot.crm,
                 "deal": deal.external_id,

@@ -1,4 +1,4 @@
-"""Admins hear, in a Slack DM and once, that a CRM deal's owner is not a member."""
+"""Admins hear, in a Slack DM, once and in their own language, that a CRM deal's owner is not a member."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from bot.notices import ADMIN_NOTICES_QUEUE
+from bot.jobs import enqueue
+from bot.notices import ADMIN_NOTICES_QUEUE, CRM_OWNER_UNMATCHED
 from bot.runtime import Runtime
 from bot.settings import Settings
+from storage.db import session_scope
 from storage.models import JobStatus
 from tests.conftest import API_TOKEN, ORG_YAML, START
 from tests.crm.support import fixture_json, jobs, post_hubspot, post_pipedrive
@@ -131,3 +133,35 @@ def test_without_an_admin_the_notice_is_kept_for_later(
     [notice] = jobs(runtime, ADMIN_NOTICES_QUEUE)
     assert notice.status == JobStatus.PENDING.value and "no admin" in (notice.last_error or "")
     assert dms(fake_slack) == []
+
+
+FINNISH_ADMIN = (
+    ORG_YAML + f"  - {{email: eeva@example.com, name: Eeva, role: admin, language: fi, slack_id: {ADMIN_SLACK_ID}}}\n"
+)
+
+
+@pytest.mark.parametrize("org_yaml", [FINNISH_ADMIN])
+def test_an_admin_reads_the_notice_in_their_own_language(
+    client: TestClient, runtime: Runtime, fake_crm: FakeCrm, fake_slack: FakeSlack
+) -> None:
+    fake_crm.hubspot_deal(DEAL, stage="closedwon", modified=EARLIER, owner_id="102", name="Äänekosken laajennus 🚀")
+    post_hubspot(client, runtime, [hubspot_event(DEAL, 1)])
+    pump(client)
+    [dm] = dms(fake_slack)
+    assert dm["text"].startswith("HubSpot-kaupan ”Äänekosken laajennus 🚀” omistaja stranger@example.com ei ole")
+
+
+def test_a_notice_queued_as_text_by_an_earlier_version_is_still_delivered(
+    client: TestClient, runtime: Runtime, fake_slack: FakeSlack
+) -> None:
+    with session_scope(runtime.engine) as session:
+        enqueue(
+            session,
+            queue=ADMIN_NOTICES_QUEUE,
+            kind=CRM_OWNER_UNMATCHED,
+            payload={"text": "The HubSpot deal “Old” is owned by old@example.com, who is not a member."},
+            now=runtime.now(),
+        )
+    pump(client)
+    [dm] = dms(fake_slack)
+    assert dm["text"].startswith("The HubSpot deal “Old” is owned by old@example.com")

@@ -197,7 +197,8 @@ def test_owners_who_are_not_members_are_stored_and_reported(
     assert stored is not None and stored.owner_email == "stranger@example.com" and stored.owner_id is None
     notices = {job.payload["deal"]: job.payload for job in jobs(runtime, ADMIN_NOTICES_QUEUE)}
     assert notices["pipedrive:1"]["owner_email"] == "stranger@example.com"
-    assert notices["pipedrive:3"]["owner_ref"] == "556" and "does not give us" in notices["pipedrive:3"]["text"]
+    assert notices["pipedrive:3"]["owner_ref"] == "556"
+    assert notices["pipedrive:3"]["message"] == "notice.crm_owner_without_email"
     assert len(closes(runtime)) == 3
     assert fake_crm.count("/v1/users/me") == 0 and fake_crm.count("/v1/users/..") == 0
 

@@ -10,7 +10,11 @@ from tests.fakes.bot_connector import FakeBotConnector, TeamsPerson
 from tests.teams.conftest import ORG_YAML, TeamsDriver, personal_chat
 
 EEVA = TeamsPerson("29:eeva", "Eeva", "aad-eeva", "eeva@example.com")
-TEXT = "The HubSpot deal “*Acme*” is owned by stranger@example.com, who is not a member."
+OWNER = {"crm": "HubSpot", "deal": "*Acme*", "owner": "stranger@example.com"}
+TEXT = (
+    "The HubSpot deal “*Acme*” is owned by stranger@example.com, who is not a member: "
+    "add them to the organisation file so their deals count for their team."
+)
 
 
 @pytest.fixture
@@ -31,7 +35,13 @@ def test_the_admin_reads_the_notice_once_as_plain_text(teams: TeamsDriver) -> No
     for _ in range(2):
         with Session(teams.runtime.engine) as session:
             notify_admins(
-                session, kind=CRM_OWNER_UNMATCHED, key="hubspot:x", text=TEXT, details={}, now=teams.clock.now()
+                session,
+                kind=CRM_OWNER_UNMATCHED,
+                key="hubspot:x",
+                message="notice.crm_owner_not_member",
+                values=OWNER,
+                details={},
+                now=teams.clock.now(),
             )
             session.commit()
         teams.client.portal.call(teams.client.app.state.admin_notices.drain)  # type: ignore[union-attr]
