@@ -2,9 +2,12 @@
 
 Each job re-reads the ask before acting, so a job that waited (a 429, an outage, a restart) never
 sends something that stopped being true: an ask answered meanwhile is not delivered, a deal
-reopened meanwhile is not asked about. Platform trouble maps onto the queue's vocabulary:
-`RateLimited` waits exactly as long as the platform said, `Unreachable` parks the ask for a day
-(the person may get an account), anything else is retried with backoff by the worker.
+reopened meanwhile is not asked about. Before an ask is sent a second time, the platform is asked
+whether the first attempt got through after all (a timeout can hide a delivered message).
+
+Platform trouble maps onto the queue's vocabulary: `RateLimited` waits exactly as long as the
+platform said, `Unreachable` parks the ask for a day (the person may get an account), anything
+else is retried with backoff by the worker.
 """
 
 from __future__ import annotations
@@ -61,6 +64,10 @@ class AskOutbox:
             opens = await asyncio.to_thread(self._hold_until_ask_hours, ask_id)
             if opens is not None:
                 return {"deferred": f"outside the member's ask hours until {opens.isoformat()}"}
+            found = await platform_call(platform.find_sent_ask(recipient, ask_id)) if job.attempts > 1 else None
+            if found is not None:
+                await asyncio.to_thread(self._delivered, ask_id, found)
+                return {"found": found}
             card = await asyncio.to_thread(self._card_for_delivery, ask_id, recipient)
             ref = await platform_call(platform.send_ask(recipient, card))
         except Unreachable as exc:

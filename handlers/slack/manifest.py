@@ -1,8 +1,6 @@
 """The Slack app manifest: paste it at api.slack.com/apps → Create New App → From a manifest.
 
-Bot scopes are only those the code uses: `chat:write` (asks in DMs, their updates, scorecard
-posts), `commands` (`/scores`, `/onescore`), `users:read` (a person's locale and time zone) and
-`users:read.email` (finding members by the email in the organisation file).
+Bot scopes are only those the code uses; docs/slack.md says what each is for.
 """
 
 from __future__ import annotations
@@ -18,6 +16,8 @@ BOT_SCOPES = (
     "chat:write",
     "commands",
     "files:write",  # the weekly post's chart
+    "im:history",  # before an ask is sent again, whether the first try got through after all
+    "im:write",  # the DM's channel id, to look there
     "users:read",
     "users:read.email",
 )

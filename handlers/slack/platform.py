@@ -9,6 +9,7 @@ A 429 from Slack itself becomes `RateLimited` with Slack's own `Retry-After`.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable
 from datetime import timedelta
@@ -21,6 +22,10 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot.ports import AskCard, Contact, MessageRef, RateLimited, Recipient, Refused, Unreachable
 from handlers.slack.blocks import ask_blocks, escape, fallback_text
 
+log = logging.getLogger(__name__)
+
+ASK_METADATA_EVENT = "onescore_ask"
+HISTORY_LOOKBACK = 20
 PER_CHANNEL_INTERVAL = 1.0
 LONGEST_SLEEP = 1.0
 DEFAULT_RETRY_AFTER = 30
@@ -66,11 +71,39 @@ class SlackPlatform:
         return Recipient(user_id=user_id, language=info.get("locale"), timezone=info.get("tz"))
 
     async def send_ask(self, recipient: Recipient, card: AskCard) -> MessageRef:
+        """The ask's id travels in the message's metadata, so `find_sent_ask` can recognise it."""
         await self._wait_for_slot(recipient.user_id)
         posted = await _slack(
-            self.client.chat_postMessage(channel=recipient.user_id, text=fallback_text(card), blocks=ask_blocks(card))
+            self.client.chat_postMessage(
+                channel=recipient.user_id,
+                text=fallback_text(card),
+                blocks=ask_blocks(card),
+                metadata={"event_type": ASK_METADATA_EVENT, "event_payload": {"ask_id": card.ask_id}},
+            )
         )
         return {"channel": posted["channel"], "ts": posted["ts"]}
+
+    async def find_sent_ask(self, recipient: Recipient, ask_id: int) -> MessageRef | None:
+        """Look through the latest messages of the member's DM with the app for this ask's metadata.
+
+        Needs `im:write` and `im:history`; an app installed before it asked for them cannot look,
+        and then the ask is sent again rather than not at all."""
+        try:
+            channel = (await _slack(self.client.conversations_open(users=recipient.user_id)))["channel"]["id"]
+            history = await _slack(
+                self.client.conversations_history(channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True)
+            )
+        except Refused as exc:
+            log.warning("slack: cannot check whether ask %s was already sent (%s); sending it", ask_id, exc)
+            return None
+        for sent in history.get("messages") or []:
+            metadata = sent.get("metadata") or {}
+            if (
+                metadata.get("event_type") == ASK_METADATA_EVENT
+                and metadata.get("event_payload", {}).get("ask_id") == ask_id
+            ):
+                return {"channel": channel, "ts": sent["ts"]}
+        return None
 
     async def send_reminder(self, recipient: Recipient, card: AskCard, sent: MessageRef) -> MessageRef:
         """A new message with the same buttons (the first may have scrolled away); both stay in step."""

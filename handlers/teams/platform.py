@@ -94,6 +94,10 @@ class TeamsPlatform:
             except Unreachable as exc:
                 raise Refused(str(exc)) from exc
 
+    async def find_sent_ask(self, recipient: Recipient, ask_id: int) -> MessageRef | None:
+        """The Bot Connector cannot list what a bot posted in a chat, so a retried ask is sent again."""
+        return None
+
     async def send_notice(self, recipient: Recipient, text: str) -> MessageRef:
         """Plain text in the person's 1:1 chat, so a deal name is never read as markdown."""
         address = await self._personal_chat(recipient.user_id)

@@ -61,6 +61,7 @@ class FakeSlackState:
     socket_replies: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     outside: set[str] = field(default_factory=set)
+    lost: dict[str, int] = field(default_factory=dict)
 
 
 class FakeSlack:
@@ -103,6 +104,12 @@ class FakeSlack:
         """The next `times` calls of `method` answer `status` (429 with `Retry-After`, 500…)."""
         with self._lock:
             self.state.failures[method] = Failure(status, retry_after, times)
+
+    def lose_responses(self, method: str, *, times: int = 1) -> None:
+        """The next `times` calls of `method` take effect but answer 503, like a response lost to
+        a timeout: the caller cannot tell that Slack did it."""
+        with self._lock:
+            self.state.lost[method] = times
 
     def rate_limit_channels(self, interval: float | None = 1.0) -> None:
         """Refuse a second message in the same channel within `interval` seconds (429, like Slack)."""
@@ -214,6 +221,10 @@ class FakeSlack:
                 self.state.calls.append(Call(method, args, now, 429))
                 return _error(429, 1)
             body = self._answer(method, args)
+            if self.state.lost.get(method, 0) > 0:
+                self.state.lost[method] -= 1
+                self.state.calls.append(Call(method, args, now, 503, response=body))
+                return _error(503, None)
             self.state.calls.append(Call(method, args, now, response=body))
         return web.json_response(body)
 
@@ -287,8 +298,24 @@ class FakeSlack:
         if channel in self.state.outside:
             return {"ok": False, "error": "not_in_channel"}
         ts = f"{1700000000 + next(self._ts)}.000100"
-        self.state.messages[(channel, ts)] = {"text": args.get("text"), "blocks": args.get("blocks")}
+        self.state.messages[(channel, ts)] = {
+            "text": args.get("text"),
+            "blocks": args.get("blocks"),
+            "metadata": args.get("metadata"),
+        }
         return {"ok": True, "channel": channel, "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Newest first; metadata only when asked for, as in Slack."""
+        channel = str(args.get("channel", ""))
+        found = sorted(((ts, m) for (c, ts), m in self.state.messages.items() if c == channel), reverse=True)
+        limit = int(args.get("limit", 100))
+        with_metadata = _truthy(args.get("include_all_metadata"))
+        messages = [
+            {"type": "message", "ts": ts, "text": m["text"], **({"metadata": m["metadata"]} if with_metadata else {})}
+            for ts, m in found[:limit]
+        ]
+        return {"ok": True, "messages": messages, "has_more": len(found) > limit}
 
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         key = (str(args.get("channel")), str(args.get("ts")))
@@ -355,7 +382,7 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
         args.update(json.loads(body))
     else:
         args.update(parse_qsl(body.decode()))
-    for key in ("blocks", "view"):
+    for key in ("blocks", "view", "metadata"):
         if isinstance(args.get(key), str):
             args[key] = json.loads(args[key])
     return args

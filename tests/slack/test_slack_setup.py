@@ -79,6 +79,8 @@ def test_manifest_names_the_commands_scopes_interactivity_home_and_events(
         "chat:write",
         "commands",
         "files:write",
+        "im:history",
+        "im:write",
         "users:read",
         "users:read.email",
     ]

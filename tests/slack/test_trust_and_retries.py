@@ -168,6 +168,43 @@ def test_a_slack_outage_is_retried_with_backoff(slack: SlackDriver) -> None:
     assert sorted(c.args["channel"] for c in slack.fake.calls("chat.postMessage")) == ["U0AINO", "U0MIKKO"]
 
 
+def stored_dms(slack: SlackDriver) -> dict[str, list[str]]:
+    """What each person's DM with the app holds, as Slack keeps it (ts of each message)."""
+    held: dict[str, list[str]] = {}
+    for channel, ts in slack.fake.state.messages:
+        held.setdefault(channel, []).append(ts)
+    return held
+
+
+def test_an_ask_whose_response_was_lost_is_found_in_the_dm_not_sent_twice(slack: SlackDriver) -> None:
+    close_deal(slack)
+    slack.fake.lose_responses("chat.postMessage")  # Slack posts the first ask; the answer is lost
+    slack.pump()
+    for _ in range(3):
+        slack.clock.advance(timedelta(minutes=1))
+        slack.pump()
+
+    held = stored_dms(slack)
+    assert sorted(held) == ["D0AINO", "D0MIKKO"] and all(len(ts) == 1 for ts in held.values())
+    assert len(slack.fake.calls("conversations.history")) == 1  # only the retried ask looked
+    with Session(slack.runtime.engine) as session:
+        refs = {(a.message_ref or {}).get("ts") for a in session.exec(select(Ask)).all()}
+    assert refs == {ts for found in held.values() for ts in found}  # the found message is the ask's
+
+
+def test_without_the_history_scopes_a_lost_ask_is_sent_again_rather_than_never(slack: SlackDriver) -> None:
+    close_deal(slack, participants=[])
+    slack.fake.lose_responses("chat.postMessage")
+    slack.fake.fail("conversations.open", 400)  # an app created from an older manifest: missing_scope
+    slack.pump()
+    for _ in range(3):
+        slack.clock.advance(timedelta(minutes=1))
+        slack.pump()
+    with Session(slack.runtime.engine) as session:
+        assert all(a.sent_at is not None for a in session.exec(select(Ask)).all())
+    assert len(stored_dms(slack)["D0AINO"]) == len(slack.fake.calls("chat.postMessage", ok_only=False)) > 1
+
+
 def test_finnish_text_and_emoji_survive_the_round_trip(slack: SlackDriver) -> None:
     close_deal(slack, name="Äänekosken Öljy – uusi sopimus 🚀", participants=[{"member": "mikko@example.com"}])
     slack.pump()
