@@ -145,6 +145,11 @@ def post_outcome(engine: Engine, post_id: int) -> tuple[str, str | None]:
     return status, job.last_error if job is not None else None
 
 
+def post_key(post_id: int) -> str:
+    """What a posted scorecard carries to be recognised (Slack: its message metadata)."""
+    return f"score-post-{post_id}"
+
+
 class ScorePoster:
     """Claims posts and sends them: the `scores` queue's worker for this process."""
 
@@ -190,7 +195,8 @@ class ScorePoster:
         """The queue's handler: post the scorecard, then its chart, recording each step as it lands.
 
         A retry resumes where the last attempt stopped, so a chart that failed to upload never
-        makes the scorecard itself go out twice.
+        makes the scorecard itself go out twice; and it first asks the platform whether a card
+        whose posting seemed to fail is in the channel after all.
         """
         post = await asyncio.to_thread(self._load, job.payload["post_id"])
         if post is None:
@@ -202,6 +208,10 @@ class ScorePoster:
             raise RetryLater(PLATFORM_OFF_RETRY, f"{post.platform} is off in this process")
         team = job.payload.get("team")
         card = post.message_ref
+        if card is None and job.attempts > 1:
+            card = await channel.find_posted_scorecard(post.channel_id, post_key(post.id))
+            if card is not None:
+                await asyncio.to_thread(self._record, post.id, card)
         if card is None:
             view = await asyncio.to_thread(self._view, post, team)
             try:
@@ -232,7 +242,7 @@ class ScorePoster:
         with Session(self.engine) as session:
             scorecard = compute_scorecard(session, self.org, Period.parse(post.period), team=team)
         return scorecard_view(
-            scorecard, self.org, self.org.language, self.runtime.now(), team=team, post_key=f"score-post-{post.id}"
+            scorecard, self.org, self.org.language, self.runtime.now(), team=team, post_key=post_key(post.id)
         )
 
     def _chart(self, post: ScorePost) -> ChartImage:

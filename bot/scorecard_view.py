@@ -105,6 +105,11 @@ class ScorecardChannel(Protocol):
         """Post the chart that goes with the scorecard posted at `card`; returns where it landed."""
         ...
 
+    async def find_posted_scorecard(self, channel_id: str, post_key: str) -> MessageRef | None:
+        """The scorecard posted with `post_key`, if an earlier attempt posted it without learning so
+        (a response lost to a timeout); None when it is not there or the platform cannot tell."""
+        ...
+
 
 def period_name(period: Period, language: str) -> str:
     """The period as people say it, in their language: Week 48, 2026 · viikko 48/2026 · Q4 2026."""

@@ -69,6 +69,10 @@ class RecordingChannel:
             self.charts.append((channel_id, chart, card))
             return {"file": f"F{len(self.charts)}"}
 
+    async def find_posted_scorecard(self, channel_id: str, post_key: str) -> MessageRef | None:
+        """Failures here happen before anything is posted, so there is never a card to find."""
+        return None
+
     def posted(self) -> list[tuple[str, str]]:
         return sorted((channel, view.scorecard.period) for channel, view in self.posts)
 

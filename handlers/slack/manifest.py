@@ -12,10 +12,12 @@ from handlers.slack.app import EVENTS_PATH
 from handlers.slack.deps import ONESCORE, SCORES
 
 BOT_SCOPES = (
+    "channels:history",  # before a scorecard is posted again, whether the first try got through
     "channels:join",  # the weekly post joins a public score channel it was not invited to
     "chat:write",
     "commands",
     "files:write",  # the weekly post's chart
+    "groups:history",  # the same check in a private score channel
     "im:history",  # before an ask is sent again, whether the first try got through after all
     "im:write",  # the DM's channel id, to look there
     "users:read",

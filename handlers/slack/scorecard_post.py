@@ -10,6 +10,7 @@ again, so an admin does not have to invite the bot to every score channel.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
@@ -19,8 +20,10 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot.jobs import PermanentFailure, RetryLater
 from bot.ports import RateLimited, Refused, Unreachable
 from bot.scorecard_view import ChartImage, MessageRef, ScorecardView, scorecard_summary
-from handlers.slack.platform import translate
+from handlers.slack.platform import HISTORY_LOOKBACK, translate
 from handlers.slack.scorecard_blocks import scorecard_blocks
+
+log = logging.getLogger(__name__)
 
 METADATA_EVENT = "onescore_scorecard"
 NOT_IN_CHANNEL = "not_in_channel"
@@ -63,6 +66,27 @@ class SlackScorecardChannel:
 
         uploaded = await self._in_channel(channel_id, upload)
         return {"file": (uploaded.get("file") or {}).get("id")}
+
+    async def find_posted_scorecard(self, channel_id: str, post_key: str) -> MessageRef | None:
+        """Look for the card's metadata among the channel's latest messages.
+
+        Needs `channels:history` (`groups:history` for a private channel); without them, or when
+        the app is not in the channel yet, the card is posted again rather than not at all."""
+        try:
+            history = await _queued(
+                self.client.conversations_history(channel=channel_id, limit=HISTORY_LOOKBACK, include_all_metadata=True)
+            )
+        except PermanentFailure as exc:
+            log.warning("slack: cannot check whether %s is in %s already (%s); posting it", post_key, channel_id, exc)
+            return None
+        for message in history.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == METADATA_EVENT
+                and metadata.get("event_payload", {}).get("post_key") == post_key
+            ):
+                return {"channel": channel_id, "ts": message["ts"]}
+        return None
 
     async def _in_channel(
         self, channel_id: str, call: Callable[[], Awaitable[AsyncSlackResponse]]

@@ -42,6 +42,10 @@ class TeamsScorecardChannel:
         activity_id = await _queued(self.connector.send(address.service_url, channel_id, message))
         return {"service_url": address.service_url, "conversation_id": channel_id, "activity_id": activity_id}
 
+    async def find_posted_scorecard(self, channel_id: str, post_key: str) -> MessageRef | None:
+        """The Bot Connector cannot list a channel's messages, so a retried card is posted again."""
+        return None
+
     async def post_chart(self, channel_id: str, chart: ChartImage, card: MessageRef) -> MessageRef:
         image = Attachment(
             content_type="image/png",

@@ -244,6 +244,25 @@ def test_a_rate_limited_weekly_post_waits_for_retry_after_and_posts_once(slack: 
     assert len(channel_posts(slack, "C0SCORES")) == 1
 
 
+@pytest.mark.usefixtures("weeks_of_deals")
+def test_a_weekly_post_whose_response_was_lost_is_found_in_the_channel_not_posted_twice(
+    slack: SlackDriver, runtime: Runtime
+) -> None:
+    slack.clock.set(MONDAY_0930_HELSINKI)
+    slack.fake.lose_responses("chat.postMessage")  # Slack posts the card; the answer is lost
+    with started(runtime) as client:
+        drain_posts(client)
+        for _ in range(4):
+            slack.clock.advance(timedelta(minutes=1))
+            drain_posts(client)
+    cards = [ts for channel, ts in slack.fake.state.messages if channel == "C0SCORES"]
+    assert len(cards) == 1
+    assert len(slack.fake.shared_files("C0SCORES")) == 1  # the chart still follows, once
+    with Session(runtime.engine) as session:
+        [row] = session.exec(select(ScorePost)).all()
+    assert row.status == "sent" and row.message_ref["ts"] == cards[0]
+
+
 # --- /onescore settings ---------------------------------------------------------------------------
 
 

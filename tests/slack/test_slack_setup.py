@@ -75,10 +75,12 @@ def test_manifest_names_the_commands_scopes_interactivity_home_and_events(
         ("/scores", url),
     ]
     assert manifest["oauth_config"]["scopes"]["bot"] == [
+        "channels:history",
         "channels:join",
         "chat:write",
         "commands",
         "files:write",
+        "groups:history",
         "im:history",
         "im:write",
         "users:read",
