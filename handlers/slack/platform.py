@@ -96,14 +96,8 @@ class SlackPlatform:
         except Refused as exc:
             log.warning("slack: cannot check whether ask %s was already sent (%s); sending it", ask_id, exc)
             return None
-        for sent in history.get("messages") or []:
-            metadata = sent.get("metadata") or {}
-            if (
-                metadata.get("event_type") == ASK_METADATA_EVENT
-                and metadata.get("event_payload", {}).get("ask_id") == ask_id
-            ):
-                return {"channel": channel, "ts": sent["ts"]}
-        return None
+        sent = message_with_metadata(history, ASK_METADATA_EVENT, "ask_id", ask_id)
+        return {"channel": channel, "ts": sent["ts"]} if sent else None
 
     async def send_reminder(self, recipient: Recipient, card: AskCard, sent: MessageRef) -> MessageRef:
         """A new message with the same buttons (the first may have scrolled away); both stay in step."""
@@ -142,6 +136,17 @@ class SlackPlatform:
         self._next_slot[channel] = slot + self.per_channel_interval
         if wait > 0:
             await asyncio.sleep(wait)
+
+
+def message_with_metadata(
+    history: AsyncSlackResponse, event_type: str, key: str, value: object
+) -> dict[str, Any] | None:
+    """The message in a `conversations.history` page whose metadata has `key` = `value`."""
+    for message in history.get("messages") or []:
+        metadata = message.get("metadata") or {}
+        if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get(key) == value:
+            return message
+    return None
 
 
 async def _slack(call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:

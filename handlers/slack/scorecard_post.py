@@ -20,7 +20,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot.jobs import PermanentFailure, RetryLater
 from bot.ports import RateLimited, Refused, Unreachable
 from bot.scorecard_view import ChartImage, MessageRef, ScorecardView, scorecard_summary
-from handlers.slack.platform import HISTORY_LOOKBACK, translate
+from handlers.slack.platform import HISTORY_LOOKBACK, message_with_metadata, translate
 from handlers.slack.scorecard_blocks import scorecard_blocks
 
 log = logging.getLogger(__name__)
@@ -79,14 +79,8 @@ class SlackScorecardChannel:
         except PermanentFailure as exc:
             log.warning("slack: cannot check whether %s is in %s already (%s); posting it", post_key, channel_id, exc)
             return None
-        for message in history.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            if (
-                metadata.get("event_type") == METADATA_EVENT
-                and metadata.get("event_payload", {}).get("post_key") == post_key
-            ):
-                return {"channel": channel_id, "ts": message["ts"]}
-        return None
+        posted = message_with_metadata(history, METADATA_EVENT, "post_key", post_key)
+        return {"channel": channel_id, "ts": posted["ts"]} if posted else None
 
     async def _in_channel(
         self, channel_id: str, call: Callable[[], Awaitable[AsyncSlackResponse]]
