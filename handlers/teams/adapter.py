@@ -132,10 +132,18 @@ def _activity(body: bytes) -> Activity | None:
         return None
     if not isinstance(payload, dict) or not payload.get("type") or not payload.get("serviceUrl"):
         return None
+    if not (_has_id(payload.get("from")) and _has_id(payload.get("conversation"))):
+        return None  # every activity Teams sends says who from and in which conversation
+    if not isinstance(payload.get("channelData", {}), dict):
+        return None
     try:
         return Activity().deserialize(payload)
     except Exception:  # msrest raises its own DeserializationError for malformed fields
         return None
+
+
+def _has_id(account: object) -> bool:
+    return isinstance(account, dict) and isinstance(account.get("id"), str) and bool(account["id"])
 
 
 def _delivery_key(activity: Activity) -> str | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from sqlmodel import Session, select
 
 from storage.models import ConversationRef, Member, ProcessedEvent
@@ -151,6 +154,38 @@ def test_a_turn_that_fails_is_not_remembered_so_the_redelivery_runs(teams: Teams
 def test_something_that_is_not_an_activity_is_refused(teams: TeamsDriver) -> None:
     assert teams.client.post("/api/messages", content=b"not json").status_code == 400
     assert teams.client.post("/api/messages", json={"type": "message"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"from": None}, {"conversation": None}, {"from": "mikko"}, {"conversation": {"id": ""}}, {"channelData": "x"}],
+    ids=["no from", "no conversation", "from a string", "conversation without id", "channelData a string"],
+)
+def test_an_activity_missing_what_teams_always_sends_is_refused(teams: TeamsDriver, change: dict[str, Any]) -> None:
+    activity = teams.activity("message_personal.json", MIKKO, text="help")
+    for key, value in change.items():
+        if value is None:
+            del activity[key]
+        else:
+            activity[key] = value
+    assert teams.post(activity).status_code == 400
+    assert teams.replies(personal_chat(MIKKO)) == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"text": 42},
+        {"type": "invoke", "name": "adaptiveCard/action", "value": "junk"},
+        {"type": "conversationUpdate", "membersAdded": "x"},
+        {"type": "weird"},
+        {"entities": "junk"},
+    ],
+    ids=["text a number", "invoke value a string", "membersAdded not a list", "unknown type", "entities junk"],
+)
+def test_odd_fields_in_an_activity_are_never_a_server_error(teams: TeamsDriver, change: dict[str, Any]) -> None:
+    activity = teams.activity("message_personal.json", MIKKO, text="help")
+    assert teams.post({**activity, **change}).status_code < 500
 
 
 def test_without_an_app_id_only_a_local_service_url_is_accepted(teams: TeamsDriver) -> None:
