@@ -84,6 +84,13 @@ class AskOutbox:
         platform, sent = loaded
         try:
             recipient = await self._recipient(platform, ask_id)
+            found = None
+            if job.attempts > 1:
+                found = await platform_call(platform.find_sent_ask(recipient, ask_id, reminder=True))
+            if found is not None:
+                ref = {**sent, "reminders": [*sent.get("reminders", []), found["ts"]]}
+                await asyncio.to_thread(self._store_ref, ask_id, ref)
+                return {"found": ref}
             card = await asyncio.to_thread(self._card, ask_id)
             ref = await platform_call(platform.send_reminder(recipient, card, sent))
         except Unreachable as exc:

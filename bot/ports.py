@@ -113,10 +113,11 @@ class ChatPlatform(Protocol):
         """Deliver the ask as a direct message; returns where it landed."""
         ...
 
-    async def find_sent_ask(self, recipient: Recipient, ask_id: int) -> MessageRef | None:
-        """The ask's message, if an earlier attempt delivered it without learning so (the answer
-        was lost to a timeout, or the process stopped before recording it); None when it is not
-        there or the platform cannot tell. Asked only before sending an ask again."""
+    async def find_sent_ask(self, recipient: Recipient, ask_id: int, *, reminder: bool = False) -> MessageRef | None:
+        """The ask's message (or its reminder's), if an earlier attempt delivered it without
+        learning so (the answer was lost to a timeout, or the process stopped before recording
+        it); None when it is not there or the platform cannot tell. Asked only before sending
+        again."""
         ...
 
     async def send_reminder(self, recipient: Recipient, card: AskCard, sent: MessageRef) -> MessageRef:

@@ -25,6 +25,7 @@ from handlers.slack.blocks import ask_blocks, escape, fallback_text
 log = logging.getLogger(__name__)
 
 ASK_METADATA_EVENT = "onescore_ask"
+REMINDER_METADATA_EVENT = "onescore_ask_reminder"
 HISTORY_LOOKBACK = 20
 PER_CHANNEL_INTERVAL = 1.0
 LONGEST_SLEEP = 1.0
@@ -83,7 +84,7 @@ class SlackPlatform:
         )
         return {"channel": posted["channel"], "ts": posted["ts"]}
 
-    async def find_sent_ask(self, recipient: Recipient, ask_id: int) -> MessageRef | None:
+    async def find_sent_ask(self, recipient: Recipient, ask_id: int, *, reminder: bool = False) -> MessageRef | None:
         """Look through the latest messages of the member's DM with the app for this ask's metadata.
 
         Needs `im:write` and `im:history`; an app installed before it asked for them cannot look,
@@ -96,7 +97,8 @@ class SlackPlatform:
         except Refused as exc:
             log.warning("slack: cannot check whether ask %s was already sent (%s); sending it", ask_id, exc)
             return None
-        sent = message_with_metadata(history, ASK_METADATA_EVENT, "ask_id", ask_id)
+        event = REMINDER_METADATA_EVENT if reminder else ASK_METADATA_EVENT
+        sent = message_with_metadata(history, event, "ask_id", ask_id)
         return {"channel": channel, "ts": sent["ts"]} if sent else None
 
     async def send_reminder(self, recipient: Recipient, card: AskCard, sent: MessageRef) -> MessageRef:
@@ -108,6 +110,7 @@ class SlackPlatform:
                 channel=sent.get("channel", recipient.user_id),
                 text=reminder,
                 blocks=ask_blocks(card, lead=reminder),
+                metadata={"event_type": REMINDER_METADATA_EVENT, "event_payload": {"ask_id": card.ask_id}},
             )
         )
         return {**sent, "reminders": [*sent.get("reminders", []), posted["ts"]]}

@@ -94,7 +94,7 @@ class TeamsPlatform:
             except Unreachable as exc:
                 raise Refused(str(exc)) from exc
 
-    async def find_sent_ask(self, recipient: Recipient, ask_id: int) -> MessageRef | None:
+    async def find_sent_ask(self, recipient: Recipient, ask_id: int, *, reminder: bool = False) -> MessageRef | None:
         """The Bot Connector cannot list what a bot posted in a chat, so a retried ask is sent again."""
         return None
 

@@ -169,3 +169,21 @@ def test_a_time_zone_learned_from_slack_applies_to_the_members_first_ask(slack: 
     slack.pump()
     assert len(slack.dms("U0AINO")) == 1
     assert len(slack.fake.calls("users.info")) == 2  # each member looked up once
+
+
+def test_a_reminder_whose_response_was_lost_is_found_in_the_dm_not_sent_twice(slack: SlackDriver) -> None:
+    at(slack, 2026, 11, 26, 12, 30)  # Thursday 14:30 in Helsinki
+    close_deal(slack, participants=[{"member": "mikko@example.com"}])
+    slack.pump()
+    at(slack, 2026, 11, 27, 12, 30)  # 24 h later: the reminders are due
+    slack.fake.lose_responses("chat.postMessage")  # Slack posts the first reminder; the answer is lost
+    slack.pump()
+    for _ in range(3):
+        slack.clock.advance(timedelta(minutes=1))
+        slack.pump()
+
+    in_dm = {channel: sum(1 for c, _ in slack.fake.state.messages if c == channel) for channel in ("D0AINO", "D0MIKKO")}
+    assert in_dm == {"D0AINO": 2, "D0MIKKO": 2}  # each: the ask and one reminder
+    with Session(slack.runtime.engine) as session:
+        refs = [a.message_ref or {} for a in session.exec(select(Ask)).all()]
+    assert all(len(ref.get("reminders", [])) == 1 for ref in refs)  # the found reminder is recorded
