@@ -2,6 +2,7 @@
 
 Bolt verifies every HTTP request's signature (HMAC-SHA256 over the raw body, 5-minute window)
 before any listener runs, so forged, unsigned and stale requests get 401 and are never processed.
+A signed body that no listener could handle (not what Slack sends) gets 400 before Bolt sees it.
 All Web API calls go to `SLACK_API_URL`, which GovSlack deployments and tests point elsewhere.
 
 Bolt runs with `process_before_response`: a listener's own code is the acknowledgement (a
@@ -104,10 +105,11 @@ class SlackAdapter:
         log.info("slack: connected over Socket Mode")
 
     async def stop(self) -> None:
-        await self.later.drain(timeout=STOP_GRACE_SECONDS)
+        """Stop taking requests over Socket Mode, finish the work already acknowledged, then close."""
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
+        await self.later.drain(timeout=STOP_GRACE_SECONDS)
         if self.client.session is not None:
             await self.client.session.close()
             self.client.session = self.bolt.client.session = None

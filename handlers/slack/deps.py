@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.ask_loop import AskLoop
 from bot.background import AfterAck
@@ -20,7 +19,6 @@ class SlackDeps:
     loop: AskLoop
     directory: SlackDirectory
     later: AfterAck
-    _ticks: set[asyncio.Task[object]] = field(default_factory=set)
 
     def wake(self) -> None:
         """Something was queued for sending: let the outbound worker start now."""
@@ -28,6 +26,4 @@ class SlackDeps:
 
     def nudge(self) -> None:
         """A deal may have closed: run a tick now rather than at the next poll."""
-        task = asyncio.get_running_loop().create_task(self.loop.tick_and_wake())
-        self._ticks.add(task)
-        task.add_done_callback(self._ticks.discard)
+        self.later.run(self.loop.tick_and_wake(), name="ask tick for a deal saved in chat")
