@@ -19,21 +19,26 @@ from slack_sdk.web.async_client import AsyncWebClient
 log = logging.getLogger(__name__)
 
 
+LOAD_TIMEOUT_SECONDS = 5.0
+
+
 class BotIdentity(AsyncAuthorize):
     """Bolt's `authorize` for this single-workspace app: the same answer for every request."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, *, load_timeout: float = LOAD_TIMEOUT_SECONDS) -> None:
         super().__init__()
         self._client = client
+        self._load_timeout = load_timeout
         self._result: AuthorizeResult | None = None
         self._asking: asyncio.Future[AuthorizeResult] | None = None
 
     async def load(self) -> None:
-        """Ask now, so no request has to; a failure is logged and the first request asks again."""
+        """Ask now, so no request has to. A failure is logged and the first request asks again; a
+        slow Slack does not hold up start-up: the call goes on, and early requests wait for it."""
         try:
-            await self.result()
+            await asyncio.wait_for(self.result(), self._load_timeout)
         except (SlackApiError, OSError, TimeoutError) as exc:
-            log.warning("slack: auth.test failed at start-up (%s); the first request will ask again", exc)
+            log.warning("slack: auth.test did not answer at start-up (%r); requests will wait for it", exc)
 
     async def __call__(self, **_request: object) -> AuthorizeResult:  # type: ignore[override]
         return await self.result()
