@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +13,7 @@ from bot.settings import Settings
 from tests.conftest import API_TOKEN
 from tests.fakes.bot_connector import UPDATE, FakeBotConnector
 from tests.fakes.slack_api import FakeSlack
+from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.teams.conftest import MIKKO, TeamsDriver, card_text, find_action
 
 ORG_YAML = """
@@ -58,17 +58,9 @@ def connector() -> Iterator[FakeBotConnector]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, org_yaml: str, slack: FakeSlack) -> Settings:
-    config = tmp_path / "onescore.yaml"
-    config.write_text(org_yaml, encoding="utf-8")
-    return Settings(
-        _env_file=None,
-        DATABASE_URL=database_url,
-        ONESCORE_CONFIG=str(config),
-        ONESCORE_API_TOKEN=API_TOKEN,
-        SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_SIGNING_SECRET="8f742231b10e8888abcd99yyyzzz85a5",
-        SLACK_API_URL=slack.api_url,
+def settings(settings: Settings, slack: FakeSlack) -> Settings:
+    return settings.model_copy(
+        update={"slack_bot_token": BOT_TOKEN, "slack_signing_secret": SIGNING_SECRET, "slack_api_url": slack.api_url}
     )
 
 

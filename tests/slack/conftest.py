@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -41,17 +40,9 @@ def fake() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, org_yaml: str, fake: FakeSlack) -> Settings:
-    config = tmp_path / "onescore.yaml"
-    config.write_text(org_yaml, encoding="utf-8")
-    return Settings(
-        _env_file=None,
-        DATABASE_URL=database_url,
-        ONESCORE_CONFIG=str(config),
-        ONESCORE_API_TOKEN=API_TOKEN,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake.api_url,
+def settings(settings: Settings, fake: FakeSlack) -> Settings:
+    return settings.model_copy(
+        update={"slack_bot_token": BOT_TOKEN, "slack_signing_secret": SIGNING_SECRET, "slack_api_url": fake.api_url}
     )
 
 

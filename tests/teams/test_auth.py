@@ -7,7 +7,6 @@ at a local stand-in for the Bot Framework's signing keys, so no Microsoft endpoi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,7 +18,6 @@ from bot.app import create_app
 from bot.runtime import Runtime
 from bot.settings import Settings
 from storage.models import ConversationRef, ProcessedEvent
-from tests.conftest import API_TOKEN
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.bot_framework_keys import FakeBotFrameworkKeys
 from tests.teams.conftest import AINO, CHANNEL_ID, TeamsDriver
@@ -35,17 +33,8 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotFrameworkKeys]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, org_yaml: str) -> Settings:
-    config = tmp_path / "onescore.yaml"
-    config.write_text(org_yaml, encoding="utf-8")
-    return Settings(
-        _env_file=None,
-        DATABASE_URL=database_url,
-        ONESCORE_CONFIG=str(config),
-        ONESCORE_API_TOKEN=API_TOKEN,
-        MicrosoftAppId=APP_ID,
-        MicrosoftAppPassword="not-a-real-secret",
-    )
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"microsoft_app_id": APP_ID, "microsoft_app_password": "not-a-real-secret"})
 
 
 @pytest.fixture
