@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -81,12 +82,21 @@ class Server:
 
 
 @contextmanager
-def running_server(env: dict[str, str]) -> Iterator[Server]:
+def running_process(
+    arguments: list[str],
+    ready_path: str,
+    *,
+    name: str,
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+    **ready: Any,
+) -> Iterator[Server]:
+    """`python ARGUMENTS --port N` on a free port, until GET `ready_path` answers 200 (`ready`: httpx options)."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+        [sys.executable, *arguments, "--port", str(port)],
         env=env,
-        cwd=tempfile.gettempdir(),
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -95,17 +105,25 @@ def running_server(env: dict[str, str]) -> Iterator[Server]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{url}{ready_path}", timeout=1, **ready).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("onescore serve did not start")
-            time.sleep(0.2)
+                raise RuntimeError(f"{name} did not start")
+            time.sleep(0.1)
         yield Server(process, url)
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextmanager
+def running_server(env: dict[str, str]) -> Iterator[Server]:
+    """The service, started outside the repository so a developer's `.env` there cannot leak in."""
+    serve = ["-m", "bot.cli", "serve"]
+    with running_process(serve, "/healthz", name="onescore serve", env=env, cwd=Path(tempfile.gettempdir())) as server:
+        yield server
 
 
 def rss_mb(pid: int) -> float:

@@ -14,19 +14,24 @@ import asyncio
 import base64
 import itertools
 import json
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import aiohttp
-import httpx
 from sqlalchemy import text
 
-from bench.common import ROOT, bench_env, databases, free_port, percentile, report, reset_postgres, running_server
+from bench.common import (
+    Server,
+    bench_env,
+    databases,
+    percentile,
+    report,
+    reset_postgres,
+    running_process,
+    running_server,
+)
 from handlers.crm.hubspot import signature_v3
 from storage.db import make_engine
 from tests.fakes.crm_api import HUBSPOT_TOKEN, PIPEDRIVE_TOKEN
@@ -36,32 +41,13 @@ PIPEDRIVE_AUTH = ("bench", "bench-password")
 _deal_ids = itertools.count(10_000_000)
 
 
-@contextmanager
-def fake_crm_api() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.crm_api", "--port", str(port), "--synthesize"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+def fake_crm_api() -> AbstractContextManager[Server]:
+    return running_process(
+        ["-m", "tests.fakes.crm_api", "--synthesize"],
+        "/crm/v3/pipelines/deals",
+        name="the fake CRM API",
+        headers={"Authorization": f"Bearer {HUBSPOT_TOKEN}"},
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                headers = {"Authorization": f"Bearer {HUBSPOT_TOKEN}"}
-                if httpx.get(f"{url}/crm/v3/pipelines/deals", headers=headers, timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the fake CRM API did not start")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def hubspot_batch(size: int) -> bytes:
@@ -244,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=100)
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp, fake_crm_api() as api_url:
+    with tempfile.TemporaryDirectory() as tmp, fake_crm_api() as fake_api:
         for crm in ("hubspot", "pipedrive"):
             workdir = Path(tmp) / crm
             workdir.mkdir()
@@ -257,11 +243,11 @@ def main(argv: list[str] | None = None) -> None:
                     database_url,
                     HUBSPOT_CLIENT_SECRET=HUBSPOT_SECRET,
                     HUBSPOT_ACCESS_TOKEN=HUBSPOT_TOKEN,
-                    HUBSPOT_API_URL=api_url,
+                    HUBSPOT_API_URL=fake_api.url,
                     PIPEDRIVE_WEBHOOK_USER=PIPEDRIVE_AUTH[0],
                     PIPEDRIVE_WEBHOOK_PASSWORD=PIPEDRIVE_AUTH[1],
                     PIPEDRIVE_API_TOKEN=PIPEDRIVE_TOKEN,
-                    PIPEDRIVE_API_URL=api_url,
+                    PIPEDRIVE_API_URL=fake_api.url,
                 )
                 with running_server(env) as server:
                     asyncio.run(run(server.url, database_url, crm, args.events, args.batch))
