@@ -31,17 +31,24 @@ def _webhook_url(settings: Settings, crm: str) -> str:
     return f"{base}/webhooks/{crm}"
 
 
+def _unset(crm: str, variables: dict[str, str | None]) -> CrmStatus | None:
+    """A failed status naming the variables left unset, or None when all are set."""
+    missing = [name for name, value in variables.items() if not value]
+    if not missing:
+        return None
+    return CrmStatus(crm, False, f"{', '.join(missing)} not set (see docs/crm.md)")
+
+
 async def _hubspot(settings: Settings, http: Http) -> CrmStatus:
-    missing = [
-        name
-        for name, value in (
-            ("HUBSPOT_CLIENT_SECRET", settings.hubspot_client_secret),
-            ("HUBSPOT_ACCESS_TOKEN", settings.hubspot_access_token),
-        )
-        if not value
-    ]
-    if missing:
-        return CrmStatus("hubspot", False, f"{' and '.join(missing)} not set (see docs/crm.md)")
+    unset = _unset(
+        "hubspot",
+        {
+            "HUBSPOT_CLIENT_SECRET": settings.hubspot_client_secret,
+            "HUBSPOT_ACCESS_TOKEN": settings.hubspot_access_token,
+        },
+    )
+    if unset:
+        return unset
     api = HubSpotApi(settings.hubspot_api_url, settings.hubspot_access_token or "", http)
     try:
         found = await api.check()
@@ -59,17 +66,16 @@ async def _hubspot(settings: Settings, http: Http) -> CrmStatus:
 
 
 async def _pipedrive(settings: Settings, http: Http) -> CrmStatus:
-    missing = [
-        name
-        for name, value in (
-            ("PIPEDRIVE_WEBHOOK_USER", settings.pipedrive_webhook_user),
-            ("PIPEDRIVE_WEBHOOK_PASSWORD", settings.pipedrive_webhook_password),
-            ("PIPEDRIVE_API_TOKEN", settings.pipedrive_api_token),
-        )
-        if not value
-    ]
-    if missing:
-        return CrmStatus("pipedrive", False, f"{', '.join(missing)} not set (see docs/crm.md)")
+    unset = _unset(
+        "pipedrive",
+        {
+            "PIPEDRIVE_WEBHOOK_USER": settings.pipedrive_webhook_user,
+            "PIPEDRIVE_WEBHOOK_PASSWORD": settings.pipedrive_webhook_password,
+            "PIPEDRIVE_API_TOKEN": settings.pipedrive_api_token,
+        },
+    )
+    if unset:
+        return unset
     api = PipedriveApi(settings.pipedrive_api_url, settings.pipedrive_api_token or "", http)
     try:
         found = await api.check()
