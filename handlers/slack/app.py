@@ -19,7 +19,7 @@ import logging
 import aiohttp
 from fastapi import APIRouter, Request, Response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
@@ -33,7 +33,7 @@ from handlers.slack.identity import BotIdentity
 from handlers.slack.listeners import actions, commands, events, options, scores, views
 from handlers.slack.listeners.scores import ScoreDeps
 from handlers.slack.platform import SlackPlatform
-from handlers.slack.request_checks import refusal
+from handlers.slack.request_checks import checked_request
 from handlers.slack.respond import use_pooled_respond
 from handlers.slack.scorecard_post import SlackScorecardChannel
 from handlers.slack.web_client import slack_web_client
@@ -81,14 +81,15 @@ class SlackAdapter:
     def router(self) -> APIRouter:
         if not self.runtime.settings.slack_over_http:
             return slack_off_router("it runs over Socket Mode only")
-        handler = AsyncSlackRequestHandler(self.bolt)
         verifier = SignatureVerifier(self.runtime.settings.slack_signing_secret or "")
         router = APIRouter(tags=["slack"])
 
         @router.post(EVENTS_PATH, summary="Every Slack request (signed): events, commands, interactivity, options")
         async def slack_events(request: Request) -> Response:
-            refused = refusal(await request.body(), dict(request.headers), verifier)
-            return refused or await handler.handle(request)
+            checked = await checked_request(request, verifier)
+            if isinstance(checked, Response):
+                return checked
+            return to_starlette_response(await self.bolt.async_dispatch(checked))
 
         return router
 

@@ -1,32 +1,40 @@
 """Signed requests that are not what Slack sends get 400, not a 500 from deep inside Bolt or a listener.
 
-Checked before Bolt sees the request: the body must parse as Bolt parses it, into an object,
-with the fields Bolt's own argument building and the listeners rely on (Bolt reads
-`body["actions"][0]` for any middleware of a click, for one). A request failing that is answered
-401 when it is not signed, exactly as Bolt would, and 400 when it is.
+The body is parsed once, by Bolt building its request; before that request is dispatched, it
+must have parsed into an object with the fields Bolt's own argument building and the listeners
+rely on (Bolt reads `body["actions"][0]` for any middleware of a click, for one). A request
+failing that is answered 401 when it is not signed, exactly as Bolt would, and 400 when it is.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Response
-from slack_bolt.request.internals import parse_body
+from fastapi import Request, Response
+from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request
+from slack_bolt.async_app import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 
-def refusal(body: bytes, headers: dict[str, str], verifier: SignatureVerifier) -> Response | None:
-    """The answer to a request no listener could handle (401 unsigned, else 400), or None."""
-    try:
-        parsed = parse_body(body.decode("utf-8"), headers.get("content-type"))
-    except (UnicodeDecodeError, ValueError):
-        parsed = None
-    problem = shape_problem(parsed) if isinstance(parsed, dict) else "not a Slack request body"
-    if problem is None:
-        return None
-    if not verifier.is_valid_request(body, headers):
+async def checked_request(request: Request, verifier: SignatureVerifier) -> AsyncBoltRequest | Response:
+    """Bolt's request to dispatch, or the answer to one no listener could handle."""
+    raw = await request.body()
+    bolt_request = _bolt_request(request, raw)
+    problem = "not a Slack request body" if bolt_request is None else shape_problem(bolt_request.body)
+    if bolt_request is not None and problem is None:
+        return bolt_request
+    if not verifier.is_valid_request(raw, dict(request.headers)):
         return Response(status_code=401)
     return Response(f"malformed Slack request: {problem}", status_code=400, media_type="text/plain")
+
+
+def _bolt_request(request: Request, raw: bytes) -> AsyncBoltRequest | None:
+    """None when Bolt cannot read the body: not UTF-8, not JSON where JSON belongs, or a `payload`
+    that is not an object (Bolt's own context building then fails)."""
+    try:
+        return to_async_bolt_request(request, raw)
+    except (UnicodeDecodeError, ValueError, AttributeError, TypeError):
+        return None
 
 
 def shape_problem(body: dict[str, Any]) -> str | None:
