@@ -61,14 +61,13 @@ class AskOutbox:
         platform = state
         try:
             recipient = await self._recipient(platform, ask_id)
-            opens = await asyncio.to_thread(self._hold_until_ask_hours, ask_id)
-            if opens is not None:
-                return {"deferred": f"outside the member's ask hours until {opens.isoformat()}"}
             found = await platform_call(platform.find_sent_ask(recipient, ask_id)) if job.attempts > 1 else None
             if found is not None:
                 await asyncio.to_thread(self._delivered, ask_id, found)
                 return {"found": found}
-            card = await asyncio.to_thread(self._card_for_delivery, ask_id, recipient)
+            card = await asyncio.to_thread(self._card_for_delivery, ask_id)
+            if isinstance(card, datetime):
+                return {"deferred": f"outside the member's ask hours until {card.isoformat()}"}
             ref = await platform_call(platform.send_ask(recipient, card))
         except Unreachable as exc:
             await asyncio.to_thread(self._park_unreachable, ask_id, str(exc))
@@ -197,8 +196,9 @@ class AskOutbox:
             ask.updated_at = now
             session.add_all([member, ask])
 
-    def _hold_until_ask_hours(self, ask_id: int) -> datetime | None:
-        """Send only inside the member's ask hours, as they stand now; else when they next open.
+    def _card_for_delivery(self, ask_id: int) -> AskCard | datetime:
+        """The card in the language now known (the stored question becomes the words actually
+        sent); or, outside the member's ask hours as they stand now, when those next open.
 
         A member's first ask is released on the organisation's clock, because their own time zone
         is learned only in the platform look-up just made; and a job held up by rate limits or an
@@ -207,27 +207,16 @@ class AskOutbox:
         now = self.clock.now()
         with session_scope(self.engine) as session:
             ask = session.get(Ask, ask_id)
-            member = session.get(Member, ask.member_id) if ask else None
-            assert ask is not None and member is not None
-            hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
-            cal = calendar_of(member, hint, self.org)
-            if cal.is_open(now):
-                return None
-            ask.platform = None
-            ask.deliver_after = cal.next_open(now)
-            ask.updated_at = now
-            session.add(ask)
-            return ask.deliver_after
-
-    def _card_for_delivery(self, ask_id: int, recipient: Recipient) -> AskCard:
-        """The card in the language now known; the stored question becomes the words actually sent."""
-        with session_scope(self.engine) as session:
-            ask = session.get(Ask, ask_id)
             assert ask is not None
             member, deal = session.get(Member, ask.member_id), session.get(Deal, ask.deal_id)
             team = session.get(Team, ask.helping_team_id) if ask.helping_team_id else None
             assert member is not None and deal is not None
             hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
+            cal = calendar_of(member, hint, self.org)
+            if not cal.is_open(now):
+                ask.platform, ask.deliver_after, ask.updated_at = None, cal.next_open(now), now
+                session.add(ask)
+                return ask.deliver_after
             if team is not None and deal.stage in ("won", "lost"):
                 language = language_of(member, hint, self.org)
                 ask.question_key, ask.question = question_for(
