@@ -22,7 +22,6 @@ from handlers.crm.intake import CrmIntake
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/webhooks", tags=["CRM webhooks"])
-MAX_BODY_BYTES = 2 * 1024 * 1024
 SOAP_FAULT = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>'
@@ -32,22 +31,8 @@ SOAP_FAULT = (
 _RESPONSES: dict[int | str, dict[str, str]] = {
     400: {"description": "Not a delivery this CRM sends (malformed or wrong shape); nothing stored"},
     401: {"description": "Authentication failed or the CRM's secret is not configured; nothing stored"},
-    413: {"description": "Body larger than 2 MiB"},
+    413: {"description": "Body larger than 1 MiB (refused before it is read)"},
 }
-
-
-async def _body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "The body is larger than 2 MiB.")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "The body is larger than 2 MiB.")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _public_uri(request: Request, public_url: str | None) -> str:
@@ -91,7 +76,7 @@ async def _queue(request: Request, deliveries: list[Delivery], ignored: int) -> 
 )
 async def hubspot_webhook(request: Request) -> Response:
     runtime = _runtime(request)
-    body = await _body(request)
+    body = await request.body()
     try:
         timestamp = hubspot.verify(
             runtime.settings.hubspot_client_secret,
@@ -123,7 +108,7 @@ async def pipedrive_webhook(request: Request) -> Response:
         response.headers["WWW-Authenticate"] = 'Basic realm="OneScore Pipedrive webhooks"'
         return response
     try:
-        deliveries, ignored = pipedrive.parse(await _body(request))
+        deliveries, ignored = pipedrive.parse(await request.body())
     except BadDelivery as exc:
         return _refusal("Pipedrive", status.HTTP_400_BAD_REQUEST, str(exc))
     return JSONResponse(await _queue(request, deliveries, ignored))
@@ -142,7 +127,7 @@ def _soap_fault(reason: str) -> Response:
 async def salesforce_webhook(request: Request) -> Response:
     try:
         expected = salesforce.expected_org(_runtime(request).settings.salesforce_org_id)
-        org_id, notifications = salesforce.parse(await _body(request))
+        org_id, notifications = salesforce.parse(await request.body())
         salesforce.verify(expected, org_id)
         deliveries, ignored = salesforce.deliveries(expected, notifications)
     except Unauthorized as exc:
