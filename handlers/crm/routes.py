@@ -127,9 +127,9 @@ def _soap_fault(reason: str) -> Response:
 async def salesforce_webhook(request: Request) -> Response:
     try:
         expected = salesforce.expected_org(_runtime(request).settings.salesforce_org_id)
-        org_id, notifications = salesforce.parse(await request.body())
-        salesforce.verify(expected, org_id)
-        deliveries, ignored = salesforce.deliveries(expected, notifications)
+        root = salesforce.read(await request.body())
+        salesforce.verify(expected, salesforce.organization_id(root))
+        deliveries, ignored = salesforce.deliveries(expected, salesforce.notifications(root))
     except Unauthorized as exc:
         return _refusal("Salesforce", status.HTTP_401_UNAUTHORIZED, str(exc), _soap_fault)
     except BadDelivery as exc:
