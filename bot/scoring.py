@@ -351,6 +351,8 @@ def _trend(session: Session, org: Organisation, period: Period) -> list[TrendPoi
     each period's figure equals the one its own scorecard shows.
     """
     periods = period.preceding(TREND_LENGTH)
+    if not periods:
+        return []
     unit = case((and_(col(Deal.stage) == Stage.WON.value, col(Deal.currency) != org.currency), col(Deal.amount_cents)))
     rows = session.exec(
         select(Deal.closed_at, Deal.stage, Deal.currency, unit, func.count(), func.sum(col(Deal.amount_cents)))
