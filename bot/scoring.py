@@ -28,6 +28,7 @@ from bot.periods import Period
 from storage.models import Answer, Ask, AskStatus, Deal, Member, Stage, Team
 
 TREND_LENGTH = 4
+BYTE_ORDER_MARK = "\ufeff"
 HIGHLIGHT_COUNT = 3
 _CLOSED = (Stage.WON.value, Stage.LOST.value)
 _RATIO_PLACES = Decimal("0.0001")
@@ -413,8 +414,11 @@ def scorecard_csv(scorecard: Scorecard) -> str:
     Every section is present even when empty, so a sheet that reads it by position keeps working.
     Money has two decimals, ratios are fractions (0.75), null is an empty cell. Text that a
     spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe.
+    The text starts with a byte order mark: without one, Excel reads the file in the local ANSI code
+    page and shows "PÃ¤Ã¤" for "Pää".
     """
     out = io.StringIO()
+    out.write(BYTE_ORDER_MARK)
     writer = csv.writer(out, lineterminator="\r\n")
     headline = (
         "period",
