@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 
 from bot.runtime import Runtime
+from handlers.api.errors import error_responses
 from handlers.crm import hubspot, pipedrive, salesforce
 from handlers.crm.common import BadDelivery, Delivery, Unauthorized
 from handlers.crm.intake import CrmIntake
@@ -28,11 +31,32 @@ SOAP_FAULT = (
     "<soapenv:Fault><faultcode>soapenv:Client</faultcode><faultstring>{}</faultstring></soapenv:Fault>"
     "</soapenv:Body></soapenv:Envelope>"
 )
-_RESPONSES: dict[int | str, dict[str, str]] = {
-    400: {"description": "Not a delivery this CRM sends (malformed or wrong shape); nothing stored"},
-    401: {"description": "Authentication failed or the CRM's secret is not configured; nothing stored"},
-    413: {"description": "Body larger than 1 MiB (refused before it is read)"},
+_REFUSED_400 = "Not a delivery this CRM sends (malformed or wrong shape), or a Content-Length that cannot be trusted"
+_REFUSED_401 = "Authentication failed or the CRM's secret is not configured; nothing stored"
+_QUEUE_DOWN = "The queue is unavailable; the CRM retries"
+
+
+class WebhookReceipt(BaseModel):
+    received: int
+    queued: int
+    ignored: int
+
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **error_responses(400, 401, 413, 503),
+    200: {"model": WebhookReceipt, "description": "Queued (or ignored: not about a deal)"},
 }
+_RESPONSES[400]["description"] = _REFUSED_400
+_RESPONSES[401]["description"] = _REFUSED_401
+_RESPONSES[503]["description"] = _QUEUE_DOWN
+_SOAP = {"text/xml": {"schema": {"type": "string"}}}
+_SALESFORCE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The SOAP acknowledgement Salesforce requires", "content": _SOAP},
+    400: {"description": f"{_REFUSED_400}: a SOAP fault (JSON for a bad Content-Length)", "content": _SOAP},
+    401: {"description": f"{_REFUSED_401}: a SOAP fault", "content": _SOAP},
+    **error_responses(413, 503),
+}
+_SALESFORCE_RESPONSES[503]["description"] = _QUEUE_DOWN
 
 
 def _public_uri(request: Request, public_url: str | None) -> str:
@@ -122,7 +146,8 @@ def _soap_fault(reason: str) -> Response:
 @router.post(
     "/salesforce",
     summary="Salesforce Outbound Messages for Opportunity (checked against SALESFORCE_ORG_ID)",
-    responses={200: {"description": "The SOAP acknowledgement Salesforce requires"}, **_RESPONSES},
+    responses=_SALESFORCE_RESPONSES,
+    response_class=Response,
 )
 async def salesforce_webhook(request: Request) -> Response:
     try:
