@@ -127,11 +127,14 @@ def _resident_kib(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
-def _chunked_upload(port: int, method: str, path: str, total: int) -> int:
+def _chunked_upload(port: int, method: str, path: str, total: int) -> int | None:
     """Stream `total` bytes chunked (no Content-Length) while watching for the answer; its status.
 
     The answer is read as soon as it arrives, because a server that stops reading a body closes
-    the connection after answering, and the client must not need to finish sending first.
+    the connection after answering, and the client must not need to finish sending first. None:
+    the connection was reset before the answer could be read (the kernel drops what it had
+    received when the reset for the unread upload arrives first), which only happens once the
+    server has stopped reading.
     """
     sock = socket.create_connection(("127.0.0.1", port), timeout=30)
     head = (
@@ -145,11 +148,14 @@ def _chunked_upload(port: int, method: str, path: str, total: int) -> int:
     sock.setblocking(False)
     try:
         while b"\r\n" not in answer:
-            readable, writable, _ = select.select([sock], [sock] if sent < total else [], [], 30)
+            readable, writable, _ = select.select([sock], [sock] if sent < total else [], [], 60)
             if not readable and not writable:
                 raise AssertionError("the server neither answered nor read")
             if readable:
-                data = sock.recv(65536)
+                try:
+                    data = sock.recv(65536)
+                except ConnectionResetError:
+                    return None
                 if not data:
                     break
                 answer += data
@@ -164,6 +170,8 @@ def _chunked_upload(port: int, method: str, path: str, total: int) -> int:
                 pending = chunk if sent < total else b"0\r\n\r\n"
     finally:
         sock.close()
+    if not answer:
+        return None
     assert answer.startswith(b"HTTP/1.1 "), answer[:100]
     return int(answer.split()[1])
 
@@ -188,13 +196,17 @@ LIVE_ROUTES = ["/slack/events", "/api/messages", "/webhooks/hubspot", "/webhooks
 
 
 def test_fifty_megabytes_streamed_at_every_route_never_reach_memory(live_server: tuple[int, int]) -> None:
+    """A reset instead of the 413 is accepted (see `_chunked_upload`); that the 413 is what the
+    server answers is the ASGI tests' job, this one's is that memory stays flat."""
     pid, port = live_server
+    answered = set()
     for path in LIVE_ROUTES:  # warm up: every route's code is loaded before measuring
-        assert _chunked_upload(port, _method(path), path, 2 * MIB) == 413
+        answered.add(_chunked_upload(port, _method(path), path, 2 * MIB))
     before = _resident_kib(pid)
     for path in LIVE_ROUTES:
-        assert _chunked_upload(port, _method(path), path, 50 * MIB) == 413
-    statuses: list[int] = []
+        answered.add(_chunked_upload(port, _method(path), path, 50 * MIB))
+    assert answered <= {413, None} and 413 in answered, answered
+    statuses: list[int | None] = []
     uploads = [
         threading.Thread(target=lambda: statuses.append(_chunked_upload(port, "POST", "/slack/events", 50 * MIB)))
         for _ in range(8)
@@ -202,7 +214,7 @@ def test_fifty_megabytes_streamed_at_every_route_never_reach_memory(live_server:
     for upload in uploads:
         upload.start()
     for upload in uploads:
-        upload.join(timeout=60)
-    assert statuses == [413] * 8
+        upload.join(timeout=120)
+    assert len(statuses) == 8 and set(statuses) <= {413, None}, statuses
     grown_mib = (_resident_kib(pid) - before) / 1024
     assert grown_mib < 8, f"the server grew by {grown_mib:.1f} MiB"

@@ -42,8 +42,13 @@ def _declared_length(headers: list[tuple[bytes, bytes]]) -> tuple[int | None, st
     return (int(value) if len(value) <= _MAX_DIGITS else sys.maxsize), None
 
 
-def _has_transfer_encoding(headers: list[tuple[bytes, bytes]]) -> bool:
-    return any(name == b"transfer-encoding" for name, _ in headers)
+def _framed_by_server(scope: Scope, declared: int | None) -> bool:
+    """Whether the server already bounds the body: by a Content-Length alone, or (HTTP/1.x) because
+    a request with neither Content-Length nor Transfer-Encoding has no body at all."""
+    chunked = any(name == b"transfer-encoding" for name, _ in scope["headers"])
+    if chunked:
+        return False
+    return declared is not None or scope.get("http_version") in ("1.0", "1.1")
 
 
 async def _refuse(send: Send, status: int, reason: str) -> None:
@@ -79,7 +84,7 @@ class BodyLimit:
             await _refuse(send, 400, problem)
         elif declared is not None and declared > self.max_bytes:
             await _refuse(send, 413, TOO_LARGE)
-        elif declared is not None and not _has_transfer_encoding(headers):
+        elif _framed_by_server(scope, declared):
             await self.app(scope, receive, send)
         else:
             await self._counted(scope, receive, send)
