@@ -22,6 +22,8 @@ from bot.scheduling import build_scheduler
 from bot.score_posts import ScorePoster
 from bot.weekly_scores import WeeklyScores
 from handlers.api import deals, health, scores
+from handlers.api.body_limit import BodyLimit
+from handlers.api.docs import install_docs
 from handlers.api.errors import install_error_handlers
 from handlers.chat import chat_adapters, off_routers
 from handlers.crm import routes as crm_routes
@@ -104,6 +106,8 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         summary="One outcome scorecard for every team: won business, and how each team helped win it.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.state.ask_loop = ask_loop
@@ -112,6 +116,8 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     app.state.chat = {chat.name: chat for chat in chats}
     app.state.crm_intake = crm_intake
     app.state.admin_notices = notices
+    app.add_middleware(BodyLimit)
+    install_docs(app)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(deals.router)

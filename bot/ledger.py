@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from bot.ask_release import request_update
 from bot.directory import member_by_email, members_by_email, team_by_name, teams_by_id
 from bot.errors import InputError, NotFound, UnknownMember, UnknownTeam
+from bot.periods import check_supported_day
 from bot.schemas import (
     AnswerInput,
     AnswerView,
@@ -43,11 +44,19 @@ class UpsertResult:
     closing: bool
 
 
-def _as_date(value: date | datetime | None, zone: ZoneInfo) -> date | None:
-    """A CRM's timestamp becomes the calendar day it was in the organisation's time zone."""
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=zone)).astimezone(zone).date()
-    return value
+def _as_date(value: date | datetime | None, zone: ZoneInfo, field: str) -> date | None:
+    """A CRM's timestamp becomes the calendar day it was in the organisation's time zone.
+
+    That day must be in the supported calendar too: an instant late on its last day can be the next
+    year's first day here.
+    """
+    if not isinstance(value, datetime):
+        return value
+    day = (value if value.tzinfo else value.replace(tzinfo=zone)).astimezone(zone).date()
+    try:
+        return check_supported_day(day)
+    except ValueError as exc:
+        raise InputError(field, f"{exc} in the organisation's time zone") from None
 
 
 class DealWriter:
@@ -202,9 +211,9 @@ class DealWriter:
             values["owner_email"] = data.owner
             values["owner_id"] = owner.id if owner else None
         if "created_at" in given:
-            values["created_at"] = _as_date(data.created_at, self.zone)
+            values["created_at"] = _as_date(data.created_at, self.zone, "created_at")
         if "closed_at" in given:
-            values["closed_at"] = _as_date(data.closed_at, self.zone)
+            values["closed_at"] = _as_date(data.closed_at, self.zone, "closed_at")
         if "source_updated_at" in given and data.source_updated_at is not None:
             values["source_updated_at"] = data.source_updated_at
         changed = False

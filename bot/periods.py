@@ -21,10 +21,26 @@ class PeriodKind(StrEnum):
     QUARTER = "quarter"
 
 
+FIRST_YEAR = 1900
+LAST_YEAR = 9998
+SUPPORTED_RANGE = f"{FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31"
+"""The calendar OneScore records and reports on. Python's own (years 1–9999) runs out the moment a
+date at its edge meets a time zone offset or a trend that looks back or forward a few periods; a
+margin of a year on either side keeps every such step representable."""
+FIRST_DAY = date(FIRST_YEAR, 1, 1)
+LAST_DAY = date(LAST_YEAR, 12, 31)
+
 _FORMS = "YYYY-Www (an ISO week, e.g. 2026-W48), YYYY-MM (a month, e.g. 2026-11) or YYYY-Qn (a quarter, e.g. 2026-Q4)"
 _WEEK = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 _QUARTER = re.compile(r"(\d{4})-?Q(\d)", re.IGNORECASE)
+
+
+def _supported_year(label: str, year: int) -> int:
+    """A period someone asks for must lie in the supported calendar, so that its trend does too."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"{label} is outside the supported calendar: periods from {FIRST_YEAR} to {LAST_YEAR}")
+    return year
 
 
 def iso_weeks_in(year: int) -> int:
@@ -71,7 +87,7 @@ class Period:
         ):
             match = pattern.fullmatch(value)
             if match:
-                return cls(kind, int(match.group(1)), int(match.group(2)))
+                return cls(kind, _supported_year(value, int(match.group(1))), int(match.group(2)))
         raise ValueError(f"{text!r} is not a period: use {_FORMS}")
 
     @classmethod
@@ -129,10 +145,22 @@ class Period:
         return self.shifted(-1)
 
     def preceding(self, count: int) -> list[Period]:
-        """The `count` periods just before this one, oldest first (the order a trend is read in)."""
+        """The `count` periods just before this one, oldest first (the order a trend is read in).
+
+        Periods before the supported calendar are left out, so every label in a trend parses: at the
+        calendar's very start a trend is shorter (no deal can lie before it).
+        """
         if count < 0:
             raise ValueError("count must not be negative")
-        return [self.shifted(-steps) for steps in range(count, 0, -1)]
+        earlier = [self.shifted(-steps) for steps in range(count, 0, -1)]
+        return [period for period in earlier if period.year >= FIRST_YEAR]
+
+
+def check_supported_day(day: date) -> date:
+    """A date the ledger may record: one whose periods, trends and time zone conversions all exist."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{day.isoformat()} is outside the supported dates ({SUPPORTED_RANGE})")
+    return day
 
 
 def local_date(instant: datetime, zone: ZoneInfo) -> date:

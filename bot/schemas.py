@@ -10,8 +10,9 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator
 
+from bot.periods import SUPPORTED_RANGE, check_supported_day
 from bot.text import RequiredText, Text
 from storage.models import Impact, Stage
 
@@ -20,8 +21,7 @@ Email = Annotated[str, Field(min_length=3, max_length=320)]
 TeamName = Annotated[str, Field(min_length=1, max_length=64)]
 
 
-def _day_or_instant(value: object) -> date | datetime:
-    """A calendar day, or a CRM's timestamp (turned into the organisation's day by the ledger)."""
+def _parse_day_or_instant(value: object) -> date | datetime:
     if isinstance(value, datetime | date):
         return value
     if isinstance(value, str):
@@ -33,10 +33,34 @@ def _day_or_instant(value: object) -> date | datetime:
     raise ValueError("expected a date (YYYY-MM-DD) or an ISO 8601 timestamp")
 
 
+def _day_or_instant(value: object) -> date | datetime:
+    """A calendar day, or a CRM's timestamp (turned into the organisation's day by the ledger).
+
+    Either must lie in the supported calendar: a date the scorecard can place in a period with a
+    trend, and an instant that survives conversion into any time zone.
+    """
+    parsed = _parse_day_or_instant(value)
+    check_supported_day(parsed.date() if isinstance(parsed, datetime) else parsed)
+    return parsed
+
+
+def _supported_instant(value: datetime | None) -> datetime | None:
+    if value is not None:
+        check_supported_day(value.date())
+    return value
+
+
 DayOrInstant = Annotated[
     date | datetime,
     PlainValidator(_day_or_instant),
-    WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-11-24"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "examples": ["2026-11-24"],
+            "description": f"A date (or an ISO 8601 timestamp) from {SUPPORTED_RANGE}",
+        }
+    ),
 ]
 
 
@@ -90,9 +114,13 @@ class DealInput(BaseModel):
     participants: list[ParticipantInput] | None = Field(None, max_length=500)
     created_at: DayOrInstant | None = None
     closed_at: DayOrInstant | None = None
-    source_updated_at: datetime | None = Field(
-        None, description="The source's own modification time; older updates than the stored one are ignored."
+    source_updated_at: AwareDatetime | None = Field(
+        None,
+        description="The source's own modification time, with its UTC offset (it is compared with the stored "
+        "one, and without an offset it names no instant); older updates than the stored one are ignored.",
     )
+
+    _source_updated_at = field_validator("source_updated_at")(_supported_instant)
 
     @field_validator("currency")
     @classmethod

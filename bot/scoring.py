@@ -28,6 +28,7 @@ from bot.periods import Period
 from storage.models import Answer, Ask, AskStatus, Deal, Member, Stage, Team
 
 TREND_LENGTH = 4
+BYTE_ORDER_MARK = "\ufeff"
 HIGHLIGHT_COUNT = 3
 _CLOSED = (Stage.WON.value, Stage.LOST.value)
 _RATIO_PLACES = Decimal("0.0001")
@@ -351,6 +352,8 @@ def _trend(session: Session, org: Organisation, period: Period) -> list[TrendPoi
     each period's figure equals the one its own scorecard shows.
     """
     periods = period.preceding(TREND_LENGTH)
+    if not periods:
+        return []
     unit = case((and_(col(Deal.stage) == Stage.WON.value, col(Deal.currency) != org.currency), col(Deal.amount_cents)))
     rows = session.exec(
         select(Deal.closed_at, Deal.stage, Deal.currency, unit, func.count(), func.sum(col(Deal.amount_cents)))
@@ -411,8 +414,11 @@ def scorecard_csv(scorecard: Scorecard) -> str:
     Every section is present even when empty, so a sheet that reads it by position keeps working.
     Money has two decimals, ratios are fractions (0.75), null is an empty cell. Text that a
     spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe.
+    The text starts with a byte order mark: without one, Excel reads the file in the local ANSI code
+    page and shows "PÃ¤Ã¤" for "Pää".
     """
     out = io.StringIO()
+    out.write(BYTE_ORDER_MARK)
     writer = csv.writer(out, lineterminator="\r\n")
     headline = (
         "period",

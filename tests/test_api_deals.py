@@ -291,3 +291,16 @@ def test_bad_answers_get_422_naming_the_field(client: TestClient, body: dict, fi
 def test_an_answer_for_an_unknown_deal_is_404(client: TestClient) -> None:
     body = {"member": "mikko@example.com", "helping_team": "marketing", "impact": "some", "text": "t"}
     assert client.post("/api/deals/nope/answers", json=body).status_code == 404
+
+
+@pytest.mark.parametrize("body", [b"\x00", b"{", b'{"amount": ' + b"9" * 5000 + b"}", b"[" * 10_000])
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong", "Basic dXNlcjpwYXNz"])
+def test_without_the_token_a_malformed_body_is_still_401(
+    client: TestClient, body: bytes, authorization: str | None
+) -> None:
+    """FastAPI reads the body before its dependencies run; the token must be checked before that."""
+    headers = {"content-type": "application/json", "authorization": authorization or ""}
+    for method, path in (("PUT", "/api/deals/x"), ("POST", "/api/deals/x/answers")):
+        response = client.request(method, path, content=body, headers=headers)
+        assert response.status_code == 401, (method, path, response.text)
+        assert response.headers["www-authenticate"] == "Bearer"

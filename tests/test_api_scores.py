@@ -129,3 +129,25 @@ def test_csv_is_the_same_scorecard_for_spreadsheets(client: TestClient) -> None:
 def test_no_token_no_scores(client: TestClient, path: str) -> None:
     assert client.get(path, headers={"Authorization": ""}).status_code == 401
     assert client.get(path, headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+def test_csv_opens_in_excel_with_finnish_letters_and_emoji_intact(client: TestClient) -> None:
+    """Excel reads a CSV as the local ANSI code page unless it starts with a UTF-8 byte order mark."""
+    body = {
+        "name": "Pääkaupunki Öy 🚀",
+        "amount": 700,
+        "currency": "EUR",
+        "stage": "won",
+        "owner": "aino@example.com",
+        "closed_at": "2026-11-24",
+    }
+    assert client.put("/api/deals/paa", json=body).status_code == 201
+    text = {"member": "mikko@example.com", "helping_team": "marketing", "impact": "strong"}
+    answer = {**text, "text": "Webinaari äänestä ö 🚀", "quotable": True}
+    assert client.post("/api/deals/paa/answers", json=answer).status_code == 201
+    response = client.get("/api/scores.csv", params={"week": "2026-W48"})
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["figure", "value"]
+    assert ["Pääkaupunki Öy 🚀", "marketing", "Webinaari äänestä ö 🚀"] in rows

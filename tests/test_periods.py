@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.periods import Period, PeriodKind, current_period, iso_weeks_in, local_date
+from bot.periods import Period, PeriodKind, check_supported_day, current_period, iso_weeks_in, local_date
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -47,7 +47,9 @@ def test_parse_reads_weeks_months_and_quarters(text: str, label: str, first: dat
         ("2026-00", "the month must be 01–12"),
         ("2026-Q5", "the quarter must be Q1–Q4"),
         ("2026-Q0", "the quarter must be Q1–Q4"),
-        ("0000-01", "year 0000 is outside 0001–9999"),
+        ("0000-01", "0000-01 is outside the supported calendar: periods from 1900 to 9998"),
+        ("1899-Q4", "outside the supported calendar"),
+        ("9999-01", "outside the supported calendar"),
         ("9999-W52", "outside the supported calendar"),
         ("last", "'last' is not a period: use YYYY-Www"),
         ("", "is not a period"),
@@ -122,9 +124,28 @@ def test_preceding_lists_the_previous_periods_oldest_first() -> None:
 
 def test_shifting_past_the_calendar_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="outside"):
-        Period.parse("0001-W01").previous()
+        Period(PeriodKind.WEEK, 1, 1).previous()
     with pytest.raises(ValueError, match="outside"):
-        Period.parse("0001-01").previous()
+        Period(PeriodKind.MONTH, 1, 1).previous()
+
+
+def test_every_period_that_parses_has_a_trend_whose_labels_parse() -> None:
+    for text in ("1900-W01", "1900-W03", "1900-01", "1900-03", "1900-Q1", "1900-Q4", "9998-W53", "9998-12", "9998-Q4"):
+        period = Period.parse(text)
+        trend = period.preceding(4)
+        assert [Period.parse(p.label) for p in trend] == trend
+        assert period.last <= date(9999, 1, 3)
+    assert Period.parse("1900-W01").preceding(4) == []
+    assert [p.label for p in Period.parse("1900-03").preceding(4)] == ["1900-01", "1900-02"]
+    assert len(Period.parse("9998-Q4").preceding(4)) == 4
+
+
+def test_the_supported_days_are_1900_to_9998() -> None:
+    assert check_supported_day(date(1900, 1, 1)) == date(1900, 1, 1)
+    assert check_supported_day(date(9998, 12, 31)) == date(9998, 12, 31)
+    for day in (date(1899, 12, 31), date(9999, 1, 1), date(1, 1, 1)):
+        with pytest.raises(ValueError, match="1900-01-01 to 9998-12-31"):
+            check_supported_day(day)
 
 
 def test_a_dst_week_still_has_seven_days() -> None:

@@ -10,11 +10,18 @@ from sqlmodel import Session
 
 from bot.ledger import deal_by_external_id, deal_views, list_deals, record_answer
 from bot.schemas import AnswerInput, AnswerView, DealInput, DealPage, DealView
-from handlers.api.deps import RuntimeDep, require_api_token
+from handlers.api.deps import RuntimeDep, TokenFirstRoute, require_api_token
+from handlers.api.errors import error_responses
 from storage.db import run_transaction, session_scope
 from storage.models import Stage
 
-router = APIRouter(prefix="/api/deals", tags=["deals"], dependencies=[Depends(require_api_token)])
+router = APIRouter(
+    prefix="/api/deals",
+    tags=["deals"],
+    dependencies=[Depends(require_api_token)],
+    responses=error_responses(400, 401, 413, 422),
+    route_class=TokenFirstRoute,
+)
 ExternalId = Annotated[str, Path(min_length=1, max_length=255, description="The CRM's id, e.g. hubspot:123")]
 
 
@@ -36,7 +43,12 @@ def put_deal(external_id: ExternalId, body: DealInput, runtime: RuntimeDep, resp
     return view
 
 
-@router.get("/{external_id}", response_model=DealView, summary="A deal with its asks and answers")
+@router.get(
+    "/{external_id}",
+    response_model=DealView,
+    summary="A deal with its asks and answers",
+    responses=error_responses(404),
+)
 def get_deal(external_id: ExternalId, runtime: RuntimeDep) -> DealView:
     with session_scope(runtime.engine) as session:
         return deal_views(session, [deal_by_external_id(session, external_id)])[0]
@@ -70,7 +82,10 @@ def get_deals(
     response_model=AnswerView,
     status_code=status.HTTP_201_CREATED,
     summary="Log an answer from outside chat (imports, web forms); the same answer twice is kept once",
-    responses={200: {"model": AnswerView, "description": "This exact answer was already logged"}},
+    responses={
+        200: {"model": AnswerView, "description": "This exact answer was already logged"},
+        **error_responses(404),
+    },
 )
 def post_answer(external_id: ExternalId, body: AnswerInput, runtime: RuntimeDep, response: Response) -> AnswerView:
     def work(session: Session) -> tuple[AnswerView, bool]:

@@ -5,11 +5,50 @@ The body follows FastAPI's own validation error shape, so clients parse one form
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from bot.errors import InputError, NotFound
+
+
+class ErrorMessage(BaseModel):
+    """Every refusal that is not about one field: 400, 401, 404, 413, 503."""
+
+    detail: str
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrors(BaseModel):
+    """A 422: each entry names the parameter or body field (`loc`) and says what is wrong with it."""
+
+    detail: list[FieldError]
+
+
+_DESCRIPTIONS = {
+    400: "Malformed request: a Content-Length that cannot be trusted, or a body that is not JSON",
+    401: "Missing or wrong credentials (for /api/: the bearer token; the API is off without ONESCORE_API_TOKEN)",
+    404: "No such deal",
+    413: "Body larger than 1 MiB (refused before it is read)",
+    422: "A parameter or body field is invalid; `loc` names it",
+    503: "The database is unreachable; retry later",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI entries for these refusals, so clients (and the schema fuzzer) see what really comes back."""
+    return {
+        code: {"model": ValidationErrors if code == 422 else ErrorMessage, "description": _DESCRIPTIONS[code]}
+        for code in codes
+    }
 
 
 def _input_error(_request: Request, exc: Exception) -> JSONResponse:

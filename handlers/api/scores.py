@@ -13,9 +13,15 @@ from sqlmodel import Session
 
 from bot.score_query import ScoreQueryError, resolve_period, resolve_team
 from bot.scoring import Scorecard, compute_scorecard, scorecard_csv
-from handlers.api.deps import RuntimeDep, require_api_token
+from handlers.api.deps import RuntimeDep, TokenFirstRoute, require_api_token
+from handlers.api.errors import error_responses
 
-router = APIRouter(tags=["scores"], dependencies=[Depends(require_api_token)])
+router = APIRouter(
+    tags=["scores"],
+    dependencies=[Depends(require_api_token)],
+    responses=error_responses(400, 401, 413, 422),
+    route_class=TokenFirstRoute,
+)
 
 WeekParam = Annotated[
     str | None,

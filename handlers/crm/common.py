@@ -7,6 +7,7 @@ REST PUT builds — so a deal from a CRM is validated and recorded exactly like 
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -81,6 +82,19 @@ class DealSnapshot:
             "source_updated_at": self.updated_at,
         }
         return DealInput(**{k: v for k, v in values.items() if v is not None})
+
+
+def load_json(body: bytes) -> Any:
+    """A webhook's JSON, or BadDelivery for anything the parser cannot take.
+
+    Hostile bodies fail in more ways than malformed syntax: bytes that are no Unicode encoding
+    (gzip sent without its header), numbers with thousands of digits (ValueError), nesting deeper
+    than the interpreter's stack (RecursionError). Every one is the sender's mistake, never ours.
+    """
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise BadDelivery(f"the body is not JSON we can read: {type(exc).__name__}") from exc
 
 
 def is_number(value: Any) -> bool:

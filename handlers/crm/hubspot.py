@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -19,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from handlers.crm.common import BadDelivery, Delivery, Unauthorized, is_number
+from handlers.crm.common import BadDelivery, Delivery, Unauthorized, is_number, load_json
 
 SIGNATURE_HEADER = "X-HubSpot-Signature-v3"
 TIMESTAMP_HEADER = "X-HubSpot-Request-Timestamp"
@@ -141,10 +140,7 @@ def _workflow_deal_id(body: dict[str, Any]) -> str | None:
 
 def parse(body: bytes, timestamp: str) -> tuple[list[Delivery], int]:
     """The deal changes a delivery announces, and how many of its events were not about deals."""
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadDelivery("the body is not JSON") from exc
+    document = load_json(body)
     if isinstance(document, dict) and not (document.get("subscriptionType") or document.get("eventType")):
         deal_id = _workflow_deal_id(document)
         if deal_id is None:

@@ -14,7 +14,7 @@ import hmac
 import json
 from typing import Any
 
-from handlers.crm.common import BadDelivery, Delivery, Unauthorized, is_number
+from handlers.crm.common import BadDelivery, Delivery, Unauthorized, is_number, load_json
 
 JOB_KIND = "pipedrive.deal"
 V2_ACTIONS = frozenset({"create", "change"})
@@ -87,10 +87,7 @@ def _deal_of(document: dict[str, Any]) -> Any:
 
 def parse(body: bytes) -> tuple[list[Delivery], int]:
     """The deal change a delivery announces (none for other objects or deletions), and the ignored count."""
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadDelivery("the body is not JSON") from exc
+    document = load_json(body)
     if not isinstance(document, dict):
         raise BadDelivery("a Pipedrive webhook is a JSON object")
     deal = _deal_of(document)

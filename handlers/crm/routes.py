@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 
 from bot.runtime import Runtime
+from handlers.api.errors import error_responses
 from handlers.crm import hubspot, pipedrive, salesforce
 from handlers.crm.common import BadDelivery, Delivery, Unauthorized
 from handlers.crm.intake import CrmIntake
@@ -22,32 +25,38 @@ from handlers.crm.intake import CrmIntake
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/webhooks", tags=["CRM webhooks"])
-MAX_BODY_BYTES = 2 * 1024 * 1024
 SOAP_FAULT = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>'
     "<soapenv:Fault><faultcode>soapenv:Client</faultcode><faultstring>{}</faultstring></soapenv:Fault>"
     "</soapenv:Body></soapenv:Envelope>"
 )
-_RESPONSES: dict[int | str, dict[str, str]] = {
-    400: {"description": "Not a delivery this CRM sends (malformed or wrong shape); nothing stored"},
-    401: {"description": "Authentication failed or the CRM's secret is not configured; nothing stored"},
-    413: {"description": "Body larger than 2 MiB"},
+_REFUSED_400 = "Not a delivery this CRM sends (malformed or wrong shape), or a Content-Length that cannot be trusted"
+_REFUSED_401 = "Authentication failed or the CRM's secret is not configured; nothing stored"
+_QUEUE_DOWN = "The queue is unavailable; the CRM retries"
+
+
+class WebhookReceipt(BaseModel):
+    received: int
+    queued: int
+    ignored: int
+
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **error_responses(400, 401, 413, 503),
+    200: {"model": WebhookReceipt, "description": "Queued (or ignored: not about a deal)"},
 }
-
-
-async def _body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "The body is larger than 2 MiB.")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "The body is larger than 2 MiB.")
-        chunks.append(chunk)
-    return b"".join(chunks)
+_RESPONSES[400]["description"] = _REFUSED_400
+_RESPONSES[401]["description"] = _REFUSED_401
+_RESPONSES[503]["description"] = _QUEUE_DOWN
+_SOAP = {"text/xml": {"schema": {"type": "string"}}}
+_SALESFORCE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The SOAP acknowledgement Salesforce requires", "content": _SOAP},
+    400: {"description": f"{_REFUSED_400}: a SOAP fault (JSON for a bad Content-Length)", "content": _SOAP},
+    401: {"description": f"{_REFUSED_401}: a SOAP fault", "content": _SOAP},
+    **error_responses(413, 503),
+}
+_SALESFORCE_RESPONSES[503]["description"] = _QUEUE_DOWN
 
 
 def _public_uri(request: Request, public_url: str | None) -> str:
@@ -91,7 +100,7 @@ async def _queue(request: Request, deliveries: list[Delivery], ignored: int) -> 
 )
 async def hubspot_webhook(request: Request) -> Response:
     runtime = _runtime(request)
-    body = await _body(request)
+    body = await request.body()
     try:
         timestamp = hubspot.verify(
             runtime.settings.hubspot_client_secret,
@@ -123,7 +132,7 @@ async def pipedrive_webhook(request: Request) -> Response:
         response.headers["WWW-Authenticate"] = 'Basic realm="OneScore Pipedrive webhooks"'
         return response
     try:
-        deliveries, ignored = pipedrive.parse(await _body(request))
+        deliveries, ignored = pipedrive.parse(await request.body())
     except BadDelivery as exc:
         return _refusal("Pipedrive", status.HTTP_400_BAD_REQUEST, str(exc))
     return JSONResponse(await _queue(request, deliveries, ignored))
@@ -137,14 +146,15 @@ def _soap_fault(reason: str) -> Response:
 @router.post(
     "/salesforce",
     summary="Salesforce Outbound Messages for Opportunity (checked against SALESFORCE_ORG_ID)",
-    responses={200: {"description": "The SOAP acknowledgement Salesforce requires"}, **_RESPONSES},
+    responses=_SALESFORCE_RESPONSES,
+    response_class=Response,
 )
 async def salesforce_webhook(request: Request) -> Response:
     try:
         expected = salesforce.expected_org(_runtime(request).settings.salesforce_org_id)
-        org_id, notifications = salesforce.parse(await _body(request))
-        salesforce.verify(expected, org_id)
-        deliveries, ignored = salesforce.deliveries(expected, notifications)
+        root = salesforce.read(await request.body())
+        salesforce.verify(expected, salesforce.organization_id(root))
+        deliveries, ignored = salesforce.deliveries(expected, salesforce.notifications(root))
     except Unauthorized as exc:
         return _refusal("Salesforce", status.HTTP_401_UNAUTHORIZED, str(exc), _soap_fault)
     except BadDelivery as exc:

@@ -1,8 +1,9 @@
 """Salesforce Outbound Messages: the SOAP body for Opportunities, checked against our organisation id.
 
 Salesforce proves nothing but the organisation id inside the body, so the XML is parsed before the
-check — with defusedxml refusing any DTD, which rules out entity expansion (billion laughs) and
-external entities before a single entity is read. An Outbound Message carries the fields the admin
+check (a body that does not parse proves nothing, so it is refused as unauthenticated) — with
+defusedxml refusing any DTD, which rules out entity expansion (billion laughs) and external
+entities before a single entity is read. An Outbound Message carries the fields the admin
 chose, so no API read-back is needed; the owner's email and the account's name come from two formula
 fields (`Owner_Email__c`, `Account_Name__c`) because an Opportunity itself holds only their ids.
 """
@@ -12,9 +13,8 @@ from __future__ import annotations
 import hmac
 import re
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element
 
-from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from handlers.crm.common import (
@@ -90,19 +90,33 @@ def _fields(sobject: Element) -> dict[str, str | None]:
     return {_local(child.tag): None if child.get(f"{XSI}nil") == "true" else text(child.text) for child in sobject}
 
 
-def parse(body: bytes) -> tuple[str | None, list[dict[str, str | None]]]:
-    """The organisation id and each notification's fields (plus `_notification` and `_type`)."""
+def read(body: bytes) -> Element:
+    """The XML document, before anything in it is believed.
+
+    Salesforce's only proof is the organisation id inside the body, so a body that does not parse
+    (bad XML, a DTD, an encoding that does not exist or that expat cannot decode) carries no proof
+    at all: it is unauthenticated, whatever else is wrong with it. Any failure of the parser on
+    these bytes means just that, so every one of them is caught.
+    """
     try:
-        root = fromstring(body, forbid_dtd=True)
-    except (ParseError, DefusedXmlException) as exc:
-        raise BadDelivery(f"not acceptable XML: {type(exc).__name__}") from exc
+        return fromstring(body, forbid_dtd=True)
+    except Exception as exc:
+        raise Unauthorized(f"not a readable Salesforce outbound message: {type(exc).__name__}") from exc
+
+
+def organization_id(root: Element) -> str | None:
+    return text(root.findtext(f"{SOAP}Body/{OUTBOUND}notifications/{OUTBOUND}OrganizationId"))
+
+
+def notifications(root: Element) -> list[dict[str, str | None]]:
+    """Each notification's fields (plus `_notification` and `_type`), from a message already verified."""
     envelope = root.find(f"{SOAP}Body/{OUTBOUND}notifications")
     if envelope is None:
         raise BadDelivery("not a Salesforce outbound message (no notifications element)")
     items = envelope.findall(f"{OUTBOUND}Notification")
     if not 1 <= len(items) <= MAX_NOTIFICATIONS:
         raise BadDelivery(f"an outbound message has 1 to {MAX_NOTIFICATIONS} notifications")
-    notifications = []
+    result = []
     for item in items:
         sobject = item.find(f"{OUTBOUND}sObject")
         notification_id = text(item.findtext(f"{OUTBOUND}Id"))
@@ -111,8 +125,8 @@ def parse(body: bytes) -> tuple[str | None, list[dict[str, str | None]]]:
         fields = _fields(sobject)
         fields["_notification"] = notification_id
         fields["_type"] = (sobject.get(f"{XSI}type") or "").rpartition(":")[2]
-        notifications.append(fields)
-    return text(envelope.findtext(f"{OUTBOUND}OrganizationId")), notifications
+        result.append(fields)
+    return result
 
 
 def deliveries(org_id: str, notifications: list[dict[str, str | None]]) -> tuple[list[Delivery], int]:

@@ -152,29 +152,50 @@ EXTERNAL_ENTITY = OPEN.replace(
 ).replace(b"<sf:Name>Backpackers, Inc. (Sample)</sf:Name>", b"<sf:Name>&leak;</sf:Name>")
 
 
+def declaring(encoding: str) -> bytes:
+    return OPEN.replace(b'encoding="UTF-8"', f'encoding="{encoding}"'.encode())
+
+
 @pytest.mark.parametrize(
     ("case", "body"),
     [
         ("truncated", OPEN[:300]),
         ("not XML", b"Ack me"),
+        ("empty", b""),
+        ("not UTF-8", OPEN.replace(b"Backpackers", b"Backp\xe4\xff\xfeckers")),
         (
             "another SOAP message",
             b'<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body/></e:Envelope>',
         ),
-        (
-            "no notifications",
-            OPEN.replace(NOTIFICATION, b"").split(b"<Notification>")[0] + b"</notifications>",
-        ),
         ("billion laughs", BILLION_LAUGHS),
         ("external entity", EXTERNAL_ENTITY),
+        ("deeply nested", b"<a>" * 100_000 + b"</a>" * 100_000),
+        *((f"encoding {name}", declaring(name)) for name in ("x-nonexistent", "utf-32", "UTF-7", "utf-16", "cp037")),
     ],
 )
-def test_malformed_or_hostile_xml_gets_400_never_500(
+def test_xml_that_cannot_be_read_carries_no_organisation_id_so_it_is_401_never_500(
     client: TestClient, runtime: Runtime, case: str, body: bytes
 ) -> None:
     response = post_salesforce(client, body)
-    assert response.status_code == 400, case
+    assert response.status_code == 401, case
+    assert b"Fault" in response.content
     assert b"passwd" not in response.content and b"root:" not in response.content
+    assert nothing_stored(runtime)
+
+
+def test_an_encoding_expat_reads_is_accepted_like_utf_8(client: TestClient, runtime: Runtime) -> None:
+    body = declaring("ISO-8859-1").replace(b"Backpackers", b"B\xe4ckpackers")
+    assert post_salesforce(client, body).status_code == 200
+    settle(runtime)
+    found = deal(runtime, OPPORTUNITY)
+    assert found is not None and found.name.startswith("Bäckpackers")
+
+
+def test_a_message_from_our_organisation_without_notifications_is_400(client: TestClient, runtime: Runtime) -> None:
+    head = OPEN.replace(NOTIFICATION, b"").split(b"<Notification>")[0]
+    body = head + b"</notifications></soapenv:Body></soapenv:Envelope>"
+    response = post_salesforce(client, body)
+    assert response.status_code == 400
     assert nothing_stored(runtime)
 
 
