@@ -68,11 +68,12 @@ def cmd_migrate(_args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
-    from bot.deal_import import ImportFileError, import_deals
+    from bot.deal_import import ImportFileError, import_deals, open_csv
 
-    path: Path = args.file
-    if not path.is_file():
-        print(f"onescore: {path}: cannot be read: no such file", file=sys.stderr)
+    try:
+        text = open_csv(args.file)
+    except ImportFileError as exc:
+        print(f"onescore: {exc}", file=sys.stderr)
         return EXIT_USAGE
     console = Console(stderr=True)
     upgrade(runtime.engine)
@@ -85,14 +86,9 @@ def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
         console=console,
         disable=not console.is_terminal,
     )
-    total = _count_data_lines(path)
-    try:
-        with progress:
-            task = progress.add_task("import", total=total)
-            summary = import_deals(runtime, path, on_progress=lambda n: progress.advance(task, n))
-    except ImportFileError as exc:
-        print(f"onescore: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    with progress:
+        task = progress.add_task("import", total=text.data_lines)
+        summary = import_deals(runtime, text, on_progress=lambda n: progress.advance(task, n))
     out = Console()
     out.print(
         f"{summary.total} rows: {summary.created} created, {summary.updated} updated, "
@@ -190,14 +186,6 @@ def cmd_crm_check(_args: argparse.Namespace, runtime: Runtime) -> int:
     for status in statuses:
         print(status.line())
     return 0 if all(status.ok for status in statuses) else 1
-
-
-def _count_data_lines(path: Path) -> int | None:
-    try:
-        with path.open("rb") as handle:
-            return max(sum(1 for _ in handle) - 1, 0)
-    except OSError:
-        return None
 
 
 def build_parser() -> argparse.ArgumentParser:
