@@ -1,7 +1,8 @@
 """The `onescore` command line: serve, migrate, import-deals, manifest, post-scores, crm check (and more to come).
 
 Operator mistakes (a bad organisation file, an unreadable CSV) end with one clear line on stderr
-and exit status 2, never a traceback.
+and exit status 2, never a traceback. Commands that use neither the organisation nor the database
+(manifest, crm check) do not load them, so a broken organisation file cannot stop them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from storage.migrate import upgrade
 
 EXIT_USAGE = 2
 Command = Callable[[argparse.Namespace, Runtime], int]
+SettingsCommand = Callable[[argparse.Namespace, Settings], int]
 
 
 def configure_logging(level: str) -> None:
@@ -100,7 +102,7 @@ def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
     return 1 if summary.rejected else 0
 
 
-def cmd_manifest(args: argparse.Namespace, _runtime: Runtime) -> int:
+def cmd_manifest(args: argparse.Namespace, _settings: Settings) -> int:
     import json
 
     from handlers.slack.manifest import ManifestError, slack_manifest
@@ -173,10 +175,10 @@ def _earlier_post(runtime: Runtime, platform: str, channel_id: str, week: Period
     return f"already queued for {where}; the service is still sending it"
 
 
-def cmd_crm_check(_args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_crm_check(_args: argparse.Namespace, settings: Settings) -> int:
     from handlers.crm.check import check_crms
 
-    statuses = asyncio.run(check_crms(runtime.settings))
+    statuses = asyncio.run(check_crms(settings))
     if not statuses:
         print(
             "No CRM is configured: set HUBSPOT_*, PIPEDRIVE_* or SALESFORCE_ORG_ID (see docs/crm.md).",
@@ -192,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="onescore", description="OneScore: one outcome scorecard for every team, in Slack and Teams."
     )
+    parser.set_defaults(needs_organisation=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the service: HTTP endpoints and the scheduler")
@@ -207,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     importer.set_defaults(handler=cmd_import_deals)
 
     manifest = commands.add_parser("manifest", help="write a chat platform's app manifest or package")
+    manifest.set_defaults(needs_organisation=False)
     platforms = manifest.add_subparsers(dest="platform", required=True, metavar="PLATFORM")
     slack = platforms.add_parser("slack", help="print the Slack app manifest to paste when creating the app")
     slack.add_argument("--url", help="the service's public base URL, e.g. https://onescore.example.com")
@@ -224,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     post.set_defaults(handler=cmd_post_scores)
 
     crm = commands.add_parser("crm", help="CRM intake (HubSpot, Pipedrive, Salesforce)")
+    crm.set_defaults(needs_organisation=False)
     crm_commands = crm.add_subparsers(dest="crm_command", required=True, metavar="COMMAND")
     check = crm_commands.add_parser(
         "check", help="check each configured CRM's credentials and reachability, one line each"
@@ -236,6 +241,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
     configure_logging(settings.log_level)
+    if not args.needs_organisation:
+        settings_handler: SettingsCommand = args.handler
+        return settings_handler(args, settings)
     try:
         runtime = Runtime.from_settings(settings)
     except (OrganisationFileError, CatalogueError) as exc:

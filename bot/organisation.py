@@ -367,9 +367,14 @@ def _parse_yaml(text: str, path: Path) -> Any:
         raise OrganisationFileError(f"{path}: not valid YAML: {exc}") from None
 
 
-def load_organisation(path: Path) -> Organisation:
-    """Read and validate the file; an absent file means every default."""
+def load_organisation(path: Path, *, required: bool = False) -> Organisation:
+    """Read and validate the file. An absent file means every default, unless it was named explicitly
+    (`required`): a mistyped path must not quietly run the bot on defaults."""
     if not path.exists() and not path.is_symlink():
+        if required:
+            raise OrganisationFileError(
+                f"{path}: no such file (named by ONESCORE_CONFIG; unset it to run with every default)"
+            )
         return Organisation()
     text = _read_text(path)
     data = _parse_yaml(text, path)

@@ -1,14 +1,50 @@
-"""The clumsy admin: every kind of broken organisation file stops start-up with one line naming the
-file (and the key), never a traceback."""
+"""The clumsy admin: a mistyped ONESCORE_CONFIG and every kind of broken organisation file each stop
+start-up with one line naming the file (and the key), never a traceback or a silent default."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from tests.test_cli import run
+
+# --- ONESCORE_CONFIG --------------------------------------------------------------------------------
+
+
+def test_a_mistyped_onescore_config_stops_start_up_naming_the_path(tmp_path: Path) -> None:
+    missing = tmp_path / "onescroe.yaml"
+    result = run(["migrate"], {"ONESCORE_CONFIG": str(missing), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"onescore: {missing}: ")
+    assert "ONESCORE_CONFIG" in lines[0]
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_a_mistyped_onescore_config_in_dot_env_stops_serve_too(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("ONESCORE_CONFIG=./conf/onescore.yml\n", encoding="utf-8")
+    result = run(["serve", "--port", "1"], {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("onescore: conf/onescore.yml: "), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_without_onescore_config_an_absent_default_file_means_every_default(tmp_path: Path) -> None:
+    assert "ONESCORE_CONFIG" not in os.environ
+    result = run(["migrate"], {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_commands_that_need_no_organisation_ignore_a_missing_one(tmp_path: Path) -> None:
+    env = {"ONESCORE_CONFIG": str(tmp_path / "absent.yaml")}
+    result = run(["manifest", "slack", "--url", "https://onescore.example.com"], env)
+    assert result.returncode == 0, result.stderr
+    assert '"display_information"' in result.stdout
+
 
 # --- the organisation file, key by key ---------------------------------------------------------------
 
