@@ -22,6 +22,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from bot.organisation import OrganisationFileError
 from bot.periods import Period
 from bot.runtime import Runtime
+from bot.scheduling import quiet_routine_job_logs
 from bot.settings import Settings
 from handlers.teams import manifest as teams_manifest
 from prompts import CatalogueError
@@ -39,6 +40,7 @@ def configure_logging(level: str) -> None:
         stream=sys.stderr,
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    quiet_routine_job_logs(level)
 
 
 def cmd_serve(args: argparse.Namespace, runtime: Runtime) -> int:
