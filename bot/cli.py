@@ -13,6 +13,7 @@ import gc
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from rich.console import Console
@@ -41,6 +42,14 @@ def configure_logging(level: str) -> None:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     quiet_routine_job_logs(level)
+
+
+def package_version() -> str:
+    """The installed distribution's version; a source tree run without installing has none to report."""
+    try:
+        return version("onescore")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def cmd_serve(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -196,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="onescore", description="OneScore: one outcome scorecard for every team, in Slack and Teams."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     parser.set_defaults(needs_organisation=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
