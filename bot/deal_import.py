@@ -8,6 +8,7 @@ CSV at all (missing, binary, empty, no usable header) stops the import, before a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +99,17 @@ def describe_error(exc: BaseException) -> str:
     return reason if len(reason) <= REASON_LENGTH else reason[: REASON_LENGTH - 1] + "…"
 
 
-def _parse_row(line: int, header: list[str], fields: list[str]) -> _Row:
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+
+
+def _amount(text: str, *, decimal_comma: bool) -> str:
+    """Excel writes `1200,50` where the comma is the decimal separator, and then separates fields with
+    `;` or tab. Only there, and only in that plain shape, is the comma a decimal point: in a
+    comma-separated file a quoted `1,200` could as well be a thousands separator, and stays refused."""
+    return text.replace(",", ".") if decimal_comma and _DECIMAL_COMMA.fullmatch(text) else text
+
+
+def _parse_row(line: int, header: list[str], fields: list[str], *, decimal_comma: bool) -> _Row:
     if len(fields) > len(header):
         raise InputError("row", f"has {len(fields)} fields, more than the header's {len(header)}")
     values = {name: value.strip() for name, value in zip(header, fields, strict=False) if value.strip()}
@@ -107,6 +118,8 @@ def _parse_row(line: int, header: list[str], fields: list[str]) -> _Row:
         raise InputError("external_id", "is required")
     if len(external_id) > 255:
         raise InputError("external_id", "is longer than 255 characters")
+    if "amount" in values:
+        values["amount"] = _amount(values["amount"], decimal_comma=decimal_comma)
     participants = values.pop("participants", None)
     payload: dict[str, object] = dict(values)
     if participants is not None:
@@ -145,7 +158,7 @@ def parse_rows(text: CsvText) -> Iterator[tuple[int, _Row | str]]:
         if not any(value.strip() for value in record.fields):
             continue
         try:
-            yield record.line, _parse_row(record.line, text.header, record.fields)
+            yield record.line, _parse_row(record.line, text.header, record.fields, decimal_comma=text.delimiter != ",")
         except ROW_ERRORS as exc:
             yield record.line, describe_error(exc)
 

@@ -112,17 +112,24 @@ def test_the_delimiter_is_detected(tmp_path: Path, importer, names, delimiter: s
     assert names() == {"crm:1": "Acme, Oy; ja\tmuut", "crm:2": FINNISH, "crm:3": "Plain"}
 
 
-def test_a_finnish_excel_file_with_semicolons_and_cp1252_is_read(tmp_path: Path, importer, names) -> None:
+def test_a_finnish_excel_file_with_semicolons_and_cp1252_is_read(
+    tmp_path: Path, importer, names, database_url: str
+) -> None:
     path = tmp_path / "deals.csv"
     path.write_bytes(
         "external_id;name;account;amount;currency;stage;owner;created_at;closed_at\r\n"
         "crm:1;Yhteistyö;Äänekosken Oy;50000;EUR;won;aino@example.com;2026-10-01;2026-11-24\r\n"
-        "crm:2;Kevät;Oy Ab;10;EUR;open;;;\r\n"
+        "crm:2;Kevät;Oy Ab;1200,50;EUR;open;;;\r\n"
         ";;;;;;;;\r\n".encode("cp1252")
     )
     outcome = importer(path)
     assert outcome.status == 0, outcome.out + outcome.err
     assert names() == {"crm:1": "Yhteistyö", "crm:2": "Kevät"}
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        amounts = {d.external_id: d.amount_cents for d in session.exec(select(Deal))}
+    engine.dispose()
+    assert amounts == {"crm:1": 5_000_000, "crm:2": 120_050}  # Excel's decimal comma where `;` separates
 
 
 # --- rows that must be rejected alone ------------------------------------------------------------
