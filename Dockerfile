@@ -17,8 +17,9 @@ RUN pip install . && rm -rf /src
 RUN useradd --create-home --uid 10001 onescore && mkdir /data && chown onescore:onescore /data
 USER onescore
 WORKDIR /data
-ENV DATABASE_URL=sqlite:////data/onescore.db \
-    ONESCORE_CONFIG=/data/onescore.yaml
+# The organisation file is ./onescore.yaml in /data; absent means every default (setting
+# ONESCORE_CONFIG would make it required).
+ENV DATABASE_URL=sqlite:////data/onescore.db
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

@@ -1,7 +1,8 @@
 """The `onescore` command line: serve, migrate, import-deals, manifest, post-scores, crm check (and more to come).
 
 Operator mistakes (a bad organisation file, an unreadable CSV) end with one clear line on stderr
-and exit status 2, never a traceback.
+and exit status 2, never a traceback. Commands that use neither the organisation nor the database
+(manifest, crm check) do not load them, so a broken organisation file cannot stop them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import gc
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from rich.console import Console
@@ -21,6 +23,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from bot.organisation import OrganisationFileError
 from bot.periods import Period
 from bot.runtime import Runtime
+from bot.scheduling import quiet_routine_job_logs
 from bot.settings import Settings
 from handlers.teams import manifest as teams_manifest
 from prompts import CatalogueError
@@ -28,6 +31,7 @@ from storage.migrate import upgrade
 
 EXIT_USAGE = 2
 Command = Callable[[argparse.Namespace, Runtime], int]
+SettingsCommand = Callable[[argparse.Namespace, Settings], int]
 
 
 def configure_logging(level: str) -> None:
@@ -37,6 +41,15 @@ def configure_logging(level: str) -> None:
         stream=sys.stderr,
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    quiet_routine_job_logs(level)
+
+
+def package_version() -> str:
+    """The installed distribution's version; a source tree run without installing has none to report."""
+    try:
+        return version("onescore")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def cmd_serve(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -68,11 +81,12 @@ def cmd_migrate(_args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
-    from bot.deal_import import ImportFileError, import_deals
+    from bot.deal_import import ImportFileError, import_deals, open_csv
 
-    path: Path = args.file
-    if not path.is_file():
-        print(f"onescore: {path}: cannot be read: no such file", file=sys.stderr)
+    try:
+        text = open_csv(args.file)
+    except ImportFileError as exc:
+        print(f"onescore: {exc}", file=sys.stderr)
         return EXIT_USAGE
     console = Console(stderr=True)
     upgrade(runtime.engine)
@@ -85,14 +99,9 @@ def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
         console=console,
         disable=not console.is_terminal,
     )
-    total = _count_data_lines(path)
-    try:
-        with progress:
-            task = progress.add_task("import", total=total)
-            summary = import_deals(runtime, path, on_progress=lambda n: progress.advance(task, n))
-    except ImportFileError as exc:
-        print(f"onescore: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    with progress:
+        task = progress.add_task("import", total=text.data_lines)
+        summary = import_deals(runtime, text, on_progress=lambda n: progress.advance(task, n))
     out = Console()
     out.print(
         f"{summary.total} rows: {summary.created} created, {summary.updated} updated, "
@@ -104,7 +113,7 @@ def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
     return 1 if summary.rejected else 0
 
 
-def cmd_manifest(args: argparse.Namespace, _runtime: Runtime) -> int:
+def cmd_manifest(args: argparse.Namespace, _settings: Settings) -> int:
     import json
 
     from handlers.slack.manifest import ManifestError, slack_manifest
@@ -177,10 +186,10 @@ def _earlier_post(runtime: Runtime, platform: str, channel_id: str, week: Period
     return f"already queued for {where}; the service is still sending it"
 
 
-def cmd_crm_check(_args: argparse.Namespace, runtime: Runtime) -> int:
+def cmd_crm_check(_args: argparse.Namespace, settings: Settings) -> int:
     from handlers.crm.check import check_crms
 
-    statuses = asyncio.run(check_crms(runtime.settings))
+    statuses = asyncio.run(check_crms(settings))
     if not statuses:
         print(
             "No CRM is configured: set HUBSPOT_*, PIPEDRIVE_* or SALESFORCE_ORG_ID (see docs/crm.md).",
@@ -192,18 +201,12 @@ def cmd_crm_check(_args: argparse.Namespace, runtime: Runtime) -> int:
     return 0 if all(status.ok for status in statuses) else 1
 
 
-def _count_data_lines(path: Path) -> int | None:
-    try:
-        with path.open("rb") as handle:
-            return max(sum(1 for _ in handle) - 1, 0)
-    except OSError:
-        return None
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="onescore", description="OneScore: one outcome scorecard for every team, in Slack and Teams."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    parser.set_defaults(needs_organisation=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the service: HTTP endpoints and the scheduler")
@@ -219,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     importer.set_defaults(handler=cmd_import_deals)
 
     manifest = commands.add_parser("manifest", help="write a chat platform's app manifest or package")
+    manifest.set_defaults(needs_organisation=False)
     platforms = manifest.add_subparsers(dest="platform", required=True, metavar="PLATFORM")
     slack = platforms.add_parser("slack", help="print the Slack app manifest to paste when creating the app")
     slack.add_argument("--url", help="the service's public base URL, e.g. https://onescore.example.com")
@@ -236,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     post.set_defaults(handler=cmd_post_scores)
 
     crm = commands.add_parser("crm", help="CRM intake (HubSpot, Pipedrive, Salesforce)")
+    crm.set_defaults(needs_organisation=False)
     crm_commands = crm.add_subparsers(dest="crm_command", required=True, metavar="COMMAND")
     check = crm_commands.add_parser(
         "check", help="check each configured CRM's credentials and reachability, one line each"
@@ -248,6 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
     configure_logging(settings.log_level)
+    if not args.needs_organisation:
+        settings_handler: SettingsCommand = args.handler
+        return settings_handler(args, settings)
     try:
         runtime = Runtime.from_settings(settings)
     except (OrganisationFileError, CatalogueError) as exc:

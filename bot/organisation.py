@@ -38,9 +38,10 @@ Language = Literal["en", "fi"]
 
 
 def _check_timezone(value: str) -> str:
+    """ZoneInfo looks the name up as a file, so a name too long for a path fails with OSError, not ValueError."""
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Helsinki)") from exc
     return value
 
@@ -327,17 +328,56 @@ def parse_organisation(data: Any, source: str) -> Organisation:
         raise OrganisationFileError(_describe(exc, source)) from None
 
 
-def load_organisation(path: Path) -> Organisation:
-    """Read and validate the file; an absent file means every default."""
-    if not path.exists():
-        return Organisation()
+class _Loader(yaml.SafeLoader):
+    """YAML without its implicit timestamps: `2026-13-25` stays a string for the organisation's own
+    validation, which names the key (`holidays[0]`), instead of failing inside the YAML library."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _read_text(path: Path) -> str:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise OrganisationFileError(f"{path}: cannot be read: {exc}") from None
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise OrganisationFileError(f"{path}: cannot be read: it is a directory") from None
+    except OSError as exc:
+        raise OrganisationFileError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise OrganisationFileError(f"{path}: line {line}: not UTF-8 (save the file as UTF-8)") from None
+
+
+def _parse_yaml(text: str, path: Path) -> Any:
+    try:
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise OrganisationFileError(f"{path}: {where}not valid YAML: {problem}") from None
+    except RecursionError:
+        raise OrganisationFileError(f"{path}: not valid YAML: nested too deeply") from None
+    except (ValueError, OverflowError) as exc:
+        raise OrganisationFileError(f"{path}: not valid YAML: {exc}") from None
+
+
+def load_organisation(path: Path, *, required: bool = False) -> Organisation:
+    """Read and validate the file. An absent file means every default, unless it was named explicitly
+    (`required`): a mistyped path must not quietly run the bot on defaults."""
+    if not path.exists() and not path.is_symlink():
+        if required:
+            raise OrganisationFileError(
+                f"{path}: no such file (named by ONESCORE_CONFIG; unset it to run with every default)"
+            )
+        return Organisation()
+    text = _read_text(path)
+    data = _parse_yaml(text, path)
+    if data is None:
+        raise OrganisationFileError(f"{path}: the file is empty (write {{}} in it to run with every default)")
     return parse_organisation(data, str(path))

@@ -35,7 +35,7 @@ class Runtime:
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
         """Raises OrganisationFileError or CatalogueError when the organisation file or the words are unusable."""
-        org = load_organisation(settings.config_path)
+        org = load_organisation(settings.config_path, required=settings.config_path_is_explicit)
         default_catalogue()
         return cls(
             settings=settings,

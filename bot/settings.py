@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias="ONESCORE_LOG_LEVEL")
 
     @property
+    def config_path_is_explicit(self) -> bool:
+        """ONESCORE_CONFIG was given (environment, .env or argument): then the file must exist.
+
+        Only the default path may be absent and mean "all defaults"; a path someone typed that is not
+        there is a typo, and running on defaults would ask the wrong people."""
+        return "config_path" in self.model_fields_set
+
+    @property
     def slack_over_http(self) -> bool:
         return bool(self.slack_bot_token and self.slack_signing_secret)
 

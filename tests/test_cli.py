@@ -94,7 +94,7 @@ def test_the_documented_example_organisation_file_is_accepted(tmp_path: Path) ->
     ],
 )
 def test_an_unusable_database_is_one_clear_line(tmp_path: Path, url: str, expected: str) -> None:
-    result = run(["migrate"], {"DATABASE_URL": url, "ONESCORE_CONFIG": str(tmp_path / "none.yaml")})
+    result = run(["migrate"], {"DATABASE_URL": url}, cwd=tmp_path)
     assert result.returncode != 0
     assert result.stderr.strip().startswith(expected), result.stderr
     assert "Traceback" not in result.stderr
@@ -102,7 +102,7 @@ def test_an_unusable_database_is_one_clear_line(tmp_path: Path, url: str, expect
 
 def test_migrate_builds_an_empty_database(tmp_path: Path) -> None:
     db = tmp_path / "fresh.db"
-    result = run(["migrate"], {"DATABASE_URL": f"sqlite:///{db}", "ONESCORE_CONFIG": str(tmp_path / "none.yaml")})
+    result = run(["migrate"], {"DATABASE_URL": f"sqlite:///{db}"}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert db.exists()
 
@@ -181,7 +181,6 @@ def test_serve_starts_without_chat_credentials_says_which_are_off_and_stops_on_s
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": f"sqlite:///{tmp_path}/serve.db",
-        "ONESCORE_CONFIG": str(tmp_path / "absent.yaml"),
     }
     for name in (
         "SLACK_BOT_TOKEN",
@@ -189,6 +188,7 @@ def test_serve_starts_without_chat_credentials_says_which_are_off_and_stops_on_s
         "SLACK_APP_TOKEN",
         "MicrosoftAppId",
         "ONESCORE_API_TOKEN",
+        "ONESCORE_CONFIG",
     ):
         env.pop(name, None)
     process = subprocess.Popen(

@@ -21,10 +21,12 @@ from tests.slack.conftest import BOT_TOKEN
 def test_socket_mode_connects_with_the_app_token_and_answers_commands_over_the_socket(
     tmp_path: Path, database_url: str, fake: FakeSlack, clock
 ) -> None:
+    config = tmp_path / "onescore.yaml"
+    config.write_text("{}\n", encoding="utf-8")
     settings = Settings(
         _env_file=None,
         DATABASE_URL=database_url,
-        ONESCORE_CONFIG=str(tmp_path / "absent.yaml"),
+        ONESCORE_CONFIG=str(config),
         ONESCORE_API_TOKEN=API_TOKEN,
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_APP_TOKEN="xapp-1-test",
