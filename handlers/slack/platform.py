@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.ports import AskCard, Contact, MessageRef, RateLimited, Recipient, Refused, Unreachable
-from handlers.slack.blocks import ask_blocks, escape, fallback_text
+from handlers.slack.blocks import MESSAGE_TEXT, ask_blocks, escape, fallback_text, fit
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class SlackPlatform:
         posted = await _slack(
             self.client.chat_postMessage(
                 channel=sent.get("channel", recipient.user_id),
-                text=reminder,
+                text=fit(escape(reminder), MESSAGE_TEXT),
                 blocks=ask_blocks(card, lead=reminder),
                 metadata={"event_type": REMINDER_METADATA_EVENT, "event_payload": {"ask_id": card.ask_id}},
             )

@@ -20,6 +20,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot.jobs import PermanentFailure, RetryLater
 from bot.ports import RateLimited, Refused, Unreachable
 from bot.scorecard_view import ChartImage, MessageRef, ScorecardView, scorecard_summary
+from handlers.slack.blocks import MESSAGE_TEXT, escape, fit
 from handlers.slack.platform import HISTORY_LOOKBACK, message_with_metadata, translate
 from handlers.slack.scorecard_blocks import scorecard_blocks
 
@@ -44,7 +45,7 @@ class SlackScorecardChannel:
         def post() -> Awaitable[AsyncSlackResponse]:
             return self.client.chat_postMessage(
                 channel=channel_id,
-                text=scorecard_summary(view),
+                text=fit(escape(scorecard_summary(view)), MESSAGE_TEXT),
                 blocks=scorecard_blocks(view),
                 metadata=metadata,
                 unfurl_links=False,
