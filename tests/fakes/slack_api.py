@@ -87,6 +87,7 @@ class FakeSlackState:
     outside: set[str] = field(default_factory=set)
     lost: dict[str, int] = field(default_factory=dict)
     violations: list[tuple[str, str]] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)
 
 
 class FakeSlack:
@@ -155,6 +156,12 @@ class FakeSlack:
         a timeout: the caller cannot tell that Slack did it."""
         with self._lock:
             self.state.lost[method] = times
+
+    def drop_connections(self, method: str, *, times: int = 1) -> None:
+        """The next `times` calls of `method` take effect, then the connection is cut before any
+        answer: the caller sees a dropped connection, not an error from Slack."""
+        with self._lock:
+            self.state.dropped[method] = times
 
     def rate_limit_channels(self, interval: float | None = 1.0) -> None:
         """Refuse a second message in the same channel within `interval` seconds (429, like Slack)."""
@@ -279,6 +286,12 @@ class FakeSlack:
                 self.state.lost[method] -= 1
                 self.state.calls.append(Call(method, args, now, 503, response=body))
                 return _error(503, None)
+            if self.state.dropped.get(method, 0) > 0:
+                self.state.dropped[method] -= 1
+                self.state.calls.append(Call(method, args, now, 0, response=body))
+                assert request.transport is not None
+                request.transport.abort()
+                return web.Response(status=500)
             self.state.calls.append(Call(method, args, now, response=body))
         return web.json_response(body)
 

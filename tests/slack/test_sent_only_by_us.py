@@ -136,3 +136,16 @@ def test_a_503_page_from_a_proxy_is_ambiguous_and_looked_for_once(slack: SlackDr
     run_for(slack, 5)
     assert len(dm_messages(slack, "D0AINO")) == 3  # three asks, each posted once
     assert len(slack.fake.calls("conversations.history")) == 2
+
+
+def test_a_connection_dropped_after_slack_posted_the_ask_is_not_posted_again(slack: SlackDriver) -> None:
+    """Neither by the Web API client's own retry of the call nor by the queue's: the queue looks first."""
+    close_deal(slack, participants=[])
+    slack.fake.drop_connections("chat.postMessage")
+    slack.pump()
+    run_for(slack, 3)
+    assert len(dm_messages(slack, "D0AINO")) == 3
+    assert len(slack.fake.calls("conversations.history")) == 1
+    with Session(slack.runtime.engine) as session:
+        refs = sorted(a.message_ref["ts"] for a in session.exec(select(Ask)).all())
+    assert refs == dm_messages(slack, "D0AINO")
