@@ -92,7 +92,10 @@ def backoff(attempts: int) -> timedelta:
 
 
 def claim(engine: Engine, queue: str, now: datetime, *, limit: int = 10, lease: timedelta = LEASE) -> list[Job]:
-    """Take up to `limit` due jobs, leasing them so no other worker or replica runs them meanwhile."""
+    """Take up to `limit` due jobs, leasing them so no other worker or replica runs them meanwhile.
+
+    A job whose lease ran out is one whose last attempt never settled (the process died or hung
+    mid-call): what it did is unknown, so it counts as an ambiguous failure."""
     with session_scope(engine) as session:
         query = (
             select(Job)
@@ -109,6 +112,7 @@ def claim(engine: Engine, queue: str, now: datetime, *, limit: int = 10, lease: 
             query = query.with_for_update(skip_locked=True)
         jobs = list(session.exec(query).all())
         for job in jobs:
+            job.last_failure_ambiguous = job.last_failure_ambiguous or job.locked_until is not None
             job.locked_until = now + lease
             job.attempts += 1
             session.add(job)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
+from bot.jobs import claim
 from storage.db import session_scope
 from storage.installation import installation_id
 from storage.models import Ask, Installation, Job, Member
@@ -149,3 +150,23 @@ def test_a_connection_dropped_after_slack_posted_the_ask_is_not_posted_again(sla
     with Session(slack.runtime.engine) as session:
         refs = sorted(a.message_ref["ts"] for a in session.exec(select(Ask)).all())
     assert refs == dm_messages(slack, "D0AINO")
+
+
+def test_an_ask_whose_worker_died_mid_send_is_looked_for_and_adopted_not_sent_twice(slack: SlackDriver) -> None:
+    close_deal(slack, participants=[{"member": "mikko@example.com", "team": "marketing"}])
+    slack.app.state.ask_loop.tick()  # the asks are created and queued
+    engine, now = slack.runtime.engine, slack.clock.now()
+    dead, _ = claim(engine, "outbound", now, limit=2)  # a worker takes both and dies
+    ask_of_dead = next(a for a in asks_by_user(slack).values() if a.id == dead.payload["ask_id"])
+    user = next(u for u, a in asks_by_user(slack).items() if a.id == ask_of_dead.id)
+    channel = "D" + user[1:]
+    posted = seed_ask_message(
+        slack, channel, {"ask_id": ask_of_dead.id, "installation": this_installation(slack)}, now
+    )  # what it had posted before it died
+
+    slack.clock.advance(timedelta(minutes=6))  # the lease runs out
+    slack.pump()
+
+    assert dm_messages(slack, channel) == [posted]
+    assert asks_by_user(slack)[user].message_ref["ts"] == posted
+    assert len(slack.fake.calls("conversations.history")) == 2  # both leases ran out: both looked
