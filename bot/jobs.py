@@ -44,6 +44,12 @@ class PermanentFailure(Exception):
     """Raised by a handler when retrying cannot help (the job is kept, marked dead, and logged)."""
 
 
+class AmbiguousFailure(Exception):
+    """Raised by a handler when its request may have taken effect (a timeout, a dropped connection,
+    a 5xx after sending): retried with backoff, and the job remembers it, so the next attempt looks
+    for what may have landed before it acts again — and only then, not after every clean refusal."""
+
+
 Handler = Callable[[Job], Awaitable[dict[str, Any] | None]]
 
 
@@ -86,7 +92,10 @@ def backoff(attempts: int) -> timedelta:
 
 
 def claim(engine: Engine, queue: str, now: datetime, *, limit: int = 10, lease: timedelta = LEASE) -> list[Job]:
-    """Take up to `limit` due jobs, leasing them so no other worker or replica runs them meanwhile."""
+    """Take up to `limit` due jobs, leasing them so no other worker or replica runs them meanwhile.
+
+    A job whose lease ran out is one whose last attempt never settled (the process died or hung
+    mid-call): what it did is unknown, so it counts as an ambiguous failure."""
     with session_scope(engine) as session:
         query = (
             select(Job)
@@ -103,6 +112,7 @@ def claim(engine: Engine, queue: str, now: datetime, *, limit: int = 10, lease: 
             query = query.with_for_update(skip_locked=True)
         jobs = list(session.exec(query).all())
         for job in jobs:
+            job.last_failure_ambiguous = job.last_failure_ambiguous or job.locked_until is not None
             job.locked_until = now + lease
             job.attempts += 1
             session.add(job)
@@ -118,8 +128,11 @@ def finish(engine: Engine, job: Job, now: datetime, result: dict[str, Any] | Non
     _settle(engine, job.id, status=JobStatus.DONE.value, finished_at=now, result=result, last_error=None)  # type: ignore[arg-type]
 
 
-def retry_at(engine: Engine, job: Job, when: datetime, error: str) -> None:
-    _settle(engine, job.id, run_after=when, last_error=error[:2000])  # type: ignore[arg-type]
+def retry_at(engine: Engine, job: Job, when: datetime, error: str, *, ambiguous: bool | None = None) -> None:
+    """Run again at `when`; `ambiguous` None keeps what the handler left in `job.last_failure_ambiguous`
+    (it clears it once it has looked), so a clean refusal after an unresolved doubt keeps the doubt."""
+    flag = job.last_failure_ambiguous if ambiguous is None else ambiguous
+    _settle(engine, job.id, run_after=when, last_error=error[:2000], last_failure_ambiguous=flag)  # type: ignore[arg-type]
 
 
 def bury(engine: Engine, job: Job, now: datetime, error: str) -> None:
@@ -196,19 +209,20 @@ class JobWorker:
             log.error("queue %s: job %s (%s) failed for good: %s", self.queue, job.id, job.kind, exc)
             await asyncio.to_thread(bury, self.engine, job, now(), str(exc))
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            if job.attempts >= self.max_attempts:
-                log.error(
-                    "queue %s: job %s (%s) gave up after %d attempts: %s",
-                    self.queue,
-                    job.id,
-                    job.kind,
-                    job.attempts,
-                    error,
-                )
-                await asyncio.to_thread(bury, self.engine, job, now(), error)
-            else:
-                log.warning("queue %s: job %s (%s) will be retried: %s", self.queue, job.id, job.kind, error)
-                await asyncio.to_thread(retry_at, self.engine, job, now() + backoff(job.attempts), error)
+            await self._failed(job, exc)
         else:
             await asyncio.to_thread(finish, self.engine, job, now(), result)
+
+    async def _failed(self, job: Job, exc: Exception) -> None:
+        """Retry with backoff until `max_attempts`; an `AmbiguousFailure` is remembered on the job."""
+        now = self.clock.now
+        error = f"{type(exc).__name__}: {exc}"
+        if job.attempts >= self.max_attempts:
+            log.error(
+                "queue %s: job %s (%s) gave up after %d attempts: %s", self.queue, job.id, job.kind, job.attempts, error
+            )
+            await asyncio.to_thread(bury, self.engine, job, now(), error)
+            return
+        log.warning("queue %s: job %s (%s) will be retried: %s", self.queue, job.id, job.kind, error)
+        ambiguous = True if isinstance(exc, AmbiguousFailure) else None
+        await asyncio.to_thread(retry_at, self.engine, job, now() + backoff(job.attempts), error, ambiguous=ambiguous)

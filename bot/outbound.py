@@ -2,12 +2,14 @@
 
 Each job re-reads the ask before acting, so a job that waited (a 429, an outage, a restart) never
 sends something that stopped being true: an ask answered meanwhile is not delivered, a deal
-reopened meanwhile is not asked about. Before an ask is sent a second time, the platform is asked
-whether the first attempt got through after all (a timeout can hide a delivered message).
+reopened meanwhile is not asked about. After an attempt whose outcome is unknown (`Unconfirmed`: a
+timeout can hide a delivered message) the platform is asked whether it got through after all, before
+anything is sent again; after a clean refusal (a 429, our own pacing) nothing can have landed, so
+nobody looks. The look-up adopts only what this installation sent for this ask (`Origin`).
 
 Platform trouble maps onto the queue's vocabulary: `RateLimited` waits exactly as long as the
 platform said, `Unreachable` parks the ask for a day (the person may get an account), anything
-else is retried with backoff by the worker.
+else is retried with backoff by the worker (an `Unconfirmed` one marked ambiguous on the job).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -26,11 +28,23 @@ from bot.ask_cards import ask_card
 from bot.ask_release import ASK_LIFETIME, expire, is_current, request_update
 from bot.clock import Clock
 from bot.contacts import calendar_of, contact, hints, language_of, remember_recipient, stored_recipient
-from bot.jobs import Handler, PermanentFailure, RetryLater
+from bot.jobs import AmbiguousFailure, Handler, PermanentFailure, RetryLater
 from bot.organisation import Organisation
-from bot.ports import AskCard, ChatPlatform, Contact, MessageRef, RateLimited, Recipient, Refused, Unreachable
+from bot.ports import (
+    AskCard,
+    ChatPlatform,
+    Contact,
+    MessageRef,
+    Origin,
+    RateLimited,
+    Recipient,
+    Refused,
+    Unconfirmed,
+    Unreachable,
+)
 from bot.rounds import question_for
 from storage.db import run_transaction, session_scope
+from storage.installation import installation_id
 from storage.models import Ask, AskStatus, Deal, Job, Member, Team
 
 log = logging.getLogger(__name__)
@@ -61,14 +75,15 @@ class AskOutbox:
         platform = state
         try:
             recipient = await self._recipient(platform, ask_id)
-            found = await platform_call(platform.find_sent_ask(recipient, ask_id)) if job.attempts > 1 else None
+            origin = await asyncio.to_thread(self._origin, ask_id, reminder=False)
+            found = await look_first(job, lambda: platform.find_sent_ask(recipient, ask_id, origin))
             if found is not None:
                 await asyncio.to_thread(self._delivered, ask_id, found)
                 return {"found": found}
             card = await asyncio.to_thread(self._card_for_delivery, ask_id)
             if isinstance(card, datetime):
                 return {"deferred": f"outside the member's ask hours until {card.isoformat()}"}
-            ref = await platform_call(platform.send_ask(recipient, card))
+            ref = await platform_call(platform.send_ask(recipient, card, origin))
         except Unreachable as exc:
             await asyncio.to_thread(self._park_unreachable, ask_id, str(exc))
             return {"skipped": f"unreachable: {exc}"}
@@ -83,15 +98,14 @@ class AskOutbox:
         platform, sent = loaded
         try:
             recipient = await self._recipient(platform, ask_id)
-            found = None
-            if job.attempts > 1:
-                found = await platform_call(platform.find_sent_ask(recipient, ask_id, reminder=True))
+            origin = await asyncio.to_thread(self._origin, ask_id, reminder=True)
+            found = await look_first(job, lambda: platform.find_sent_ask(recipient, ask_id, origin, reminder=True))
             if found is not None:
                 ref = {**sent, "reminders": [*sent.get("reminders", []), found["ts"]]}
                 await asyncio.to_thread(self._store_ref, ask_id, ref)
                 return {"found": ref}
             card = await asyncio.to_thread(self._card, ask_id)
-            ref = await platform_call(platform.send_reminder(recipient, card, sent))
+            ref = await platform_call(platform.send_reminder(recipient, card, sent, origin))
         except Unreachable as exc:
             return {"skipped": f"unreachable: {exc}"}
         await asyncio.to_thread(self._store_ref, ask_id, ref)
@@ -158,6 +172,14 @@ class AskOutbox:
             found = await platform_call(platform.find_recipient(who))
             await asyncio.to_thread(self._remember, platform.name, member_id, found)
             return found
+
+    def _origin(self, ask_id: int, *, reminder: bool) -> Origin:
+        """A reminder can only exist after the ask was sent; the ask itself after it was created."""
+        with session_scope(self.engine) as session:
+            ask = session.get(Ask, ask_id)
+            assert ask is not None
+            since = (ask.sent_at or ask.created_at) if reminder else ask.created_at
+            return Origin(installation=installation_id(session, self.clock.now()), since=since)
 
     def _member_of(self, ask_id: int) -> int:
         with Session(self.engine) as session:
@@ -253,11 +275,23 @@ class AskOutbox:
             session.add(ask)
 
 
+async def look_first(job: Job, look: Callable[[], Awaitable[MessageRef | None]]) -> MessageRef | None:
+    """Look for what an earlier attempt may have delivered, only when that attempt's outcome was
+    unknown; once looked, the doubt is settled, so a clean refusal later does not make us look again."""
+    if not job.last_failure_ambiguous:
+        return None
+    found = await platform_call(look())
+    job.last_failure_ambiguous = False
+    return found
+
+
 async def platform_call(work: Awaitable[T]) -> T:
-    """Await a platform call, turning its rate-limit signal into the queue's."""
+    """Await a platform call, turning its signals into the queue's."""
     try:
         return await work
     except RateLimited as exc:
         raise RetryLater(exc.retry_after, str(exc)) from exc
     except Refused as exc:
         raise PermanentFailure(str(exc)) from exc
+    except Unconfirmed as exc:
+        raise AmbiguousFailure(str(exc)) from exc

@@ -7,13 +7,18 @@ nothing in the core changes.
 
 A platform reports trouble with the exceptions below; the outbound queue turns them into waiting
 (`RateLimited`), parking the ask until the person can be reached (`Unreachable`), giving up on
-that message (`Refused`) or retrying with backoff (anything else: outages, timeouts).
+that message (`Refused`), retrying with backoff and looking first next time (`Unconfirmed`: the
+request may have landed) or retrying with backoff (anything else: outages before anything was sent).
+
+Every message about an ask carries its `Origin`, so that a later look-up adopts only a message this
+installation sent for this ask after the ask existed — never one left by a reset database or by
+another installation of the same app.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 MessageRef = dict[str, Any]
@@ -80,6 +85,16 @@ class AskCard:
     answer: AnswerShown | None = None
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Who sends a message about an ask, and since when such a message can exist."""
+
+    installation: str
+    """This database's id (`storage.installation`), carried in the message for the look-up to match."""
+    since: datetime
+    """When the ask was created: a message older than that cannot be this ask's."""
+
+
 class RateLimited(Exception):
     """The platform asked us to wait (HTTP 429); nothing was delivered."""
 
@@ -96,6 +111,11 @@ class Refused(Exception):
     """The platform refused the request itself (bad content, missing permission): retrying won't help."""
 
 
+class Unconfirmed(Exception):
+    """The request went out but its outcome is unknown (a timeout, a dropped connection, a 5xx): it may
+    have been delivered, so before sending again the platform is asked whether it was."""
+
+
 class ChatPlatform(Protocol):
     """Sends asks (and admins' notices) to people on one chat platform."""
 
@@ -109,18 +129,19 @@ class ChatPlatform(Protocol):
         """Find the member on the platform (by id, else by email); raises `Unreachable`."""
         ...
 
-    async def send_ask(self, recipient: Recipient, card: AskCard) -> MessageRef:
-        """Deliver the ask as a direct message; returns where it landed."""
+    async def send_ask(self, recipient: Recipient, card: AskCard, origin: Origin) -> MessageRef:
+        """Deliver the ask as a direct message marked with `origin`; returns where it landed."""
         ...
 
-    async def find_sent_ask(self, recipient: Recipient, ask_id: int, *, reminder: bool = False) -> MessageRef | None:
-        """The ask's message (or its reminder's), if an earlier attempt delivered it without
-        learning so (the answer was lost to a timeout, or the process stopped before recording
-        it); None when it is not there or the platform cannot tell. Asked only before sending
-        again."""
+    async def find_sent_ask(
+        self, recipient: Recipient, ask_id: int, origin: Origin, *, reminder: bool = False
+    ) -> MessageRef | None:
+        """The ask's message (or its reminder's) that this installation (`origin`) sent after the ask
+        was created, if an earlier attempt delivered it without learning so (`Unconfirmed`); None
+        when it is not there or the platform cannot tell. Asked only after such an attempt."""
         ...
 
-    async def send_reminder(self, recipient: Recipient, card: AskCard, sent: MessageRef) -> MessageRef:
+    async def send_reminder(self, recipient: Recipient, card: AskCard, sent: MessageRef, origin: Origin) -> MessageRef:
         """Remind the member of a pending ask; returns the ask's message reference, updated."""
         ...
 

@@ -6,7 +6,10 @@ queues the sending in the same transaction. The unique key makes the claim the s
 "has this week been posted here?" is decided: two replicas, a retry or the command run twice all
 meet it, and only one insert wins. Attempt 0 is the regular post; `force` claims the next attempt
 on purpose. A send that fails stays queued and is retried (honouring a platform's Retry-After),
-so a post is never lost either.
+so a post is never lost either. A send whose outcome is unknown (`AmbiguousFailure`) is looked for
+in the channel before it is retried — by its post key, which names this installation, and only
+among messages since the post was claimed, so another installation's card (or an earlier
+database's, whose post ids were the same) is never taken for ours.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from bot.scorecard_view import ChartImage, MessageRef, ScorecardChannel, Scoreca
 from bot.scoring import compute_scorecard
 from prompts import message
 from storage.db import run_transaction, session_scope
+from storage.installation import installation_id
 from storage.models import Job, ScorePost
 
 log = logging.getLogger(__name__)
@@ -145,9 +149,10 @@ def post_outcome(engine: Engine, post_id: int) -> tuple[str, str | None]:
     return status, job.last_error if job is not None else None
 
 
-def post_key(post_id: int) -> str:
-    """What a posted scorecard carries to be recognised (Slack: its message metadata)."""
-    return f"score-post-{post_id}"
+def post_key(installation: str, post_id: int) -> str:
+    """What a posted scorecard carries to be recognised (Slack: its message metadata): this
+    installation's post, not merely a post with this number."""
+    return f"{installation}:score-post-{post_id}"
 
 
 class ScorePoster:
@@ -207,13 +212,15 @@ class ScorePoster:
         if channel is None:
             raise RetryLater(PLATFORM_OFF_RETRY, f"{post.platform} is off in this process")
         team = job.payload.get("team")
+        key = post_key(await asyncio.to_thread(self._installation), post.id)
         card = post.message_ref
-        if card is None and job.attempts > 1:
-            card = await channel.find_posted_scorecard(post.channel_id, post_key(post.id))
+        if card is None and job.last_failure_ambiguous:
+            card = await channel.find_posted_scorecard(post.channel_id, key, post.claimed_at)
+            job.last_failure_ambiguous = False
             if card is not None:
                 await asyncio.to_thread(self._record, post.id, card)
         if card is None:
-            view = await asyncio.to_thread(self._view, post, team)
+            view = await asyncio.to_thread(self._view, post, team, key)
             try:
                 card = await channel.post_scorecard(post.channel_id, view)
             except PermanentFailure:
@@ -238,12 +245,14 @@ class ScorePoster:
         with Session(self.engine) as session:
             return session.get(ScorePost, post_id)
 
-    def _view(self, post: ScorePost, team: str | None) -> ScorecardView:
+    def _installation(self) -> str:
+        with session_scope(self.engine) as session:
+            return installation_id(session, self.runtime.now())
+
+    def _view(self, post: ScorePost, team: str | None, key: str) -> ScorecardView:
         with Session(self.engine) as session:
             scorecard = compute_scorecard(session, self.org, Period.parse(post.period), team=team)
-        return scorecard_view(
-            scorecard, self.org, self.org.language, self.runtime.now(), team=team, post_key=post_key(post.id)
-        )
+        return scorecard_view(scorecard, self.org, self.org.language, self.runtime.now(), team=team, post_key=key)
 
     def _chart(self, post: ScorePost) -> ChartImage:
         period = Period.parse(post.period)

@@ -105,9 +105,10 @@ class ScorecardChannel(Protocol):
         """Post the chart that goes with the scorecard posted at `card`; returns where it landed."""
         ...
 
-    async def find_posted_scorecard(self, channel_id: str, post_key: str) -> MessageRef | None:
-        """The scorecard posted with `post_key`, if an earlier attempt posted it without learning so
-        (a response lost to a timeout); None when it is not there or the platform cannot tell."""
+    async def find_posted_scorecard(self, channel_id: str, post_key: str, since: datetime) -> MessageRef | None:
+        """The scorecard posted with `post_key` at `since` or later, if an earlier attempt posted it
+        without learning so (a response lost to a timeout); None when it is not there or the
+        platform cannot tell."""
         ...
 
 

@@ -244,6 +244,9 @@ class Job(SQLModel, table=True):
     result: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
     finished_at: datetime | None = _ts()
+    last_failure_ambiguous: bool = False
+    """An attempt failed after its request may have taken effect (a timeout, a dropped connection, a
+    5xx): the next attempt first asks the platform whether it did. A clean refusal leaves it as it was."""
 
 
 class Lease(SQLModel, table=True):
@@ -254,3 +257,21 @@ class Lease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=128)
     expires_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+
+
+class Installation(SQLModel, table=True):
+    """This database's identity, attached to every chat message the bot sends.
+
+    The id is random and made the first time it is needed, so a reset or fresh database is a new
+    installation: it never adopts messages an earlier one left in Slack, nor does a second
+    installation on the same Slack app. A database restored from a backup keeps its id — it is the
+    same installation, and its messages are its own — and the ids it then reuses (asks, posts) are
+    told apart from the ones sent before the restore by their time: only a message sent after the
+    ask or post was created is adopted.
+    """
+
+    __tablename__ = "installation"
+
+    singleton: int = Field(default=1, primary_key=True)
+    id: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)

@@ -69,7 +69,7 @@ class RecordingChannel:
             self.charts.append((channel_id, chart, card))
             return {"file": f"F{len(self.charts)}"}
 
-    async def find_posted_scorecard(self, channel_id: str, post_key: str) -> MessageRef | None:
+    async def find_posted_scorecard(self, channel_id: str, post_key: str, since: datetime) -> MessageRef | None:
         """Failures here happen before anything is posted, so there is never a card to find."""
         return None
 

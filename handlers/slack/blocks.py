@@ -1,15 +1,18 @@
 """Block Kit for asks, the answer form, App Home and the deal form, always inside Slack's limits.
 
 Slack refuses a whole message when one limit is exceeded (50 blocks a message, 100 in a modal or
-Home, 3000 characters of section text, 75 for a button or option, 24 for a modal title), so every
-text is fitted here. Fitting is for display only: stored deal names and answers stay whole.
-Untrusted text (deal names, answers) is escaped for mrkdwn, so `<!channel>` in a deal name is
-shown, not executed.
+Home, 4000 characters of a message's text, 3000 of section text, 150 for a header, 75 for a button
+or option, 24 for a modal title, at least one option in a select), so every text is fitted here.
+Fitting is for display only: stored deal names and answers stay whole. Untrusted text (deal names,
+answers) is escaped for mrkdwn, so `<!channel>` in a deal name is shown, not executed; it is fitted
+after escaping, and never cut inside an escape, and the bot's own markup (`*bold*`) is put around
+text already fitted, so a cut never loses the closing mark.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bot.ports import AskCard
@@ -25,8 +28,12 @@ OPTION_TEXT = 75
 MODAL_TITLE = 24
 INPUT_MAX = 3000
 STATIC_OPTIONS = 100
+MESSAGE_TEXT = 4000
 FALLBACK_TEXT = 3000
+HEADER_TEXT = 150
 ELLIPSIS = "…"
+ESCAPES = re.compile(r"&(?:amp|lt|gt);")
+LONGEST_ESCAPE = len("&amp;")
 
 ANSWER_MODAL = "ask.answer_modal"
 DEAL_MODAL = "deal.modal"
@@ -40,13 +47,26 @@ def fit(text: str, limit: int) -> str:
     """
     if _units(text) <= limit:
         return text
-    kept, used = [], 1
+    cut, used = 0, _units(ELLIPSIS)
     for char in text:
         used += _units(char)
         if used > limit:
             break
-        kept.append(char)
-    return "".join(kept).rstrip() + ELLIPSIS
+        cut += 1
+    return text[: _outside_escape(text, cut)].rstrip() + ELLIPSIS
+
+
+def _outside_escape(text: str, cut: int) -> int:
+    """Move a cut that would split `&amp;`, `&lt;` or `&gt;` to before it: half an escape shows as junk."""
+    for match in ESCAPES.finditer(text, max(0, cut - LONGEST_ESCAPE), cut + LONGEST_ESCAPE):
+        if match.start() < cut < match.end():
+            return match.start()
+    return cut
+
+
+def bold(text: str, limit: int = SECTION_TEXT) -> str:
+    """Untrusted `text` in bold, fitted inside the marks so both marks survive any cut."""
+    return f"*{fit(escape(text), limit - 2)}*"
 
 
 def _units(text: str) -> int:
@@ -87,7 +107,7 @@ def ask_blocks(card: AskCard, *, lead: str | None = None) -> list[Block]:
     blocks: list[Block] = []
     if lead:
         blocks.append(context(escape(lead)))
-    blocks.append(mrkdwn_section(f"*{escape(card.texts['intro'])}*"))
+    blocks.append(mrkdwn_section(bold(card.texts["intro"])))
     blocks.append(mrkdwn_section(escape(card.question)))
     blocks.extend(_state_blocks(card))
     return blocks[:MESSAGE_BLOCKS]
@@ -135,8 +155,15 @@ def _single_action(card: AskCard, action_id: str, text: str) -> Block:
 
 
 def fallback_text(card: AskCard) -> str:
-    """The notification text (and what screen readers and old clients show)."""
-    return fit(f"{card.texts['intro']}\n{card.question}", FALLBACK_TEXT)
+    """The notification text (and what screen readers and old clients show); Slack reads it as
+    mrkdwn, so it is escaped like the blocks."""
+    return fit(escape(f"{card.texts['intro']}\n{card.question}"), FALLBACK_TEXT)
+
+
+def intro_and_question(card: AskCard) -> str:
+    """The bold intro over the question, in one section: each fitted to its share of the limit."""
+    intro = bold(card.texts["intro"], SECTION_TEXT // 2)
+    return f"{intro}\n{fit(escape(card.question), SECTION_TEXT - _units(intro) - 1)}"
 
 
 def answer_modal(card: AskCard, origin: dict[str, Any]) -> Block:
@@ -145,8 +172,8 @@ def answer_modal(card: AskCard, origin: dict[str, Any]) -> Block:
     texts = card.texts
     suffix = "_lost" if lost else ""
     answer = card.answer
-    team_options = [_option(t.label, t.name) for t in card.teams][:STATIC_OPTIONS]
     chosen_team = answer.helping_team if answer else card.helping_team
+    team_options = _team_options(card, chosen_team)
     team_select: Block = {"type": "static_select", "action_id": "value", "options": team_options}
     initial_team = next((o for o in team_options if o["value"] == chosen_team), None)
     if initial_team:
@@ -171,7 +198,7 @@ def answer_modal(card: AskCard, origin: dict[str, Any]) -> Block:
         "max_length": INPUT_MAX,
         "placeholder": plain(texts["modal.text.placeholder"], 150),
     }
-    keeps_long_text = answer is not None and len(answer.text) > INPUT_MAX
+    keeps_long_text = answer is not None and _units(answer.text) > INPUT_MAX
     if answer and not keeps_long_text:
         text_input["initial_value"] = answer.text
 
@@ -188,8 +215,8 @@ def answer_modal(card: AskCard, origin: dict[str, Any]) -> Block:
         "submit": plain(texts["modal.submit"], MODAL_TITLE),
         "close": plain(texts["modal.cancel"], MODAL_TITLE),
         "blocks": [
-            mrkdwn_section(f"*{escape(texts['intro'])}*\n{escape(card.question)}"),
-            _input("team", texts[f"modal.helping_team.label{suffix}"], team_select),
+            mrkdwn_section(intro_and_question(card)),
+            *([_input("team", texts[f"modal.helping_team.label{suffix}"], team_select)] if team_options else []),
             _input("impact", texts[f"modal.impact.label{suffix}"], impact),
             _input("text", texts[f"modal.text.label{suffix}"], text_input, optional=keeps_long_text),
             _input(
@@ -201,6 +228,16 @@ def answer_modal(card: AskCard, origin: dict[str, Any]) -> Block:
             ),
         ],
     }
+
+
+def _team_options(card: AskCard, chosen: str | None) -> list[Block]:
+    """The organisation's teams; with none configured, the team this ask is about (or the one the
+    answer credits), so the member can still answer what they were asked. Slack refuses an empty
+    select, so with no team at all there is no select (and the form says it cannot be answered)."""
+    options = [_option(t.label, t.name) for t in card.teams][:STATIC_OPTIONS]
+    if options or chosen is None:
+        return options
+    return [_option(chosen, chosen)]
 
 
 def notice_modal(title: str, text: str, close: str) -> Block:
@@ -231,9 +268,9 @@ def _input(block_id: str, label: str, element: Block, *, optional: bool = False,
 
 def home_view(pending: list[AskCard], answered: list[AskCard], texts: dict[str, str]) -> Block:
     """App Home: pending asks with their buttons first, then recent answers; never over 100 blocks."""
-    blocks: list[Block] = [{"type": "header", "text": plain(texts["home.pending"], 150)}]
-    footer = [{"type": "divider"}, context(texts["home.scores_hint"])]
-    answered_header = {"type": "header", "text": plain(texts["home.answered"], 150)}
+    blocks: list[Block] = [{"type": "header", "text": plain(texts["home.pending"], HEADER_TEXT)}]
+    footer = [{"type": "divider"}, context(escape(texts["home.scores_hint"]))]
+    answered_header = {"type": "header", "text": plain(texts["home.answered"], HEADER_TEXT)}
     budget = VIEW_BLOCKS - len(blocks) - len(footer) - 1
     if not pending:
         blocks.append(mrkdwn_section(escape(texts["home.nothing_pending"])))
@@ -254,10 +291,11 @@ def home_view(pending: list[AskCard], answered: list[AskCard], texts: dict[str, 
 
 def _answered_line(card: AskCard) -> Block:
     summary = card.texts.get("ask.answered", "")
-    text = f"*{escape(card.deal_name)}*\n:white_check_mark: {escape(summary)}"
+    name = bold(card.deal_name, SECTION_TEXT // 2)
+    text = f"{name}\n:white_check_mark: {fit(escape(summary), SECTION_TEXT - _units(name) - 20)}"
     return {
         "type": "section",
-        "text": {"type": "mrkdwn", "text": fit(text, SECTION_TEXT)},
+        "text": {"type": "mrkdwn", "text": text},
         "accessory": button(card.texts["button.edit"], "ask.edit", str(card.ask_id)),
     }
 

@@ -37,7 +37,9 @@ class BotIdentity(AsyncAuthorize):
         slow Slack does not hold up start-up: the call goes on, and early requests wait for it."""
         try:
             await asyncio.wait_for(self.result(), self._load_timeout)
-        except (SlackApiError, OSError, TimeoutError) as exc:
+        except SlackApiError as exc:
+            log.warning("slack: %s; requests will ask again", refusal(exc))
+        except (OSError, TimeoutError) as exc:
             log.warning("slack: auth.test did not answer at start-up (%r); requests will wait for it", exc)
 
     async def __call__(self, **_request: object) -> AuthorizeResult:  # type: ignore[override]
@@ -61,3 +63,18 @@ class BotIdentity(AsyncAuthorize):
         return AuthorizeResult.from_auth_test_response(
             auth_test_response=response, bot_token=self._client.token, user_token=None
         )
+
+
+def refusal(exc: SlackApiError) -> str:
+    """What Slack said about the token, in words an operator can act on: a revoked or wrong token
+    (`invalid_auth`, `token_revoked`, `account_inactive`…) is not an outage, and a 5xx is not a refusal."""
+    response = exc.response
+    data = getattr(response, "data", None)
+    error = str(data.get("error") or "") if isinstance(data, dict) else ""
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    if error and error not in TRANSIENT_AUTH_ERRORS:
+        return f"Slack refused SLACK_BOT_TOKEN ({error}): check the token in the app's OAuth & Permissions page"
+    return f"auth.test failed at start-up (HTTP {status}, {error or 'no error code'})"
+
+
+TRANSIENT_AUTH_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}

@@ -6,21 +6,27 @@ same channel right after the card. Slack's errors are turned into the outbound q
 a 429 waits for its `Retry-After`, a refusal (no such channel, missing scope) is final, anything
 else is retried with backoff. A public channel the app has not joined is joined once and tried
 again, so an admin does not have to invite the bot to every score channel.
+
+The card's metadata carries its post key, which names this installation and the post; a retry
+whose last attempt ended without an answer (`AmbiguousFailure`) looks for it in the channel, and
+adopts only a card with that key sent since the post was claimed.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.jobs import PermanentFailure, RetryLater
+from bot.jobs import AmbiguousFailure, PermanentFailure, RetryLater
 from bot.ports import RateLimited, Refused, Unreachable
 from bot.scorecard_view import ChartImage, MessageRef, ScorecardView, scorecard_summary
-from handlers.slack.platform import HISTORY_LOOKBACK, message_with_metadata, translate
+from handlers.slack.blocks import MESSAGE_TEXT, escape, fit
+from handlers.slack.platform import is_ambiguous, message_with_metadata, recent_history, status_of, translate
 from handlers.slack.scorecard_blocks import scorecard_blocks
 
 log = logging.getLogger(__name__)
@@ -44,14 +50,14 @@ class SlackScorecardChannel:
         def post() -> Awaitable[AsyncSlackResponse]:
             return self.client.chat_postMessage(
                 channel=channel_id,
-                text=scorecard_summary(view),
+                text=fit(escape(scorecard_summary(view)), MESSAGE_TEXT),
                 blocks=scorecard_blocks(view),
                 metadata=metadata,
                 unfurl_links=False,
                 unfurl_media=False,
             )
 
-        posted = await self._in_channel(channel_id, post)
+        posted = await self._in_channel(channel_id, post, posting=True)
         return {"channel": posted["channel"], "ts": posted["ts"]}
 
     async def post_chart(self, channel_id: str, chart: ChartImage, card: MessageRef) -> MessageRef:
@@ -67,42 +73,46 @@ class SlackScorecardChannel:
         uploaded = await self._in_channel(channel_id, upload)
         return {"file": (uploaded.get("file") or {}).get("id")}
 
-    async def find_posted_scorecard(self, channel_id: str, post_key: str) -> MessageRef | None:
-        """Look for the card's metadata among the channel's latest messages.
+    async def find_posted_scorecard(self, channel_id: str, post_key: str, since: datetime) -> MessageRef | None:
+        """Look for the card's key among the channel's messages since the post was claimed.
 
         Needs `channels:history` (`groups:history` for a private channel); without them, or when
         the app is not in the channel yet, the card is posted again rather than not at all."""
         try:
-            history = await _queued(
-                self.client.conversations_history(channel=channel_id, limit=HISTORY_LOOKBACK, include_all_metadata=True)
-            )
+            history = await _queued(recent_history(self.client, channel_id, since))
         except PermanentFailure as exc:
             log.warning("slack: cannot check whether %s is in %s already (%s); posting it", post_key, channel_id, exc)
             return None
-        posted = message_with_metadata(history, METADATA_EVENT, "post_key", post_key)
+        posted = message_with_metadata(history, METADATA_EVENT, {"post_key": post_key}, since)
         return {"channel": channel_id, "ts": posted["ts"]} if posted else None
 
     async def _in_channel(
-        self, channel_id: str, call: Callable[[], Awaitable[AsyncSlackResponse]]
+        self, channel_id: str, call: Callable[[], Awaitable[AsyncSlackResponse]], *, posting: bool = False
     ) -> AsyncSlackResponse:
         try:
-            return await _queued(call())
+            return await _queued(call(), posting=posting)
         except PermanentFailure as exc:
             if NOT_IN_CHANNEL not in str(exc):
                 raise
         await _queued(self.client.conversations_join(channel=channel_id))
-        return await _queued(call())
+        return await _queued(call(), posting=posting)
 
 
-async def _queued(call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
-    """A Web API call whose failures speak the outbound queue's language."""
+async def _queued(call: Awaitable[AsyncSlackResponse], *, posting: bool = False) -> AsyncSlackResponse:
+    """A Web API call whose failures speak the outbound queue's language; a post whose outcome is
+    unknown is an `AmbiguousFailure`, so the retry looks in the channel first."""
     try:
         return await call
     except SlackApiError as exc:
         problem = translate(exc)
-        error = exc.response.get("error", "") if hasattr(exc.response, "get") else ""
         if isinstance(problem, RateLimited):
             raise RetryLater(problem.retry_after, str(problem)) from exc
         if isinstance(problem, Refused | Unreachable):
-            raise PermanentFailure(f"Slack refused the call: {error or problem}") from exc
+            raise PermanentFailure(str(problem)) from exc
+        if posting:
+            raise AmbiguousFailure(f"Slack answered {status_of(exc.response) or 'nothing readable'}") from exc
+        raise
+    except Exception as exc:
+        if posting and is_ambiguous(exc):
+            raise AmbiguousFailure(f"no answer from Slack: {type(exc).__name__}: {exc}") from exc
         raise

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.contacts import hints
-from bot.ports import AskCard, Contact, MessageRef, Recipient, Refused, Unreachable
+from bot.ports import AskCard, Contact, MessageRef, Origin, Recipient, Refused, Unreachable
 from handlers.teams.cards import ask_card, card_message, summary
 from handlers.teams.connector import BotConnector, RosterMember
 from handlers.teams.conversations import (
@@ -65,7 +65,7 @@ class TeamsPlatform:
         await asyncio.to_thread(self._remember_address, member.user_id, address)
         return Recipient(member.user_id)
 
-    async def send_ask(self, recipient: Recipient, card: AskCard) -> MessageRef:
+    async def send_ask(self, recipient: Recipient, card: AskCard, origin: Origin) -> MessageRef:
         address = await self._personal_chat(recipient.user_id)
         activity_id = await self.connector.send(
             address.service_url,
@@ -78,7 +78,7 @@ class TeamsPlatform:
             "activity_id": activity_id,
         }
 
-    async def send_reminder(self, recipient: Recipient, card: AskCard, sent: MessageRef) -> MessageRef:
+    async def send_reminder(self, recipient: Recipient, card: AskCard, sent: MessageRef, origin: Origin) -> MessageRef:
         """A new card with the reminder on top (the first may have scrolled away); both stay in step."""
         reminder = card.texts["ask.reminder"]
         message = card_message(ask_card(card, lead=reminder), reminder)
@@ -94,7 +94,9 @@ class TeamsPlatform:
             except Unreachable as exc:
                 raise Refused(str(exc)) from exc
 
-    async def find_sent_ask(self, recipient: Recipient, ask_id: int, *, reminder: bool = False) -> MessageRef | None:
+    async def find_sent_ask(
+        self, recipient: Recipient, ask_id: int, origin: Origin, *, reminder: bool = False
+    ) -> MessageRef | None:
         """The Bot Connector cannot list what a bot posted in a chat, so a retried ask is sent again."""
         return None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Awaitable
+from datetime import datetime
 from typing import TypeVar
 
 from botbuilder.schema import Activity, ActivityTypes, Attachment
@@ -42,7 +43,7 @@ class TeamsScorecardChannel:
         activity_id = await _queued(self.connector.send(address.service_url, channel_id, message))
         return {"service_url": address.service_url, "conversation_id": channel_id, "activity_id": activity_id}
 
-    async def find_posted_scorecard(self, channel_id: str, post_key: str) -> MessageRef | None:
+    async def find_posted_scorecard(self, channel_id: str, post_key: str, since: datetime) -> MessageRef | None:
         """The Bot Connector cannot list a channel's messages, so a retried card is posted again."""
         return None
 

@@ -2,8 +2,14 @@
 
 It answers the methods OneScore calls the way Slack does (`ok`, `ts`, `channel`, views with ids
 and hashes), records every call with its arguments, and can be told to misbehave: answer 429 with
-`Retry-After`, answer 500, or enforce Slack's one-message-per-second-per-channel rule. Response
-URLs (`/response/…`) are served too, so `respond()` and webhook replies are recorded like the rest.
+`Retry-After` (as Slack's JSON or as a proxy's HTML or plain-text page), answer 500, refuse with an
+error code, or enforce Slack's one-message-per-second-per-channel rule. Response URLs
+(`/response/…`) are served too, so `respond()` and webhook replies are recorded like the rest.
+
+Every message and view it receives is checked against Slack's limits (`tests/slack/block_limits`):
+one that Slack would refuse is refused here too (`invalid_blocks`) and fails the test on exit.
+Message timestamps come from `clock` (the test's clock when a test sets it), as Slack's come from
+its own.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -20,8 +27,23 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from tests.fakes.local_server import LocalServer
+from tests.slack.block_limits import payload_problems
 
 POSTING_METHODS = {"chat.postMessage", "chat.update"}
+CHECKED_METHODS = {
+    "chat.postMessage",
+    "chat.update",
+    "chat.postEphemeral",
+    "views.open",
+    "views.update",
+    "views.publish",
+}
+ERROR_BODIES = {
+    "json": "application/json",
+    "html": "text/html",
+    "text": "text/plain",
+    "broken_json": "application/json",
+}
 
 
 @dataclass
@@ -48,6 +70,8 @@ class Failure:
     status: int
     retry_after: int | None
     remaining: int
+    body: str = "json"
+    error: str | None = None
 
 
 @dataclass
@@ -62,15 +86,19 @@ class FakeSlackState:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     outside: set[str] = field(default_factory=set)
     lost: dict[str, int] = field(default_factory=dict)
+    violations: list[tuple[str, str]] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)
 
 
 class FakeSlack:
     """Start with `with FakeSlack() as slack:`; `slack.api_url` is what SLACK_API_URL should be."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.state = FakeSlackState()
+        self.clock = clock
+        """Seconds since the epoch for message timestamps; a test sets its own clock here."""
         self._lock = threading.Lock()
-        self._ts = itertools.count(1)
+        self._last_ts = 0.0
         self._views = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
         self._gates: dict[str, threading.Event] = {}
@@ -100,16 +128,40 @@ class FakeSlack:
             self.state.users[user_id] = user
         return user
 
-    def fail(self, method: str, status: int, *, times: int = 1, retry_after: int | None = None) -> None:
-        """The next `times` calls of `method` answer `status` (429 with `Retry-After`, 500…)."""
+    def fail(
+        self, method: str, status: int, *, times: int = 1, retry_after: int | None = None, body: str = "json"
+    ) -> None:
+        """The next `times` calls of `method` answer `status` (429 with `Retry-After`, 500…), with
+        Slack's JSON or, as a proxy in between would, an HTML page (`html`), plain text (`text`) or
+        HTML labelled as JSON (`broken_json`)."""
+        assert body in ERROR_BODIES
         with self._lock:
-            self.state.failures[method] = Failure(status, retry_after, times)
+            self.state.failures[method] = Failure(status, retry_after, times, body)
+
+    def refuse(self, method: str, error: str, *, times: int = 1) -> None:
+        """The next `times` calls of `method` answer HTTP 200 with `{"ok": false, "error": error}`,
+        as Slack refuses a revoked token (`invalid_auth`, `token_revoked`…)."""
+        with self._lock:
+            self.state.failures[method] = Failure(200, None, times, error=error)
+
+    def seed_message(self, channel: str, *, metadata: dict[str, Any] | None, ts: float, text: str = "") -> str:
+        """A message already in `channel` (someone else's, or an earlier installation's), sent at `ts`."""
+        stamp = f"{ts:.6f}"
+        with self._lock:
+            self.state.messages[(_dm_channel(channel), stamp)] = {"text": text, "blocks": None, "metadata": metadata}
+        return stamp
 
     def lose_responses(self, method: str, *, times: int = 1) -> None:
         """The next `times` calls of `method` take effect but answer 503, like a response lost to
         a timeout: the caller cannot tell that Slack did it."""
         with self._lock:
             self.state.lost[method] = times
+
+    def drop_connections(self, method: str, *, times: int = 1) -> None:
+        """The next `times` calls of `method` take effect, then the connection is cut before any
+        answer: the caller sees a dropped connection, not an error from Slack."""
+        with self._lock:
+            self.state.dropped[method] = times
 
     def rate_limit_channels(self, interval: float | None = 1.0) -> None:
         """Refuse a second message in the same channel within `interval` seconds (429, like Slack)."""
@@ -170,6 +222,9 @@ class FakeSlack:
 
     def __exit__(self, *exc: object) -> None:
         self._server.__exit__(*exc)
+        if exc[0] is None and self.state.violations:
+            found = "\n".join(f"{method}: {problem}" for method, problem in self.state.violations)
+            raise AssertionError(f"the bot sent what Slack would refuse:\n{found}")
 
     # --- the API -------------------------------------------------------------------------
 
@@ -190,8 +245,11 @@ class FakeSlack:
         await self._pass_gate("response_url")
         body = await request.text()
         args = json.loads(body) if body.startswith("{") else dict(parse_qsl(body))
+        name = f"response_url:{request.match_info['name']}"
         with self._lock:
-            self.state.calls.append(Call(f"response_url:{request.match_info['name']}", args, time.monotonic()))
+            self.state.calls.append(Call(name, args, time.monotonic()))
+            if self._violates(name, args):
+                return web.Response(status=400, text="invalid_blocks")
         return web.json_response({"ok": True})
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -216,7 +274,10 @@ class FakeSlack:
             if failure and failure.remaining > 0:
                 failure.remaining -= 1
                 self.state.calls.append(Call(method, args, now, failure.status))
-                return _error(failure.status, failure.retry_after)
+                return _error(failure.status, failure.retry_after, failure.body, failure.error)
+            if method in CHECKED_METHODS and self._violates(method, args):
+                self.state.calls.append(Call(method, args, now, 200, {"ok": False, "error": "invalid_blocks"}))
+                return web.json_response({"ok": False, "error": "invalid_blocks"})
             if method in POSTING_METHODS and self._too_fast(args, now):
                 self.state.calls.append(Call(method, args, now, 429))
                 return _error(429, 1)
@@ -225,8 +286,24 @@ class FakeSlack:
                 self.state.lost[method] -= 1
                 self.state.calls.append(Call(method, args, now, 503, response=body))
                 return _error(503, None)
+            if self.state.dropped.get(method, 0) > 0:
+                self.state.dropped[method] -= 1
+                self.state.calls.append(Call(method, args, now, 0, response=body))
+                assert request.transport is not None
+                request.transport.abort()
+                return web.Response(status=500)
             self.state.calls.append(Call(method, args, now, response=body))
         return web.json_response(body)
+
+    def _violates(self, method: str, args: dict[str, Any]) -> bool:
+        problems = payload_problems(method, args)
+        self.state.violations.extend((method, problem) for problem in problems)
+        return bool(problems)
+
+    def _next_ts(self) -> str:
+        """Slack's `ts`: the sending time in seconds, unique and increasing within the workspace."""
+        self._last_ts = max(self.clock(), self._last_ts + 0.000001)
+        return f"{self._last_ts:.6f}"
 
     async def _pass_gate(self, method: str) -> None:
         gate = self._gates.get(method)
@@ -297,7 +374,7 @@ class FakeSlack:
         channel = _dm_channel(str(args.get("channel", "")))
         if channel in self.state.outside:
             return {"ok": False, "error": "not_in_channel"}
-        ts = f"{1700000000 + next(self._ts)}.000100"
+        ts = self._next_ts()
         self.state.messages[(channel, ts)] = {
             "text": args.get("text"),
             "blocks": args.get("blocks"),
@@ -306,9 +383,19 @@ class FakeSlack:
         return {"ok": True, "channel": channel, "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
 
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Newest first; metadata only when asked for, as in Slack."""
+        """Newest first, from `oldest` on (`inclusive` or not); metadata only when asked for, as in Slack."""
         channel = str(args.get("channel", ""))
-        found = sorted(((ts, m) for (c, ts), m in self.state.messages.items() if c == channel), reverse=True)
+        oldest = float(args.get("oldest") or 0)
+        inclusive = _truthy(args.get("inclusive"))
+        found = sorted(
+            (
+                (ts, m)
+                for (c, ts), m in self.state.messages.items()
+                if c == channel and (float(ts) > oldest or (inclusive and float(ts) == oldest))
+            ),
+            key=lambda item: float(item[0]),
+            reverse=True,
+        )
         limit = int(args.get("limit", 100))
         with_metadata = _truthy(args.get("include_all_metadata"))
         messages = [
@@ -321,7 +408,8 @@ class FakeSlack:
         key = (str(args.get("channel")), str(args.get("ts")))
         if key not in self.state.messages:
             return {"ok": False, "error": "message_not_found"}
-        self.state.messages[key] = {"text": args.get("text"), "blocks": args.get("blocks")}
+        kept = self.state.messages[key].get("metadata")
+        self.state.messages[key] = {"text": args.get("text"), "blocks": args.get("blocks"), "metadata": kept}
         return {"ok": True, "channel": key[0], "ts": key[1]}
 
     def _conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -355,7 +443,7 @@ class FakeSlack:
         return {"ok": True, "files": shared}
 
     def _chat_postEphemeral(self, _args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "message_ts": f"{1700000000 + next(self._ts)}.000200"}
+        return {"ok": True, "message_ts": self._next_ts()}
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "view": self._view(args)}
@@ -397,7 +485,11 @@ def _truthy(value: Any) -> bool:
     return value in (True, "true", "1", 1, "True")
 
 
-def _error(status: int, retry_after: int | None) -> web.Response:
+def _error(status: int, retry_after: int | None, body: str = "json", error: str | None = None) -> web.Response:
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-    error = "ratelimited" if status == 429 else "fatal_error"
-    return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
+    if body == "json":
+        error = error or ("ratelimited" if status == 429 else "fatal_error")
+        return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
+    page = f"<html><body><h1>{status}</h1>Please try again later.</body></html>"
+    headers["Content-Type"] = ERROR_BODIES[body]
+    return web.Response(status=status, body=page.encode(), headers=headers)

@@ -176,6 +176,7 @@ class SlackDriver:
 
 @pytest.fixture
 def slack(runtime: Runtime, fake: FakeSlack) -> Iterator[SlackDriver]:
+    fake.clock = lambda: runtime.clock.now().timestamp()
     app = create_app(runtime, background=False)
     app.state.chat["slack"].platform.per_channel_interval = 0
     with TestClient(app, headers={"Authorization": f"Bearer {API_TOKEN}"}) as client:
