@@ -379,5 +379,5 @@ def load_organisation(path: Path, *, required: bool = False) -> Organisation:
     text = _read_text(path)
     data = _parse_yaml(text, path)
     if data is None:
-        raise OrganisationFileError(f"{path}: the file is empty (write {{}} in it to run with every default)")
+        return Organisation()  # every key is optional, so a file with none (only comments) is all defaults
     return parse_organisation(data, str(path))

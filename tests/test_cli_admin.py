@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.organisation import Organisation, load_organisation
 from tests.test_cli import run
 
 # --- ONESCORE_CONFIG --------------------------------------------------------------------------------
@@ -80,8 +81,6 @@ def test_commands_that_need_no_organisation_ignore_a_missing_one(tmp_path: Path)
         ("just a sentence\n", "expected a mapping"),
         ("timezone: Europe/Helsinki\n  language: fi\n", "line 2: not valid YAML"),
         ("members: [{email: a@example.com\n", "not valid YAML"),
-        ("", "is empty"),
-        ("# only a comment\n", "is empty"),
         ("[" * 5000, "not valid YAML"),
     ],
 )
@@ -121,6 +120,13 @@ def refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
         assert not (tmp_path / "x.db").exists()
 
     return check
+
+
+@pytest.mark.parametrize("content", ["", "# teams come later\n"])
+def test_an_empty_organisation_file_means_every_default(tmp_path: Path, content: str) -> None:
+    config = tmp_path / "onescore.yaml"
+    config.write_text(content, encoding="utf-8")
+    assert load_organisation(config, required=True) == Organisation()
 
 
 def test_a_bom_and_real_dates_are_still_accepted(tmp_path: Path) -> None:
