@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from bot.dedupe import mark_processed
 from bot.errors import InputError
 from bot.organisation import Role
 from bot.schemas import DealInput
@@ -81,8 +82,11 @@ def _decimal(value: str | None) -> Decimal | None:
         return None
 
 
-async def save_deal(deps: SlackDeps, user_id: str, form: DealForm, language: str) -> SaveOutcome:
-    """Apply the form through the ledger; errors are keyed by the form's block ids."""
+async def save_deal(deps: SlackDeps, user_id: str, form: DealForm, language: str, *, once: str) -> SaveOutcome:
+    """Apply the form through the ledger; errors are keyed by the form's block ids.
+
+    Only a form that is saved is marked processed under `once`, in the same transaction; raises
+    AlreadyProcessed (with nothing saved) for a form saved before."""
     caller = await deps.directory.member(user_id)
     if caller is None:
         return SaveOutcome({"name": message(language, "member.unknown", onescore=ONESCORE)})
@@ -93,11 +97,15 @@ async def save_deal(deps: SlackDeps, user_id: str, form: DealForm, language: str
     participants = [await deps.directory.member(user_id) for user_id in form.participants]
     if any(p is None for p in participants):
         return SaveOutcome({"participants": unknown})
-    return await asyncio.to_thread(
-        run_transaction,
-        deps.runtime.engine,
-        lambda session: _apply(session, deps, form, caller, owner, [p for p in participants if p], language),
-    )
+    found = [p for p in participants if p]
+
+    def save(session: Session) -> SaveOutcome:
+        outcome = _apply(session, deps, form, caller, owner, found, language)
+        if not outcome.errors:
+            mark_processed(session, once, deps.runtime.now())
+        return outcome
+
+    return await asyncio.to_thread(run_transaction, deps.runtime.engine, save)
 
 
 def _apply(
