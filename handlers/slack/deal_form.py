@@ -21,6 +21,7 @@ from bot.errors import InputError
 from bot.organisation import Role
 from bot.schemas import DealInput
 from handlers.slack.deps import ONESCORE, SlackDeps
+from handlers.slack.listeners.payload import element, record_id, selected, text, texts
 from prompts import message
 from storage.db import run_transaction
 from storage.models import Deal, Member
@@ -45,27 +46,23 @@ class DealForm:
 
     @classmethod
     def from_state(cls, view_id: str, values: State) -> DealForm:
-        def element(block: str) -> dict[str, Any]:
-            return next(iter(values.get(block, {}).values()), {}) or {}
+        """The form as submitted; a value of the wrong type or shape counts as left empty."""
 
-        def text(block: str) -> str | None:
-            value = (element(block).get("value") or "").strip()
+        def given(block: str, key: str = "value") -> str | None:
+            value = (text(element(values, block).get(key)) or "").strip()
             return value or None
 
-        existing = (element("existing").get("selected_option") or {}).get("value")
-        stage = (element("stage").get("selected_option") or {}).get("value")
-        closed = element("closed_at").get("selected_date")
         return cls(
             view_id=view_id,
-            existing_id=int(existing) if existing and existing.isdigit() else None,
-            name=text("name"),
-            account=text("account"),
-            amount=_decimal(text("amount")),
-            currency=text("currency"),
-            stage=stage,
-            owner=element("owner").get("selected_user"),
-            participants=tuple(element("participants").get("selected_users") or ()),
-            closed_at=date.fromisoformat(closed) if closed else None,
+            existing_id=record_id(selected(element(values, "existing"))),
+            name=given("name"),
+            account=given("account"),
+            amount=_decimal(given("amount")),
+            currency=given("currency"),
+            stage=selected(element(values, "stage")),
+            owner=given("owner", "selected_user"),
+            participants=texts(element(values, "participants").get("selected_users")),
+            closed_at=_date(given("closed_at", "selected_date")),
         )
 
 
@@ -73,6 +70,13 @@ class DealForm:
 class SaveOutcome:
     errors: dict[str, str] = field(default_factory=dict)
     deal_name: str = ""
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _decimal(value: str | None) -> Decimal | None:

@@ -31,6 +31,7 @@ from slack_bolt.async_app import AsyncBoltRequest
 MAX_SKEW_SECONDS = 300
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+_COMMAND_FIELDS = ("command", "text", "user_id", "channel_id", "response_url", "trigger_id")
 
 
 class SlackSignature:
@@ -97,7 +98,7 @@ def shape_problem(body: dict[str, Any]) -> str | None:
     """What is missing from a parsed request that listeners need, or None when it is all there."""
     kind = body.get("type")
     if "command" in body:
-        return None if _text(body.get("user_id")) else "a command without user_id"
+        return _command_problem(body)
     if kind in ("block_actions", "view_submission", "block_suggestion") and not _text(_at(body, "user", "id")):
         return f"{kind} without user.id"
     if kind == "block_actions":
@@ -114,6 +115,14 @@ def shape_problem(body: dict[str, Any]) -> str | None:
         if event["type"] == "app_home_opened" and not _text(event.get("user")):
             return "app_home_opened without user"
     return None
+
+
+def _command_problem(body: dict[str, Any]) -> str | None:
+    """Slack sends a command as a form, so every field is text; a JSON body may say otherwise."""
+    if not _text(body.get("user_id")):
+        return "a command without user_id"
+    odd = next((name for name in _COMMAND_FIELDS if name in body and not isinstance(body[name], str)), None)
+    return None if odd is None else f"a command whose {odd} is not text"
 
 
 def _at(data: Any, *path: str) -> Any:
