@@ -62,11 +62,23 @@ async def checked_request(request: Request, signature: SlackSignature) -> AsyncB
     problem = "not a Slack request body" if body is None else shape_problem(body)
     if body is None or problem is not None:
         return Response(f"malformed Slack request: {problem}", status_code=400, media_type="text/plain")
-    return AsyncBoltRequest(
-        body=json.dumps(body, ensure_ascii=False),
-        query=request.query_params,  # type: ignore[arg-type]
-        headers=request.headers,  # type: ignore[arg-type]
-    )
+    bolt_request = _bolt_request(request, body)
+    if bolt_request is None:
+        return Response("malformed Slack request: ids Bolt cannot read", status_code=400, media_type="text/plain")
+    return bolt_request
+
+
+def _bolt_request(request: Request, body: dict[str, Any]) -> AsyncBoltRequest | None:
+    """None when Bolt's own context building fails on the body: it reads team, enterprise, user and
+    channel ids and `authorizations[0]` from wherever Slack may put them, assuming each is an object."""
+    try:
+        return AsyncBoltRequest(
+            body=json.dumps(body, ensure_ascii=False),
+            query=request.query_params,  # type: ignore[arg-type]
+            headers=request.headers,  # type: ignore[arg-type]
+        )
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+        return None
 
 
 def parse_body(raw: bytes, content_type: str | None) -> dict[str, Any] | None:
@@ -107,7 +119,11 @@ def shape_problem(body: dict[str, Any]) -> str | None:
             return "block_actions without actions"
         return None if _text(actions[0].get("action_id")) else "an action without action_id"
     if kind == "view_submission":
+        if not _text(_at(body, "view", "callback_id")):
+            return "a view without callback_id"
         return None if _state_values(_at(body, "view", "state", "values")) else "a view without state.values"
+    if kind == "block_suggestion" and not _text(body.get("action_id")):
+        return "an options request without action_id"
     if kind == "event_callback":
         event = body.get("event")
         if not (isinstance(event, dict) and _text(event.get("type"))):

@@ -17,7 +17,7 @@ import pytest
 from sqlmodel import Session, select
 
 from storage.models import Answer, Deal
-from tests.fakes.slack_requests import payload_body
+from tests.fakes.slack_requests import event_body, payload_body
 from tests.slack.conftest import SlackDriver, button
 from tests.slack.test_ask_flow import close_deal, only_dm, where
 from tests.slack.test_home_and_commands import deal_values, open_deal_form, replies
@@ -283,3 +283,48 @@ def test_scores_for_the_last_periods_of_the_calendar_gets_an_answer(
     reply = replies(slack)[-1]
     assert reply.startswith("Scorecard – ") or period in reply
     assert failures.seen == []
+
+
+CONTEXT_FIELDS: dict[str, Any] = {
+    "authorizations of null": {"authorizations": [None]},
+    "authorizations a string": {"authorizations": "x"},
+    "team a number": {"team": 5, "team_id": None},
+    "enterprise a list": {"enterprise": [1]},
+    "channel a number": {"channel": 5},
+    "container a string": {"container": "x"},
+}
+
+
+@pytest.mark.parametrize("fields", CONTEXT_FIELDS.values(), ids=CONTEXT_FIELDS.keys())
+@pytest.mark.parametrize("kind", ["event", "click"])
+def test_ids_bolt_reads_for_its_context_of_the_wrong_type_get_4xx(
+    slack: SlackDriver, failures: Failures, kind: str, fields: dict[str, Any]
+) -> None:
+    if kind == "event":
+        event = {"type": "app_home_opened", "user": "U0AINO", "channel": "D0AINO", "tab": "home"}
+        body = json.dumps({**json.loads(event_body(event, event_id="EvC")), **fields})
+    else:
+        click = {"type": "block_actions", "user": {"id": "U0AINO"}, "actions": [{"action_id": "ask.decline"}]}
+        body = payload_body({**click, "team": {"id": "T0FAKE"}, **fields})
+    assert slack.post(body).status_code < 500
+    assert failures.seen == []
+
+
+ODD_IDS: dict[str, dict[str, Any]] = {
+    "options action_id a list": {"type": "block_suggestion", "action_id": [], "value": "a"},
+    "options action_id missing": {"type": "block_suggestion", "value": "a"},
+    "view callback_id a number": {
+        "type": "view_submission",
+        "view": {"id": "V1", "callback_id": 5, "state": {"values": {}}},
+    },
+    "view callback_id a list": {
+        "type": "view_submission",
+        "view": {"id": "V1", "callback_id": ["deal.modal"], "state": {"values": {}}},
+    },
+}
+
+
+@pytest.mark.parametrize("payload", ODD_IDS.values(), ids=ODD_IDS.keys())
+def test_ids_bolt_matches_listeners_by_of_the_wrong_type_get_400(slack: SlackDriver, payload: dict[str, Any]) -> None:
+    response = slack.post(payload_body({**payload, "user": {"id": "U0AINO"}, "team": {"id": "T0FAKE"}}))
+    assert response.status_code == 400
