@@ -317,6 +317,11 @@ ODD_IDS: dict[str, dict[str, Any]] = {
         "type": "view_submission",
         "view": {"id": "V1", "callback_id": 5, "state": {"values": {}}},
     },
+    "view id missing": {"type": "view_submission", "view": {"callback_id": "deal.modal", "state": {"values": {}}}},
+    "view id a number": {
+        "type": "view_submission",
+        "view": {"id": 5, "callback_id": "deal.modal", "state": {"values": {}}},
+    },
     "view callback_id a list": {
         "type": "view_submission",
         "view": {"id": "V1", "callback_id": ["deal.modal"], "state": {"values": {}}},
