@@ -111,6 +111,7 @@ MESSAGES: dict[str, Entry] = {
     "help.scores": _entry("scores"),
     "help.teams": _entry("teams"),
     "scores.usage": _entry("args", "scores"),
+    "scores.invalid_period": _entry("args", "scores"),
     "scores.usage_teams": _entry("args"),
     "scores.post_refused": _entry("scores"),
     "scores.posted": _entry("period"),

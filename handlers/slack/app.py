@@ -1,8 +1,9 @@
 """The Slack adapter: a Bolt `AsyncApp` on `POST /slack/events`, and over Socket Mode when asked.
 
-Bolt verifies every HTTP request's signature (HMAC-SHA256 over the raw body, 5-minute window)
-before any listener runs, so forged, unsigned and stale requests get 401 and are never processed.
-A signed body that no listener could handle (not what Slack sends) gets 400 before Bolt sees it.
+Every HTTP request's signature (HMAC-SHA256 over the raw body, 5-minute window) is checked before
+anything reads the body (`request_checks`), so forged, unsigned and stale requests get 401 and are
+never processed, however odd their bytes. A signed body that no listener could handle (not what
+Slack sends) gets 400 before Bolt sees it.
 All Web API calls go to `SLACK_API_URL`, which GovSlack deployments and tests point elsewhere.
 
 Bolt runs with `process_before_response`: a listener's own code is the acknowledgement (a
@@ -21,7 +22,6 @@ from fastapi import APIRouter, Request, Response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.signature import SignatureVerifier
 
 from bot.ask_loop import AskLoop
 from bot.background import AfterAck
@@ -33,7 +33,7 @@ from handlers.slack.identity import BotIdentity
 from handlers.slack.listeners import actions, commands, events, options, scores, views
 from handlers.slack.listeners.scores import ScoreDeps
 from handlers.slack.platform import SlackPlatform
-from handlers.slack.request_checks import checked_request
+from handlers.slack.request_checks import SlackSignature, checked_request
 from handlers.slack.respond import use_pooled_respond
 from handlers.slack.scorecard_post import SlackScorecardChannel
 from handlers.slack.web_client import slack_web_client
@@ -61,7 +61,9 @@ class SlackAdapter:
             client=slack_web_client(settings, with_token=False),
             authorize=self.identity,
             signing_secret=settings.slack_signing_secret or "",
-            request_verification_enabled=True,
+            # The route checks the signature on the raw bytes before anything parses them; Bolt
+            # then gets the body re-encoded, which its own check would not recognise as signed.
+            request_verification_enabled=False,
             process_before_response=True,
         )
         self.platform = SlackPlatform(self.client)
@@ -81,12 +83,12 @@ class SlackAdapter:
     def router(self) -> APIRouter:
         if not self.runtime.settings.slack_over_http:
             return slack_off_router("it runs over Socket Mode only")
-        verifier = SignatureVerifier(self.runtime.settings.slack_signing_secret or "")
+        signature = SlackSignature(self.runtime.settings.slack_signing_secret or "")
         router = APIRouter(tags=["slack"])
 
         @router.post(EVENTS_PATH, summary="Every Slack request (signed): events, commands, interactivity, options")
         async def slack_events(request: Request) -> Response:
-            checked = await checked_request(request, verifier)
+            checked = await checked_request(request, signature)
             if isinstance(checked, Response):
                 return checked
             return to_starlette_response(await self.bolt.async_dispatch(checked))

@@ -16,10 +16,12 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from bot.dedupe import mark_processed
 from bot.errors import InputError
 from bot.organisation import Role
 from bot.schemas import DealInput
 from handlers.slack.deps import ONESCORE, SlackDeps
+from handlers.slack.listeners.payload import element, record_id, selected, text, texts
 from prompts import message
 from storage.db import run_transaction
 from storage.models import Deal, Member
@@ -44,27 +46,23 @@ class DealForm:
 
     @classmethod
     def from_state(cls, view_id: str, values: State) -> DealForm:
-        def element(block: str) -> dict[str, Any]:
-            return next(iter(values.get(block, {}).values()), {}) or {}
+        """The form as submitted; a value of the wrong type or shape counts as left empty."""
 
-        def text(block: str) -> str | None:
-            value = (element(block).get("value") or "").strip()
+        def given(block: str, key: str = "value") -> str | None:
+            value = (text(element(values, block).get(key)) or "").strip()
             return value or None
 
-        existing = (element("existing").get("selected_option") or {}).get("value")
-        stage = (element("stage").get("selected_option") or {}).get("value")
-        closed = element("closed_at").get("selected_date")
         return cls(
             view_id=view_id,
-            existing_id=int(existing) if existing and existing.isdigit() else None,
-            name=text("name"),
-            account=text("account"),
-            amount=_decimal(text("amount")),
-            currency=text("currency"),
-            stage=stage,
-            owner=element("owner").get("selected_user"),
-            participants=tuple(element("participants").get("selected_users") or ()),
-            closed_at=date.fromisoformat(closed) if closed else None,
+            existing_id=record_id(selected(element(values, "existing"))),
+            name=given("name"),
+            account=given("account"),
+            amount=_decimal(given("amount")),
+            currency=given("currency"),
+            stage=selected(element(values, "stage")),
+            owner=given("owner", "selected_user"),
+            participants=texts(element(values, "participants").get("selected_users")),
+            closed_at=_date(given("closed_at", "selected_date")),
         )
 
 
@@ -74,6 +72,13 @@ class SaveOutcome:
     deal_name: str = ""
 
 
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def _decimal(value: str | None) -> Decimal | None:
     try:
         return Decimal(value) if value else None
@@ -81,8 +86,11 @@ def _decimal(value: str | None) -> Decimal | None:
         return None
 
 
-async def save_deal(deps: SlackDeps, user_id: str, form: DealForm, language: str) -> SaveOutcome:
-    """Apply the form through the ledger; errors are keyed by the form's block ids."""
+async def save_deal(deps: SlackDeps, user_id: str, form: DealForm, language: str, *, once: str) -> SaveOutcome:
+    """Apply the form through the ledger; errors are keyed by the form's block ids.
+
+    Only a form that is saved is marked processed under `once`, in the same transaction; raises
+    AlreadyProcessed (with nothing saved) for a form saved before."""
     caller = await deps.directory.member(user_id)
     if caller is None:
         return SaveOutcome({"name": message(language, "member.unknown", onescore=ONESCORE)})
@@ -93,11 +101,15 @@ async def save_deal(deps: SlackDeps, user_id: str, form: DealForm, language: str
     participants = [await deps.directory.member(user_id) for user_id in form.participants]
     if any(p is None for p in participants):
         return SaveOutcome({"participants": unknown})
-    return await asyncio.to_thread(
-        run_transaction,
-        deps.runtime.engine,
-        lambda session: _apply(session, deps, form, caller, owner, [p for p in participants if p], language),
-    )
+    found = [p for p in participants if p]
+
+    def save(session: Session) -> SaveOutcome:
+        outcome = _apply(session, deps, form, caller, owner, found, language)
+        if not outcome.errors:
+            mark_processed(session, once, deps.runtime.now())
+        return outcome
+
+    return await asyncio.to_thread(run_transaction, deps.runtime.engine, save)
 
 
 def _apply(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -13,6 +14,8 @@ from bot.ports import AskCard
 from handlers.slack.blocks import escape, home_view, mrkdwn_section, notice_modal
 from handlers.slack.deps import ONESCORE, SCORES, SlackDeps
 from prompts import message
+
+log = logging.getLogger(__name__)
 
 
 async def publish_home(deps: SlackDeps, client: AsyncWebClient, user_id: str) -> None:
@@ -34,11 +37,16 @@ def _asks(deps: SlackDeps, member_id: int) -> tuple[list[AskCard], list[AskCard]
 
 
 async def tell(client: AsyncWebClient, body: dict[str, Any], respond: Any, text: str, language: str) -> None:
-    """A private note to the person who clicked: in the conversation when there is one, else a modal."""
-    if body.get("response_url"):
+    """A private note to the person who clicked: in the conversation when there is one, else a modal.
+
+    A request carrying neither a response_url nor a trigger_id (Slack always sends one) leaves no
+    way to reach the person, so the note is dropped with a log line rather than failing."""
+    if isinstance(body.get("response_url"), str) and body["response_url"]:
         await respond(text=text, response_type="ephemeral", replace_original=False)
         return
+    trigger_id = body.get("trigger_id")
+    if not (isinstance(trigger_id, str) and trigger_id):
+        log.info("slack: no response_url or trigger_id to send a note through")
+        return
     title = message(language, "modal.title")
-    await client.views_open(
-        trigger_id=body["trigger_id"], view=notice_modal(title, text, message(language, "modal.cancel"))
-    )
+    await client.views_open(trigger_id=trigger_id, view=notice_modal(title, text, message(language, "modal.cancel")))

@@ -24,6 +24,7 @@ from bot.ports import AskCard
 from handlers.slack.blocks import answer_modal
 from handlers.slack.deps import SlackDeps
 from handlers.slack.home import publish_home, tell
+from handlers.slack.listeners.payload import record_id, text
 from prompts import message
 from storage.db import run_transaction
 
@@ -57,7 +58,9 @@ async def _open_form(deps: SlackDeps, body: dict[str, Any], client: AsyncWebClie
     if card is None:
         await _refuse(deps, client, body, respond, user_id)
         return
-    await client.views_open(trigger_id=body["trigger_id"], view=answer_modal(card, _origin(body)))
+    trigger_id = text(body.get("trigger_id"))
+    if trigger_id:  # Slack always sends one; without it no form can be opened
+        await client.views_open(trigger_id=trigger_id, view=answer_modal(card, _origin(body)))
 
 
 async def _act(
@@ -78,10 +81,8 @@ async def _act(
 
 
 def _ask_id(body: dict[str, Any]) -> int:
-    try:
-        return int(body["actions"][0]["value"])
-    except (KeyError, IndexError, ValueError):
-        return 0
+    """The ask a button names, or 0 (no ask) for a value that names none."""
+    return record_id(body["actions"][0].get("value")) or 0
 
 
 def _from_home(body: dict[str, Any]) -> bool:

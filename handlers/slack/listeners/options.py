@@ -11,13 +11,14 @@ from sqlmodel import Session, col, select
 from bot.ledger import CLOSED_STAGES
 from handlers.slack.blocks import OPTION_TEXT, STATIC_OPTIONS, deal_options, fit
 from handlers.slack.deps import SlackDeps
+from handlers.slack.listeners.payload import text
 from storage.models import Deal
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.options("deal.existing")
     async def existing_deals(ack: AsyncAck, body: dict[str, Any]) -> None:
-        found = await asyncio.to_thread(_search, deps, (body.get("value") or "").strip())
+        found = await asyncio.to_thread(_search, deps, (text(body.get("value")) or "").strip())
         await ack(options=deal_options(found))
 
 

@@ -29,6 +29,9 @@ from handlers.slack.scorecard_blocks import scorecard_blocks
 from prompts import message
 
 POSTERS = (Role.LEAD.value, Role.ADMIN.value)
+PERIOD_ERRORS = (ValueError, OverflowError)
+"""What the period arithmetic raises for a period it parsed but cannot compute (its trend reaches
+before year 1, its end past 9999): the person gets told the period is not valid, not silence."""
 POST_WAIT_SECONDS = 4.0
 POST_POLL_SECONDS = 0.2
 
@@ -61,11 +64,17 @@ async def _answer(deps: ScoreDeps, respond: AsyncRespond, command: dict[str, Any
     except ScoreQueryError as exc:
         await respond(text=_refusal(deps, exc, text, language), response_type="ephemeral")
         return
-    if query.post:
-        reply = await _post(deps, command, query, language)
-        await respond(text=reply, response_type="ephemeral")
+    try:
+        if query.post:
+            reply = await _post(deps, command, query, language)
+            await respond(text=reply, response_type="ephemeral")
+            return
+        view = await asyncio.to_thread(_view, deps.runtime, query, language)
+    except PERIOD_ERRORS:
+        await respond(
+            text=message(language, "scores.invalid_period", args=text, scores=SCORES), response_type="ephemeral"
+        )
         return
-    view = await asyncio.to_thread(_view, deps.runtime, query, language)
     await respond(text=scorecard_summary(view), blocks=scorecard_blocks(view), response_type="ephemeral")
 
 
