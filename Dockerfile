@@ -17,8 +17,10 @@ RUN pip install . && rm -rf /src
 RUN useradd --create-home --uid 10001 onescore && mkdir /data && chown onescore:onescore /data
 USER onescore
 WORKDIR /data
+# Teams stays off (503) until MicrosoftAppId is given; the unauthenticated emulator mode is never on here.
 ENV DATABASE_URL=sqlite:////data/onescore.db \
-    ONESCORE_CONFIG=/data/onescore.yaml
+    ONESCORE_CONFIG=/data/onescore.yaml \
+    ONESCORE_TEAMS_EMULATOR=false
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

@@ -68,14 +68,19 @@ class TeamsAdapter:
             log.error("teams: every request is refused (503) until this is fixed: %s", self.authenticator.problem)
         elif not self.authenticator.enforced:
             log.warning(
-                "teams: MicrosoftAppId is not set, so Microsoft Teams itself cannot reach OneScore, but %s "
-                "accepts activities WITHOUT AUTHENTICATION for local testing (Bot Framework Emulator, tests). "
-                "Anyone who can reach this URL can act as any Teams user: set MicrosoftAppId and "
-                "MicrosoftAppPassword before exposing it.",
+                "teams: ONESCORE_TEAMS_EMULATOR=true and MicrosoftAppId is not set: %s accepts activities WITHOUT "
+                "AUTHENTICATION from a loopback serviceUrl, for local testing only (Bot Framework Emulator, tests). "
+                "Anyone who can reach this URL can act as any Teams user: never expose it; set MicrosoftAppId and "
+                "MicrosoftAppPassword and unset ONESCORE_TEAMS_EMULATOR for Microsoft Teams.",
                 MESSAGES_PATH,
             )
         else:
             log.info("teams: %s checks the Bot Framework token of every activity", MESSAGES_PATH)
+            if self.runtime.settings.teams_emulator:
+                log.warning(
+                    "teams: ONESCORE_TEAMS_EMULATOR is ignored: MicrosoftAppId is set, so every activity "
+                    "needs a Bot Framework token"
+                )
 
     async def stop(self) -> None:
         """Nothing to let go of: every call to Teams goes through the outbound queue's workers."""
@@ -116,6 +121,17 @@ class TeamsAdapter:
         if invoke is not None:
             return JSONResponse(invoke.body, status_code=invoke.status)
         return Response(status_code=202)
+
+
+def teams_off_router(reason: str) -> APIRouter:
+    """Teams off answers 503 with the reason whatever is posted: nothing is read, parsed or called."""
+    router = APIRouter(tags=["teams"])
+
+    @router.post(MESSAGES_PATH, include_in_schema=False)
+    async def teams_off() -> Response:
+        return Response(f"Teams is off: {reason}", status_code=503, media_type="text/plain")
+
+    return router
 
 
 def teams_scorecard_channel(runtime: Runtime) -> TeamsScorecardChannel:

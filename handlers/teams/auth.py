@@ -6,8 +6,9 @@ the `serviceurl` claim = the activity's). Requests that cannot be such a token (
 JWT, a foreign issuer, no key id) are refused here first, so garbage never reaches the code that
 downloads Microsoft's signing keys. botbuilder fetches those keys with blocking `requests` calls,
 so validation runs in a worker thread, off the event loop. Without an app id no token is checked:
-that is for local testing only (`TeamsAdapter.start` says so loudly), so only activities whose
-`serviceUrl` is on this machine (the Bot Framework Emulator) are accepted then.
+Teams is off (503) unless `ONESCORE_TEAMS_EMULATOR=true` asks for local testing (`TeamsAdapter.start`
+says so loudly), and then only activities whose `serviceUrl` is on this machine (the Bot Framework
+Emulator) are accepted.
 
 Outbound: `MicrosoftAppType` picks the credentials (MultiTenant by default, SingleTenant with
 `MicrosoftAppTenantId`, UserAssignedMSI). botbuilder builds new credentials, with an empty token
@@ -105,10 +106,11 @@ def credential_factory(settings: Settings) -> ServiceClientCredentialsFactory:
 
 
 class RequestAuthenticator:
-    """Checks each incoming activity, or lets everything in when no app id is configured."""
+    """Checks each incoming activity; without an app id, only the emulator mode lets (local) activities in."""
 
     def __init__(self, settings: Settings) -> None:
         self.app_id = settings.microsoft_app_id
+        self.emulator = settings.teams_emulator and not self.app_id
         self.problem: str | None = None
         try:
             factory = credential_factory(settings)
@@ -125,6 +127,8 @@ class RequestAuthenticator:
         if self.problem:
             raise AuthenticationUnavailable(f"Teams settings: {self.problem}")
         if not self.enforced:
+            if not self.emulator:
+                raise NotAuthenticated("MicrosoftAppId is not set and ONESCORE_TEAMS_EMULATOR is not true")
             if not is_local(activity.service_url):
                 raise NotAuthenticated(
                     "MicrosoftAppId is not set: only a local serviceUrl (the Bot Framework Emulator) is accepted"

@@ -3,7 +3,8 @@
 Activities start from the captured fixtures in `tests/fixtures/teams/`; only the people, ids,
 text and `value` change, and `serviceUrl` points at a fake Bot Connector on 127.0.0.1, so every
 reply, proactive message and card update the bot sends is recorded there. No app id is set here
-(so no token is ever fetched); `test_auth.py` sets one.
+(so no token is ever fetched), but the emulator mode (`ONESCORE_TEAMS_EMULATOR`) is on: without it
+Teams is off. `test_auth.py` sets an app id.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.app import create_app
 from bot.ask_loop import TickReport
 from bot.clock import ManualClock
 from bot.runtime import Runtime
+from bot.settings import Settings
 from tests.conftest import API_TOKEN
 from tests.fakes.bot_connector import SEND, FakeBotConnector, TeamsPerson
 
@@ -61,6 +63,11 @@ score_channels:
 @pytest.fixture
 def org_yaml() -> str:
     return ORG_YAML
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"teams_emulator": True})
 
 
 @pytest.fixture
