@@ -19,9 +19,7 @@ fetched once an hour rather than once a message.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-from urllib.parse import urlsplit
 
 import jwt
 import requests
@@ -39,6 +37,7 @@ from botframework.connector.auth.authenticate_request_result import Authenticate
 from msrest.authentication import Authentication
 
 from bot.settings import Settings
+from handlers.teams.service_url import is_local, parse_service_url
 
 log = logging.getLogger(__name__)
 
@@ -141,23 +140,33 @@ class RequestAuthenticator:
         if reason:
             raise NotAuthenticated(reason)
         try:
-            return await asyncio.to_thread(asyncio.run, self.auth.authenticate_request(activity, authorization or ""))
+            result = await asyncio.to_thread(asyncio.run, self.auth.authenticate_request(activity, authorization or ""))
         except requests.RequestException as exc:
             raise AuthenticationUnavailable(f"cannot fetch the Bot Framework's signing keys: {exc}") from exc
         except Exception as exc:  # botbuilder signals a bad token with PermissionError, jwt errors, or plain Exception
             raise NotAuthenticated(f"{type(exc).__name__}: {exc}") from exc
+        reason = unvouched(result, activity.service_url)
+        if reason:
+            raise NotAuthenticated(reason)
+        return result
 
 
-def is_local(service_url: str | None) -> bool:
-    """Unauthenticated mode may only answer a connector on this machine: otherwise anyone could post
-    an activity naming any `serviceUrl` and make the server call it (a request forgery)."""
-    host = urlsplit(service_url or "").hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def unvouched(result: AuthenticateRequestResult, service_url: str | None) -> str | None:
+    """Why a valid token does not let the bot call `service_url` (None when it does).
+
+    The activity's `serviceUrl` is stored and called later, so it must be the one the token vouches
+    for: a channel token's `serviceurl` claim, exactly. Tokens without that claim (the Emulator's)
+    vouch for no address, so only one on this machine is accepted with them. Either way the URL
+    must be unambiguous to the HTTP client that will connect.
+    """
+    if parse_service_url(service_url) is None:
+        return f"serviceUrl {service_url!r} is not a plain http(s) URL"
+    identity = result.claims_identity
+    claims = (identity.claims if identity is not None else None) or {}
+    vouched = claims.get(AuthenticationConstants.SERVICE_URL_CLAIM)
+    if vouched is None:
+        return None if is_local(service_url) else "the token vouches for no serviceUrl, and this one is not local"
+    return None if vouched == service_url else "serviceUrl is not the one the token was issued for"
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -136,10 +136,14 @@ class TeamsDriver:
     def install_in_team(self, installer: TeamsPerson, channel_id: str = TEAM_ID) -> httpx.Response:
         return self.post(self.team_install(installer, channel_id))
 
-    def say(self, person: TeamsPerson, text: str, *, locale: str = "en-US") -> httpx.Response:
-        activity = self.activity("message_personal.json", person, locale=locale, text=text)
+    def message(self, person: TeamsPerson, text: str, *, locale: str = "en-US", **fields: Any) -> dict[str, Any]:
+        """The message activity for `text` typed by `person` in their personal chat (not posted)."""
+        activity = self.activity("message_personal.json", person, locale=locale, text=text, **fields)
         activity.pop("attachments", None)
-        return self.post(activity)
+        return activity
+
+    def say(self, person: TeamsPerson, text: str, *, locale: str = "en-US") -> httpx.Response:
+        return self.post(self.message(person, text, locale=locale))
 
     def mention(self, person: TeamsPerson, text: str, channel_id: str = CHANNEL_ID) -> httpx.Response:
         """`@OneScore text` in a team channel (a new thread in it)."""
