@@ -122,33 +122,54 @@ class RequestAuthenticator:
     def enforced(self) -> bool:
         return bool(self.app_id)
 
-    async def authenticate(self, activity: Activity, authorization: str | None) -> AuthenticateRequestResult:
+    def screen(self, authorization: str | None) -> None:
+        """What can be refused from the `Authorization` header alone, before the body is read."""
         if self.problem:
             raise AuthenticationUnavailable(f"Teams settings: {self.problem}")
         if not self.enforced:
             if not self.emulator:
                 raise NotAuthenticated("MicrosoftAppId is not set and ONESCORE_TEAMS_EMULATOR is not true")
-            if not is_local(activity.service_url):
-                raise NotAuthenticated(
-                    "MicrosoftAppId is not set: only a local serviceUrl (the Bot Framework Emulator) is accepted"
-                )
-            return await self.auth.authenticate_request(activity, "")
+            return
         token = bearer_token(authorization)
         if token is None:
             raise NotAuthenticated("no Bearer token")
         reason = implausible(token)
         if reason:
             raise NotAuthenticated(reason)
-        try:
-            result = await asyncio.to_thread(asyncio.run, self.auth.authenticate_request(activity, authorization or ""))
-        except requests.RequestException as exc:
-            raise AuthenticationUnavailable(f"cannot fetch the Bot Framework's signing keys: {exc}") from exc
-        except Exception as exc:  # botbuilder signals a bad token with PermissionError, jwt errors, or plain Exception
-            raise NotAuthenticated(f"{type(exc).__name__}: {exc}") from exc
+
+    async def authenticate_token(self, authorization: str | None) -> None:
+        """Verify the token of a request whose body is no activity, so the answer can tell a stranger
+        (401) from the Bot Framework sending something odd (400). The token vouches for its own
+        `serviceurl`; nothing is called either way."""
+        self.screen(authorization)
+        if not self.enforced:
+            return
+        claims = jwt.decode(bearer_token(authorization) or "", options={"verify_signature": False})
+        vouched = claims.get(AuthenticationConstants.SERVICE_URL_CLAIM)
+        stand_in = Activity(channel_id="msteams", service_url=vouched if isinstance(vouched, str) else "")
+        await self._validated(stand_in, authorization)
+
+    async def authenticate(self, activity: Activity, authorization: str | None) -> AuthenticateRequestResult:
+        self.screen(authorization)
+        if not self.enforced:
+            if not is_local(activity.service_url):
+                raise NotAuthenticated(
+                    "ONESCORE_TEAMS_EMULATOR accepts only a local serviceUrl (the Bot Framework Emulator)"
+                )
+            return await self.auth.authenticate_request(activity, "")
+        result = await self._validated(activity, authorization)
         reason = unvouched(result, activity.service_url)
         if reason:
             raise NotAuthenticated(reason)
         return result
+
+    async def _validated(self, activity: Activity, authorization: str | None) -> AuthenticateRequestResult:
+        try:
+            return await asyncio.to_thread(asyncio.run, self.auth.authenticate_request(activity, authorization or ""))
+        except requests.RequestException as exc:
+            raise AuthenticationUnavailable(f"cannot fetch the Bot Framework's signing keys: {exc}") from exc
+        except Exception as exc:  # botbuilder signals a bad token with PermissionError, jwt errors, or plain Exception
+            raise NotAuthenticated(f"{type(exc).__name__}: {exc}") from exc
 
 
 def unvouched(result: AuthenticateRequestResult, service_url: str | None) -> str | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from botframework.connector.auth import AuthenticationConstants, ChannelValidation
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
@@ -27,6 +28,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.conftest import API_TOKEN
 from tests.fakes.bot_connector import SEND, FakeBotConnector, TeamsPerson
+from tests.fakes.bot_framework_keys import FakeBotFrameworkKeys
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "teams"
 BOT = {"id": "28:onescore-bot", "name": "OneScore"}
@@ -34,6 +36,7 @@ TENANT = "tenant-1"
 TEAM_ID = "19:team-general@thread.tacv2"
 CHANNEL_ID = "19:scores-channel@thread.tacv2"
 CARD = "application/vnd.microsoft.card.adaptive"
+APP_ID = "6f1c6e1e-0000-4000-8000-000000000001"
 
 AINO = TeamsPerson("29:aino", "Aino", "aad-aino", "aino@example.com")
 MIKKO = TeamsPerson("29:mikko", "Mikko", "aad-mikko", "mikko@example.com")
@@ -68,6 +71,20 @@ def org_yaml() -> str:
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"teams_emulator": True})
+
+
+def with_app_id(settings: Settings) -> Settings:
+    """The settings of a registered bot: every activity must carry the Bot Framework's token for APP_ID."""
+    return settings.model_copy(update={"microsoft_app_id": APP_ID, "microsoft_app_password": "not-a-real-secret"})
+
+
+@pytest.fixture
+def keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotFrameworkKeys]:
+    """botbuilder's channel and Emulator token validation, pointed at the local stand-in for Microsoft's keys."""
+    with FakeBotFrameworkKeys() as fake_keys:
+        monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", fake_keys.metadata_url)
+        monkeypatch.setattr(AuthenticationConstants, "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL", fake_keys.metadata_url)
+        yield fake_keys
 
 
 @pytest.fixture
@@ -214,6 +231,13 @@ class TeamsDriver:
 @pytest.fixture
 def teams(runtime: Runtime, fake: FakeBotConnector) -> Iterator[TeamsDriver]:
     with TestClient(create_app(runtime, background=False), headers={"Authorization": f"Bearer {API_TOKEN}"}) as client:
+        yield TeamsDriver(client, fake, runtime)
+
+
+@pytest.fixture
+def signed_teams(runtime: Runtime, fake: FakeBotConnector, keys: FakeBotFrameworkKeys) -> Iterator[TeamsDriver]:
+    """The app with an app id (override `settings` with `with_app_id`): nothing but tokens gets in."""
+    with TestClient(create_app(runtime, background=False)) as client:
         yield TeamsDriver(client, fake, runtime)
 
 

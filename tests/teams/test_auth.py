@@ -6,42 +6,25 @@ at a local stand-in for the Bot Framework's signing keys, so no Microsoft endpoi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from botframework.connector.auth import AuthenticationConstants, ChannelValidation
-from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from bot.app import create_app
-from bot.runtime import Runtime
 from bot.settings import Settings
 from storage.models import ConversationRef, ProcessedEvent
-from tests.fakes.bot_connector import FakeBotConnector, HostLookups
+from tests.fakes.bot_connector import HostLookups
 from tests.fakes.bot_framework_keys import EMULATOR_ISSUER, FakeBotFrameworkKeys
-from tests.teams.conftest import AINO, CHANNEL_ID, TeamsDriver
-
-APP_ID = "6f1c6e1e-0000-4000-8000-000000000001"
-
-
-@pytest.fixture
-def keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotFrameworkKeys]:
-    with FakeBotFrameworkKeys() as fake_keys:
-        monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", fake_keys.metadata_url)
-        monkeypatch.setattr(AuthenticationConstants, "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL", fake_keys.metadata_url)
-        yield fake_keys
+from tests.teams.conftest import AINO, APP_ID, CHANNEL_ID, TeamsDriver, with_app_id
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"microsoft_app_id": APP_ID, "microsoft_app_password": "not-a-real-secret"})
+    return with_app_id(settings)
 
 
 @pytest.fixture
-def teams(runtime: Runtime, fake: FakeBotConnector, keys: FakeBotFrameworkKeys) -> Iterator[TeamsDriver]:
-    with TestClient(create_app(runtime, background=False)) as client:
-        yield TeamsDriver(client, fake, runtime)
+def teams(signed_teams: TeamsDriver) -> TeamsDriver:
+    return signed_teams
 
 
 def install(teams: TeamsDriver, authorization: str | None) -> httpx.Response:
