@@ -128,8 +128,10 @@ class TeamsAdapter:
             if key:
                 await asyncio.to_thread(_forget, self.runtime, key)
             return Response(status_code=500)
-        if invoke is not None:
+        if invoke is not None and invoke.body is not None:
             return JSONResponse(invoke.body, status_code=invoke.status)
+        if invoke is not None:
+            return Response(status_code=invoke.status)
         return Response(status_code=202)
 
 

@@ -36,6 +36,9 @@ ELLIPSIS = "…"
 ANSWER, DECLINE, NOT_SURE = "ask.answer", "ask.decline", "ask.not_sure"
 ACTIONS = (ANSWER, DECLINE, NOT_SURE)
 IMPACTS = tuple(impact.value for impact in Impact)
+MAX_ASK_ID = 2**31 - 1
+"""Ask ids are a 32-bit integer column in PostgreSQL."""
+MAX_ASK_ID_DIGITS = len(str(MAX_ASK_ID))
 
 
 def adaptive_card(body: list[Element], actions: list[Element] | None = None) -> Element:
@@ -225,16 +228,25 @@ def card_action(value: Any) -> CardAction | None:
     data = action.get("data") if isinstance(action, dict) else value
     if not isinstance(data, dict) or data.get("onescore") not in ACTIONS:
         return None
-    try:
-        ask_id = int(data.get("ask_id"))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    ask_id = _ask_id(data.get("ask_id"))
+    if ask_id is None:
         return None
-    impact = data.get("impact")
+    impact, team, text = data.get("impact"), data.get("team"), data.get("text")
     return CardAction(
         action=data["onescore"],
         ask_id=ask_id,
-        team=(str(data.get("team") or "").strip().lower() or None),
-        impact=Impact(impact) if impact in {i.value for i in Impact} else None,
-        text=str(data.get("text") or ""),
+        team=(team.strip().lower() or None) if isinstance(team, str) else None,
+        impact=Impact(impact) if isinstance(impact, str) and impact in IMPACTS else None,
+        text=text if isinstance(text, str) else "",
         quotable=str(data.get("quotable", "false")).lower() == "true",
     )
+
+
+def _ask_id(value: object) -> int | None:
+    """The ask id our buttons carry (a positive integer the database can hold); None for anything else,
+    so 1e308, `true` or `"12abc"` never reach a query."""
+    if isinstance(value, str) and value.isascii() and value.isdecimal() and len(value) <= MAX_ASK_ID_DIGITS:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= MAX_ASK_ID else None
