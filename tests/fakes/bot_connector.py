@@ -36,6 +36,8 @@ class Call:
     authorization: str | None
     status: int = 200
     activity_id: str | None = None
+    size: int = 0
+    """Bytes of the request body as it came over the wire (what Teams' 100 KB message limit counts)."""
 
 
 @dataclass
@@ -178,15 +180,16 @@ class FakeBotConnector:
         activity_id: str | None = None,
     ) -> web.Response:
         authorization = request.headers.get("Authorization")
+        size = request.content_length or 0
         with self._lock:
             failure = self.state.failures.get(kind)
             if failure and failure.remaining > 0:
                 failure.remaining -= 1
-                self.state.calls.append(Call(kind, conversation_id, body, authorization, failure.status))
+                self.state.calls.append(Call(kind, conversation_id, body, authorization, failure.status, size=size))
                 headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else None
                 error = {"error": {"code": "Failure", "message": f"fake failure {failure.status}"}}
                 return web.json_response(error, status=failure.status, headers=headers)
-            self.state.calls.append(Call(kind, conversation_id, body, authorization, status, activity_id))
+            self.state.calls.append(Call(kind, conversation_id, body, authorization, status, activity_id, size))
             if kind in (SEND, REPLY, UPDATE) and activity_id is not None:
                 self.state.messages[(conversation_id, activity_id)] = body
         return web.json_response(answer, status=status)
