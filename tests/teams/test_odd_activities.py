@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from storage.models import Answer, Ask
+from storage.models import Answer, Ask, Member
 from tests.teams.conftest import AINO, MIKKO, TeamsDriver, personal_chat
 from tests.teams.test_ask_flow import ANSWER, mikko_asked
 
@@ -99,3 +99,17 @@ def test_scores_for_a_period_out_of_range_says_the_period_is_not_valid(teams: Te
     assert teams.say(MIKKO, f"scores {period}").status_code == 202
     (reply,) = teams.replies(personal_chat(MIKKO))
     assert period in reply["text"]
+
+
+@pytest.mark.parametrize("spelling", [str, float, lambda n: {"id": n}], ids=["string", "float", "object"])
+def test_only_the_integer_the_buttons_carry_is_an_ask_id(teams: TeamsDriver, spelling: Any) -> None:
+    """Even the person asked, with their own ask's id spelt another way, answers nothing."""
+    sent, _card = mikko_asked(teams)
+    with Session(teams.runtime.engine) as session:
+        mikko = session.exec(select(Member).where(Member.email == MIKKO.email)).one()
+        ask_id = session.exec(select(Ask.id).where(Ask.member_id == mikko.id)).one()
+    data = {"onescore": "ask.answer", "ask_id": spelling(ask_id), **ANSWER}
+    value = {"action": {"type": "Action.Execute", "verb": "ask.answer", "data": data}, "trigger": "manual"}
+    activity = teams.activity("invoke_adaptive_card_action.json", MIKKO, value=value, replyToId=sent)
+    assert teams.post(activity).status_code == 200
+    assert answers(teams) == []
