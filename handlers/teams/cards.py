@@ -46,6 +46,7 @@ ACTIONS = (ANSWER, DECLINE, NOT_SURE)
 IMPACTS = tuple(impact.value for impact in Impact)
 MAX_ASK_ID = 2**31 - 1
 """Ask ids are a 32-bit integer column in PostgreSQL."""
+MAX_ASK_ID_DIGITS = len(str(MAX_ASK_ID))
 
 
 def adaptive_card(body: list[Element], actions: list[Element] | None = None) -> Element:
@@ -296,8 +297,10 @@ def card_action(value: Any) -> CardAction | None:
 
 
 def _ask_id(value: object) -> int | None:
-    """The ask id our buttons carry (a JSON integer the database can hold); None for anything else,
-    so 1e308, `true` or `"12"` never reach a query."""
+    """The ask id our buttons carry (an integer the database can hold, or its decimal digits as a client
+    that stringifies `data` sends them); None for anything else, so 1e308, `true` or 5.0 never reach a query."""
+    if isinstance(value, str) and value.isascii() and value.isdecimal() and len(value) <= MAX_ASK_ID_DIGITS:
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         return None
     return value if 0 < value <= MAX_ASK_ID else None

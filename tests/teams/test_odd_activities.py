@@ -51,7 +51,24 @@ def test_entities_of_any_shape(teams: TeamsDriver, entities: list[Any]) -> None:
     assert teams.post(teams.message(MIKKO, "help", entities=entities)).status_code in (202, 400)
 
 
-ASK_IDS = [1e308, 10**30, -(10**30), 2**63, 2**31, -1, 0, True, False, "1", "abc", None, [1], {"id": 1}, 1.5, "1e308"]
+ASK_IDS = [
+    1e308,
+    10**30,
+    -(10**30),
+    2**63,
+    2**31,
+    -1,
+    0,
+    True,
+    False,
+    "abc",
+    None,
+    [1],
+    {"id": 1},
+    1.5,
+    "1e308",
+    "9" * 30,
+]
 
 
 def answers(teams: TeamsDriver) -> list[Answer]:
@@ -101,7 +118,11 @@ def test_scores_for_a_period_out_of_range_says_the_period_is_not_valid(teams: Te
     assert period in reply["text"]
 
 
-@pytest.mark.parametrize("spelling", [str, float, lambda n: {"id": n}], ids=["string", "float", "object"])
+@pytest.mark.parametrize(
+    "spelling",
+    [float, lambda n: {"id": n}, lambda n: f"{n}.0", lambda n: f" {n}"],
+    ids=["float", "object", "x.0", "space"],
+)
 def test_only_the_integer_the_buttons_carry_is_an_ask_id(teams: TeamsDriver, spelling: Any) -> None:
     """Even the person asked, with their own ask's id spelt another way, answers nothing."""
     sent, _card = mikko_asked(teams)
