@@ -18,8 +18,10 @@ RUN useradd --create-home --uid 10001 onescore && mkdir /data && chown onescore:
 USER onescore
 WORKDIR /data
 # The organisation file is ./onescore.yaml in /data; absent means every default (setting
-# ONESCORE_CONFIG would make it required).
-ENV DATABASE_URL=sqlite:////data/onescore.db
+# ONESCORE_CONFIG would make it required). Teams stays off (503) until MicrosoftAppId is given;
+# the unauthenticated emulator mode is never on here.
+ENV DATABASE_URL=sqlite:////data/onescore.db \
+    ONESCORE_TEAMS_EMULATOR=false
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

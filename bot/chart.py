@@ -17,7 +17,8 @@ from bot.score_history import History
 from bot.scorecard_view import team_heading
 from prompts import format_money, message
 
-WIDTH_INCHES, HEIGHT_INCHES, DPI = 8.0, 4.5, 144
+WIDTH_INCHES, HEIGHT_INCHES, DPI = 8.0, 4.5, 128
+"""1024×576 px: within Teams' 1024×1024 limit for images, and as sharp in Slack."""
 TEAM_COLOURS = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#EECA3B", "#FF9DA6", "#9D755D")
 OTHER_COLOUR, UNATTRIBUTED_COLOUR, COVERAGE_COLOUR = "#BAB0AC", "#DDDDDD", "#222222"
 

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     microsoft_app_password: str | None = Field(None, validation_alias="MicrosoftAppPassword")
     microsoft_app_type: str | None = Field(None, validation_alias="MicrosoftAppType")
     microsoft_app_tenant_id: str | None = Field(None, validation_alias="MicrosoftAppTenantId")
+    teams_emulator: bool = Field(
+        False,
+        validation_alias="ONESCORE_TEAMS_EMULATOR",
+        description="Local testing only: without MicrosoftAppId, accept unauthenticated activities from a loopback "
+        "serviceUrl (the Bot Framework Emulator).",
+    )
 
     hubspot_client_secret: str | None = Field(None, validation_alias="HUBSPOT_CLIENT_SECRET")
     hubspot_access_token: str | None = Field(None, validation_alias="HUBSPOT_ACCESS_TOKEN")
@@ -73,5 +79,11 @@ class Settings(BaseSettings):
             slack = "SLACK_BOT_TOKEN is not set"
         elif not (self.slack_signing_secret or self.slack_app_token):
             slack = "neither SLACK_SIGNING_SECRET (HTTP) nor SLACK_APP_TOKEN (Socket Mode) is set"
-        teams = None if self.microsoft_app_id else "MicrosoftAppId is not set"
-        return {"slack": slack, "teams": teams}
+        return {"slack": slack, "teams": self._teams_status()}
+
+    def _teams_status(self) -> str | None:
+        """Teams without an app id could not check who is talking, so it is off unless the (local, unauthenticated)
+        emulator mode is asked for."""
+        if self.microsoft_app_id or self.teams_emulator:
+            return None
+        return "MicrosoftAppId is not set"

@@ -11,32 +11,43 @@ from fastapi import APIRouter
 from bot.chat import ChatAdapter
 from bot.runtime import Runtime
 from bot.scorecard_view import ScorecardChannel
+from bot.settings import Settings
 from handlers.slack.app import SlackAdapter, slack_off_router
 from handlers.slack.scorecard_post import SlackScorecardChannel
 from handlers.slack.web_client import slack_enabled, slack_web_client
-from handlers.teams.adapter import TeamsAdapter, teams_scorecard_channel
+from handlers.teams.adapter import TeamsAdapter, teams_off_router, teams_scorecard_channel
 
 
 def chat_adapters(runtime: Runtime) -> list[ChatAdapter]:
-    """An adapter for each platform that is on. Teams is always on: without an app id it accepts
-    local, unauthenticated activities (the Bot Framework Emulator, tests)."""
+    """An adapter for each platform that is on. Teams is on with an app id, or in the emulator mode
+    (local, unauthenticated activities for testing), never merely because nothing is configured."""
     adapters: list[ChatAdapter] = []
     if slack_enabled(runtime.settings):
         adapters.append(SlackAdapter(runtime))
-    adapters.append(TeamsAdapter(runtime))
+    if teams_enabled(runtime.settings):
+        adapters.append(TeamsAdapter(runtime))
     return adapters
+
+
+def teams_enabled(settings: Settings) -> bool:
+    return settings.chat_channel_status()["teams"] is None
 
 
 def off_routers(runtime: Runtime) -> list[APIRouter]:
     """The endpoints of platforms that are off, answering 503 with the reason instead of a 404."""
-    if slack_enabled(runtime.settings):
-        return []
-    return [slack_off_router(runtime.settings.chat_channel_status()["slack"] or "not configured")]
+    status = runtime.settings.chat_channel_status()
+    routers: list[APIRouter] = []
+    if not slack_enabled(runtime.settings):
+        routers.append(slack_off_router(status["slack"] or "not configured"))
+    if not teams_enabled(runtime.settings):
+        routers.append(teams_off_router(status["teams"] or "not configured"))
+    return routers
 
 
 def standalone_scorecard_channels(runtime: Runtime) -> dict[str, ScorecardChannel]:
     """Scorecard posting without the service (the command line): each platform with credentials,
-    through clients of its own. Unlike the service, Teams needs its app id here."""
+    through clients of its own. Teams needs its app id here even in the emulator mode: a post goes to
+    Microsoft's Bot Connector, which only answers the registered bot."""
     settings = runtime.settings
     channels: dict[str, ScorecardChannel] = {}
     if slack_enabled(settings):

@@ -60,7 +60,12 @@ def connector() -> Iterator[FakeBotConnector]:
 @pytest.fixture
 def settings(settings: Settings, slack: FakeSlack) -> Settings:
     return settings.model_copy(
-        update={"slack_bot_token": BOT_TOKEN, "slack_signing_secret": SIGNING_SECRET, "slack_api_url": slack.api_url}
+        update={
+            "slack_bot_token": BOT_TOKEN,
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_api_url": slack.api_url,
+            "teams_emulator": True,
+        }
     )
 
 

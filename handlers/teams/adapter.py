@@ -1,8 +1,9 @@
 """The Teams adapter: Bot Framework activities on `POST /api/messages`, and Teams as a chat platform.
 
 botbuilder's `CloudAdapter.process` is written for aiohttp; here the route reads the body itself,
-deserializes the `Activity`, authenticates it (401 before anything else when it is not from the
-Bot Framework for this bot), drops a redelivered activity by its id, and runs the turn. An invoke
+refuses a request without a plausible token before parsing it (401), deserializes the `Activity`
+(400 with the reason when it is none), authenticates it (401 when it is not from the Bot Framework
+for this bot), drops a redelivered activity by its id, and runs the turn. An invoke
 gets the bot's invoke response; everything else 202. A turn is short (a transaction and perhaps
 one reply), well inside Teams' 15 seconds; card updates and asks go through the outbound queue.
 Everything botbuilder stays in `handlers/teams`.
@@ -17,6 +18,7 @@ import logging
 
 from botbuilder.core import CloudAdapterBase
 from botbuilder.schema import Activity
+from botframework.connector.auth.authenticate_request_result import AuthenticateRequestResult
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import delete
@@ -68,14 +70,19 @@ class TeamsAdapter:
             log.error("teams: every request is refused (503) until this is fixed: %s", self.authenticator.problem)
         elif not self.authenticator.enforced:
             log.warning(
-                "teams: MicrosoftAppId is not set, so Microsoft Teams itself cannot reach OneScore, but %s "
-                "accepts activities WITHOUT AUTHENTICATION for local testing (Bot Framework Emulator, tests). "
-                "Anyone who can reach this URL can act as any Teams user: set MicrosoftAppId and "
-                "MicrosoftAppPassword before exposing it.",
+                "teams: ONESCORE_TEAMS_EMULATOR=true and MicrosoftAppId is not set: %s accepts activities WITHOUT "
+                "AUTHENTICATION from a loopback serviceUrl, for local testing only (Bot Framework Emulator, tests). "
+                "Anyone who can reach this URL can act as any Teams user: never expose it; set MicrosoftAppId and "
+                "MicrosoftAppPassword and unset ONESCORE_TEAMS_EMULATOR for Microsoft Teams.",
                 MESSAGES_PATH,
             )
         else:
             log.info("teams: %s checks the Bot Framework token of every activity", MESSAGES_PATH)
+            if self.runtime.settings.teams_emulator:
+                log.warning(
+                    "teams: ONESCORE_TEAMS_EMULATOR is ignored: MicrosoftAppId is set, so every activity "
+                    "needs a Bot Framework token"
+                )
 
     async def stop(self) -> None:
         """Nothing to let go of: every call to Teams goes through the outbound queue's workers."""
@@ -90,11 +97,16 @@ class TeamsAdapter:
         return router
 
     async def handle(self, body: bytes, authorization: str | None) -> Response:
+        """With an app id the token is checked before the body is even parsed, so nothing a stranger
+        sends is read further than that and any body without a valid token is a 401; a valid token
+        with a body that is no activity is a 400 with the reason."""
         assert self.bot is not None, "attach() first"
-        activity = _activity(body)
-        if activity is None:
-            return Response("not a Bot Framework activity", status_code=400, media_type="text/plain")
         try:
+            self.authenticator.screen(authorization)
+            activity = _activity(body)
+            if isinstance(activity, str):
+                await self.authenticator.authenticate_token(authorization)
+                return Response(f"not a Bot Framework activity: {activity}", status_code=400, media_type="text/plain")
             authenticated = await self.authenticator.authenticate(activity, authorization)
         except NotAuthenticated as exc:
             log.warning("teams: refused an unauthenticated request: %s", exc)
@@ -102,6 +114,9 @@ class TeamsAdapter:
         except AuthenticationUnavailable as exc:
             log.error("teams: cannot check a request: %s", exc)
             return Response(status_code=503)
+        return await self._turn(activity, authenticated)
+
+    async def _turn(self, activity: Activity, authenticated: AuthenticateRequestResult) -> Response:
         key = _delivery_key(activity)
         if key and not await asyncio.to_thread(first_time, self.runtime.engine, key, self.runtime.now()):
             log.info("teams: activity %s was delivered again; already handled", activity.id)
@@ -113,9 +128,22 @@ class TeamsAdapter:
             if key:
                 await asyncio.to_thread(_forget, self.runtime, key)
             return Response(status_code=500)
-        if invoke is not None:
+        if invoke is not None and invoke.body is not None:
             return JSONResponse(invoke.body, status_code=invoke.status)
+        if invoke is not None:
+            return Response(status_code=invoke.status)
         return Response(status_code=202)
+
+
+def teams_off_router(reason: str) -> APIRouter:
+    """Teams off answers 503 with the reason whatever is posted: nothing is read, parsed or called."""
+    router = APIRouter(tags=["teams"])
+
+    @router.post(MESSAGES_PATH, include_in_schema=False)
+    async def teams_off() -> Response:
+        return Response(f"Teams is off: {reason}", status_code=503, media_type="text/plain")
+
+    return router
 
 
 def teams_scorecard_channel(runtime: Runtime) -> TeamsScorecardChannel:
@@ -125,21 +153,22 @@ def teams_scorecard_channel(runtime: Runtime) -> TeamsScorecardChannel:
     return TeamsScorecardChannel(runtime.engine, connector)
 
 
-def _activity(body: bytes) -> Activity | None:
+def _activity(body: bytes) -> Activity | str:
+    """The activity in `body`, or why it is not one."""
     try:
         payload = json.loads(body)
-    except ValueError:
-        return None
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python's stack
+        return "the body is not UTF-8 JSON, or is nested too deeply"
     if not isinstance(payload, dict) or not payload.get("type") or not payload.get("serviceUrl"):
-        return None
+        return "an activity is a JSON object with a type and a serviceUrl"
     if not (_has_id(payload.get("from")) and _has_id(payload.get("conversation"))):
-        return None  # every activity Teams sends says who from and in which conversation
+        return "from.id and conversation.id are required"  # every activity Teams sends says who and where
     if not isinstance(payload.get("channelData", {}), dict):
-        return None
+        return "channelData must be an object"
     try:
         return Activity().deserialize(payload)
-    except Exception:  # msrest raises its own DeserializationError for malformed fields
-        return None
+    except Exception as exc:  # msrest raises its own DeserializationError (or worse) for malformed fields
+        return f"malformed fields ({type(exc).__name__})"
 
 
 def _has_id(account: object) -> bool:

@@ -6,8 +6,9 @@ the `serviceurl` claim = the activity's). Requests that cannot be such a token (
 JWT, a foreign issuer, no key id) are refused here first, so garbage never reaches the code that
 downloads Microsoft's signing keys. botbuilder fetches those keys with blocking `requests` calls,
 so validation runs in a worker thread, off the event loop. Without an app id no token is checked:
-that is for local testing only (`TeamsAdapter.start` says so loudly), so only activities whose
-`serviceUrl` is on this machine (the Bot Framework Emulator) are accepted then.
+Teams is off (503) unless `ONESCORE_TEAMS_EMULATOR=true` asks for local testing (`TeamsAdapter.start`
+says so loudly), and then only activities whose `serviceUrl` is on this machine (the Bot Framework
+Emulator) are accepted.
 
 Outbound: `MicrosoftAppType` picks the credentials (MultiTenant by default, SingleTenant with
 `MicrosoftAppTenantId`, UserAssignedMSI). botbuilder builds new credentials, with an empty token
@@ -18,9 +19,7 @@ fetched once an hour rather than once a message.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-from urllib.parse import urlsplit
 
 import jwt
 import requests
@@ -38,6 +37,7 @@ from botframework.connector.auth.authenticate_request_result import Authenticate
 from msrest.authentication import Authentication
 
 from bot.settings import Settings
+from handlers.teams.service_url import is_local, parse_service_url
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +105,11 @@ def credential_factory(settings: Settings) -> ServiceClientCredentialsFactory:
 
 
 class RequestAuthenticator:
-    """Checks each incoming activity, or lets everything in when no app id is configured."""
+    """Checks each incoming activity; without an app id, only the emulator mode lets (local) activities in."""
 
     def __init__(self, settings: Settings) -> None:
         self.app_id = settings.microsoft_app_id
+        self.emulator = settings.teams_emulator and not self.app_id
         self.problem: str | None = None
         try:
             factory = credential_factory(settings)
@@ -121,21 +122,48 @@ class RequestAuthenticator:
     def enforced(self) -> bool:
         return bool(self.app_id)
 
-    async def authenticate(self, activity: Activity, authorization: str | None) -> AuthenticateRequestResult:
+    def screen(self, authorization: str | None) -> None:
+        """What can be refused from the `Authorization` header alone, before the body is read."""
         if self.problem:
             raise AuthenticationUnavailable(f"Teams settings: {self.problem}")
         if not self.enforced:
-            if not is_local(activity.service_url):
-                raise NotAuthenticated(
-                    "MicrosoftAppId is not set: only a local serviceUrl (the Bot Framework Emulator) is accepted"
-                )
-            return await self.auth.authenticate_request(activity, "")
+            if not self.emulator:
+                raise NotAuthenticated("MicrosoftAppId is not set and ONESCORE_TEAMS_EMULATOR is not true")
+            return
         token = bearer_token(authorization)
         if token is None:
             raise NotAuthenticated("no Bearer token")
         reason = implausible(token)
         if reason:
             raise NotAuthenticated(reason)
+
+    async def authenticate_token(self, authorization: str | None) -> None:
+        """Verify the token of a request whose body is no activity, so the answer can tell a stranger
+        (401) from the Bot Framework sending something odd (400). The token vouches for its own
+        `serviceurl`; nothing is called either way."""
+        self.screen(authorization)
+        if not self.enforced:
+            return
+        claims = jwt.decode(bearer_token(authorization) or "", options={"verify_signature": False})
+        vouched = claims.get(AuthenticationConstants.SERVICE_URL_CLAIM)
+        stand_in = Activity(channel_id="msteams", service_url=vouched if isinstance(vouched, str) else "")
+        await self._validated(stand_in, authorization)
+
+    async def authenticate(self, activity: Activity, authorization: str | None) -> AuthenticateRequestResult:
+        self.screen(authorization)
+        if not self.enforced:
+            if not is_local(activity.service_url):
+                raise NotAuthenticated(
+                    "ONESCORE_TEAMS_EMULATOR accepts only a local serviceUrl (the Bot Framework Emulator)"
+                )
+            return await self.auth.authenticate_request(activity, "")
+        result = await self._validated(activity, authorization)
+        reason = unvouched(result, activity.service_url)
+        if reason:
+            raise NotAuthenticated(reason)
+        return result
+
+    async def _validated(self, activity: Activity, authorization: str | None) -> AuthenticateRequestResult:
         try:
             return await asyncio.to_thread(asyncio.run, self.auth.authenticate_request(activity, authorization or ""))
         except requests.RequestException as exc:
@@ -144,16 +172,22 @@ class RequestAuthenticator:
             raise NotAuthenticated(f"{type(exc).__name__}: {exc}") from exc
 
 
-def is_local(service_url: str | None) -> bool:
-    """Unauthenticated mode may only answer a connector on this machine: otherwise anyone could post
-    an activity naming any `serviceUrl` and make the server call it (a request forgery)."""
-    host = urlsplit(service_url or "").hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def unvouched(result: AuthenticateRequestResult, service_url: str | None) -> str | None:
+    """Why a valid token does not let the bot call `service_url` (None when it does).
+
+    The activity's `serviceUrl` is stored and called later, so it must be the one the token vouches
+    for: a channel token's `serviceurl` claim, exactly. Tokens without that claim (the Emulator's)
+    vouch for no address, so only one on this machine is accepted with them. Either way the URL
+    must be unambiguous to the HTTP client that will connect.
+    """
+    if parse_service_url(service_url) is None:
+        return f"serviceUrl {service_url!r} is not a plain http(s) URL"
+    identity = result.claims_identity
+    claims = (identity.claims if identity is not None else None) or {}
+    vouched = claims.get(AuthenticationConstants.SERVICE_URL_CLAIM)
+    if vouched is None:
+        return None if is_local(service_url) else "the token vouches for no serviceUrl, and this one is not local"
+    return None if vouched == service_url else "serviceUrl is not the one the token was issued for"
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsInfo
@@ -76,9 +77,11 @@ class OneScoreBot(ActivityHandler):
         await self._command(turn_context)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
-        """An `Action.Execute` click: Teams shows the card returned here in place of the clicked one."""
+        """An `Action.Execute` click: Teams shows the card returned here in place of the clicked one.
+        Any other invoke (a feature this bot does not offer) gets a plain 200, as Bot Framework bots are
+        expected to answer, rather than botbuilder's 501."""
         if turn_context.activity.name != ADAPTIVE_CARD_ACTION:
-            return await super().on_invoke_activity(turn_context)
+            return InvokeResponse(status=200)
         action = card_action(turn_context.activity.value)
         result = await self._act(turn_context, action) if action is not None else ActionResult(note="")
         if result.card is None:
@@ -114,23 +117,33 @@ class OneScoreBot(ActivityHandler):
             await turn_context.send_activity(message(language, "command.unknown_teams", command=said.name))
 
     async def _scores(self, turn_context: TurnContext, args: tuple[str, ...], language: str) -> None:
-        """The scorecard asked for, read with the same words as Slack's `/scores` (posting aside)."""
-        org, words = self.runtime.org, " ".join(args)
+        """The scorecard asked for, read with the same words as Slack's `/scores` (posting aside).
+
+        A period at the calendar's very ends (0001-W01, 9999-W52) parses, but it or its trend falls
+        outside the dates Python can count with (ValueError, OverflowError): the person is told their
+        words are no period to show, never left with a failed turn."""
+        words = " ".join(args)
+        usage = message(language, "scores.usage_teams", args=words)
         try:
-            query = parse_scores_words(words, org, self.runtime.now())
+            query = parse_scores_words(words, self.runtime.org, self.runtime.now())
+            if query.post:
+                await turn_context.send_activity(usage)
+                return
+            view = await asyncio.to_thread(self._scorecard_view, query, language)
         except ScoreQueryError as exc:
-            if exc.parameter == "team":
-                teams = ", ".join(t.name for t in org.teams)
-                reply = message(language, "scores.unknown_team", team=exc.value or "", teams=teams)
-            else:
-                reply = message(language, "scores.usage_teams", args=words)
-            await turn_context.send_activity(reply)
+            await turn_context.send_activity(self._query_problem(exc, words, language))
             return
-        if query.post:
-            await turn_context.send_activity(message(language, "scores.usage_teams", args=words))
+        except (ValueError, OverflowError) as exc:
+            log.info("teams: scores %r is no period OneScore can show: %s", words, exc)
+            await turn_context.send_activity(usage)
             return
-        view = await asyncio.to_thread(self._scorecard_view, query, language)
         await turn_context.send_activity(card_message(scorecard_card(view), scorecard_summary(view)))
+
+    def _query_problem(self, exc: ScoreQueryError, words: str, language: str) -> str:
+        if exc.parameter == "team":
+            teams = ", ".join(t.name for t in self.runtime.org.teams)
+            return message(language, "scores.unknown_team", team=exc.value or "", teams=teams)
+        return message(language, "scores.usage_teams", args=words)
 
     def _scorecard_view(self, query: ScoreQuery, language: str) -> ScorecardView:
         org = self.runtime.org
@@ -199,17 +212,16 @@ class OneScoreBot(ActivityHandler):
         return run_transaction(self.runtime.engine, work)
 
     def _remember_channel(self, activity: Activity) -> None:
-        channel_data = activity.channel_data or {}
-        team = channel_data.get("team") or {}
-        channel = channel_data.get("channel") or {}
+        channel_data = _object(activity.channel_data)
+        channel = _object(channel_data.get("channel"))
         with session_scope(self.runtime.engine) as session:
             remember_channel(
                 session,
                 _channel_id(activity),
                 _address(activity),
                 self.runtime.now(),
-                team_id=team.get("id") or channel_data.get("teamsTeamId"),
-                name=channel.get("name") or activity.conversation.name,
+                team_id=_text(_object(channel_data.get("team")).get("id")) or _text(channel_data.get("teamsTeamId")),
+                name=_text(channel.get("name")) or _text(activity.conversation.name),
             )
 
 
@@ -246,7 +258,7 @@ def _user(activity: Activity) -> TeamsUser:
 def _client_timezone(activity: Activity) -> str | None:
     for entity in activity.entities or []:
         if entity.type == "clientInfo":
-            return (entity.additional_properties or {}).get("timezone")
+            return _text(_object(entity.additional_properties).get("timezone"))
     return None
 
 
@@ -274,8 +286,8 @@ def _conversation_type(activity: Activity) -> str:
 
 
 def _tenant_id(activity: Activity) -> str | None:
-    tenant = (activity.channel_data or {}).get("tenant") or {}
-    return tenant.get("id") or (activity.conversation.tenant_id if activity.conversation else None)
+    tenant = _object(_object(activity.channel_data).get("tenant"))
+    return _text(tenant.get("id")) or _text(activity.conversation.tenant_id if activity.conversation else None)
 
 
 def _address(activity: Activity) -> Address:
@@ -289,17 +301,31 @@ def _address(activity: Activity) -> Address:
 
 def _channel_id(activity: Activity) -> str:
     """The channel itself, not the thread (`19:…@thread.tacv2;messageid=…`) a message was posted in."""
-    channel_data = activity.channel_data or {}
-    channel = channel_data.get("channel") or {}
-    return channel.get("id") or channel_data.get("teamsChannelId") or activity.conversation.id.split(";", 1)[0]
+    channel_data = _object(activity.channel_data)
+    channel = _object(channel_data.get("channel"))
+    return (
+        _text(channel.get("id"))
+        or _text(channel_data.get("teamsChannelId"))
+        or activity.conversation.id.split(";", 1)[0]
+    )
 
 
 def _own_mentions(activity: Activity) -> list[str]:
     """The texts of the @mentions of this bot (`<at>OneScore</at>`), to be removed from the command."""
     found = []
     for entity in activity.entities or []:
-        extra = entity.additional_properties or {}
-        mentioned = extra.get("mentioned") or {}
+        extra = _object(entity.additional_properties)
+        mentioned = _object(extra.get("mentioned"))
         if entity.type == "mention" and activity.recipient and mentioned.get("id") == activity.recipient.id:
-            found.append(extra.get("text") or "")
+            found.append(_text(extra.get("text")) or "")
     return [text for text in found if text]
+
+
+def _object(value: object) -> dict[str, Any]:
+    """A part of an activity that should be an object; anything else (a fuzzer's string, a list) counts as empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    """A part of an activity that should be text: ids and names of any other type are treated as absent."""
+    return value if isinstance(value, str) and value else None

@@ -27,8 +27,16 @@ Element = dict[str, Any]
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.4"
+UNIVERSAL_ACTIONS_VERSION = "1.5"
+"""`Action.Execute` (Universal Actions) is Adaptive Cards 1.5: a card using it must say so."""
 SHOWN_TEXT = 4000
-"""Longest user text shown on a card; Teams refuses messages over about 28 KB. Storage keeps it all."""
+"""Longest user text shown on a card, in characters. Storage keeps it all."""
+FIELD_BYTES = 10_000
+"""Most bytes any one text field may take on the wire. The connector sends JSON with every non-ASCII
+character escaped (an emoji is 12 bytes), and Teams refuses a message over 100 KB: a card has at most a
+handful of fields that carry a deal name or an answer, so this keeps every message well under it."""
+SUMMARY_BYTES = 1_000
+"""What a notification (the activity's `summary`) may take: a line, not the message again."""
 PREFILLED_TEXT = 4000
 """Longest stored answer put back into the edit form; a longer one is kept when the box is left empty."""
 ELLIPSIS = "…"
@@ -36,13 +44,19 @@ ELLIPSIS = "…"
 ANSWER, DECLINE, NOT_SURE = "ask.answer", "ask.decline", "ask.not_sure"
 ACTIONS = (ANSWER, DECLINE, NOT_SURE)
 IMPACTS = tuple(impact.value for impact in Impact)
+MAX_ASK_ID = 2**31 - 1
+"""Ask ids are a 32-bit integer column in PostgreSQL."""
+MAX_ASK_ID_DIGITS = len(str(MAX_ASK_ID))
 
 
 def adaptive_card(body: list[Element], actions: list[Element] | None = None) -> Element:
+    """A card whose every text field is bounded, declaring the version its actions need."""
     card: Element = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
     if actions:
         card["actions"] = actions
-    return card
+    if _uses(card, "Action.Execute"):
+        card["version"] = UNIVERSAL_ACTIONS_VERSION
+    return bounded(card)
 
 
 def card_message(card: Element, notification: str | None) -> Activity:
@@ -50,12 +64,55 @@ def card_message(card: Element, notification: str | None) -> Activity:
     return Activity(
         type=ActivityTypes.message,
         attachments=[Attachment(content_type=CONTENT_TYPE, content=card)],
-        summary=notification,
+        summary=fit(notification, budget=SUMMARY_BYTES) if notification else notification,
     )
 
 
-def fit(text: str, limit: int = SHOWN_TEXT) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+def wire_size(text: str) -> int:
+    """Bytes `text` takes in JSON as the connector sends it (ASCII-escaped)."""
+    return sum(_escaped_size(char) for char in text)
+
+
+def _escaped_size(char: str) -> int:
+    code = ord(char)
+    if code > 0xFFFF:
+        return 12  # a surrogate pair, \udXXX\udXXX
+    if code > 0x7E or code < 0x20:
+        return 6
+    return 2 if char in '"\\' else 1
+
+
+def fit(text: str, limit: int = SHOWN_TEXT, *, budget: int = FIELD_BYTES) -> str:
+    """`text` cut (with an ellipsis) to at most `limit` characters and `budget` bytes on the wire."""
+    if len(text) <= limit and wire_size(text) <= budget:
+        return text
+    room, kept = budget - wire_size(ELLIPSIS), 0
+    for index, char in enumerate(text[: limit - 1]):
+        room -= _escaped_size(char)
+        if room < 0:
+            break
+        kept = index + 1
+    return text[:kept].rstrip() + ELLIPSIS
+
+
+def bounded(node: Any) -> Any:
+    """Every string in a card cut to the field budget, whatever it holds (catalogue words with a deal
+    name, team labels, answers): no single field can push a message over Teams' limit."""
+    if isinstance(node, str):
+        return fit(node, len(node)) if wire_size(node) > FIELD_BYTES else node
+    if isinstance(node, dict):
+        return {key: bounded(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [bounded(item) for item in node]
+    return node
+
+
+def _uses(node: Any, action_type: str) -> bool:
+    if isinstance(node, dict):
+        return node.get("type") == action_type or any(_uses(value, action_type) for value in node.values())
+    if isinstance(node, list):
+        return any(_uses(item, action_type) for item in node)
+    return False
 
 
 def verbatim(text: str, *, weight: str | None = None, subtle: bool = False, size: str | None = None) -> Element:
@@ -106,7 +163,7 @@ def ask_card(card: AskCard, *, lead: str | None = None) -> Element:
 
 def summary(card: AskCard) -> str:
     """What a notification shows (Teams uses the activity's summary for cards)."""
-    return fit(f"{card.texts['intro']}: {card.question}", 500)
+    return fit(f"{card.texts['intro']}: {card.question}", 500, budget=SUMMARY_BYTES)
 
 
 def answer_form(card: AskCard) -> list[Element]:
@@ -140,7 +197,7 @@ def answer_form(card: AskCard) -> list[Element]:
     }
     if answer:
         impact_input["value"] = answer.impact
-    keeps_long_text = answer is not None and len(answer.text) > PREFILLED_TEXT
+    keeps_long_text = answer is not None and (len(answer.text) > PREFILLED_TEXT or wire_size(answer.text) > FIELD_BYTES)
     text_input: Element = {
         "type": "Input.Text",
         "id": "text",
@@ -225,16 +282,25 @@ def card_action(value: Any) -> CardAction | None:
     data = action.get("data") if isinstance(action, dict) else value
     if not isinstance(data, dict) or data.get("onescore") not in ACTIONS:
         return None
-    try:
-        ask_id = int(data.get("ask_id"))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    ask_id = _ask_id(data.get("ask_id"))
+    if ask_id is None:
         return None
-    impact = data.get("impact")
+    impact, team, text = data.get("impact"), data.get("team"), data.get("text")
     return CardAction(
         action=data["onescore"],
         ask_id=ask_id,
-        team=(str(data.get("team") or "").strip().lower() or None),
-        impact=Impact(impact) if impact in {i.value for i in Impact} else None,
-        text=str(data.get("text") or ""),
+        team=(team.strip().lower() or None) if isinstance(team, str) else None,
+        impact=Impact(impact) if isinstance(impact, str) and impact in IMPACTS else None,
+        text=text if isinstance(text, str) else "",
         quotable=str(data.get("quotable", "false")).lower() == "true",
     )
+
+
+def _ask_id(value: object) -> int | None:
+    """The ask id our buttons carry (an integer the database can hold, or its decimal digits as a client
+    that stringifies `data` sends them); None for anything else, so 1e308, `true` or 5.0 never reach a query."""
+    if isinstance(value, str) and value.isascii() and value.isdecimal() and len(value) <= MAX_ASK_ID_DIGITS:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= MAX_ASK_ID else None

@@ -22,6 +22,7 @@ from botframework.connector.auth import AuthenticationConstants, BotFrameworkAut
 from msrest.exceptions import HttpOperationError
 
 from bot.ports import RateLimited, Refused, Unreachable
+from handlers.teams.service_url import may_connect
 
 DEFAULT_RETRY_AFTER = 30
 UNREACHABLE_STATUSES = {403, 404}
@@ -39,11 +40,17 @@ class RosterMember:
 
 
 class BotConnector:
-    """The Bot Connector REST API, authenticated as the bot (no token at all without an app id)."""
+    """The Bot Connector REST API, authenticated as the bot (no token at all without an app id).
+
+    Every address comes from storage, learnt from some earlier activity, so each is checked again
+    here, with the rule that admitted it, before anything connects: a reference stored by an older
+    version, or edited in the database, never sends the bot (or its token) elsewhere.
+    """
 
     def __init__(self, auth: BotFrameworkAuthentication, app_id: str | None) -> None:
         self.auth = auth
         self.app_id = app_id or ""
+        self.local_only = not self.app_id
 
     async def send(self, service_url: str, conversation_id: str, activity: Activity) -> str:
         """Post a new message; returns its activity id (what a later update needs)."""
@@ -93,6 +100,8 @@ class BotConnector:
                 return members
 
     async def _client(self, service_url: str) -> ConnectorClient:
+        if not may_connect(service_url, local_only=self.local_only):
+            raise Refused(f"serviceUrl {service_url!r} is not an address OneScore connects to")
         claims = ClaimsIdentity(
             {AuthenticationConstants.AUDIENCE_CLAIM: self.app_id, AuthenticationConstants.APP_ID_CLAIM: self.app_id},
             True,

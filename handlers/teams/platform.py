@@ -19,7 +19,7 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.contacts import hints
 from bot.ports import AskCard, Contact, MessageRef, Origin, Recipient, Refused, Unreachable
-from handlers.teams.cards import ask_card, card_message, summary
+from handlers.teams.cards import ask_card, card_message, fit, summary
 from handlers.teams.connector import BotConnector, RosterMember
 from handlers.teams.conversations import (
     Address,
@@ -103,7 +103,7 @@ class TeamsPlatform:
     async def send_notice(self, recipient: Recipient, text: str) -> MessageRef:
         """Plain text in the person's 1:1 chat, so a deal name is never read as markdown."""
         address = await self._personal_chat(recipient.user_id)
-        message = Activity(type=ActivityTypes.message, text=text, text_format=TextFormatTypes.plain)
+        message = Activity(type=ActivityTypes.message, text=fit(text), text_format=TextFormatTypes.plain)
         activity_id = await self.connector.send(address.service_url, address.conversation_id, message)
         return {
             "service_url": address.service_url,

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from bot.jobs import PermanentFailure, RetryLater
 from bot.ports import RateLimited, Refused, Unreachable
 from bot.scorecard_view import ChartImage, MessageRef, ScorecardView, scorecard_summary
-from handlers.teams.cards import card_message
+from handlers.teams.cards import card_message, fit
 from handlers.teams.connector import BotConnector
 from handlers.teams.conversations import Address, channel_address, newest_address
 from handlers.teams.scorecard_card import scorecard_card
@@ -53,7 +53,7 @@ class TeamsScorecardChannel:
             content_url="data:image/png;base64," + base64.b64encode(chart.png).decode("ascii"),
             name=chart.filename,
         )
-        message = Activity(type=ActivityTypes.message, text=chart.title, attachments=[image])
+        message = Activity(type=ActivityTypes.message, text=fit(chart.title), attachments=[image])
         service_url = card.get("service_url") or (await asyncio.to_thread(self._address, channel_id)).service_url
         return {"activity_id": await _queued(self.connector.send(service_url, channel_id, message))}
 

@@ -5,12 +5,19 @@ sends back lands here: new messages (`POST …/activities`), replies (`POST …/
 card updates (`PUT …/activities/{id}`), new 1:1 chats (`POST /v3/conversations`), member info
 and team rosters. Every call is recorded with its body and `Authorization` header, and the fake
 can be told to answer 403, 429 (with `Retry-After`) or 500 for a kind of call.
+
+`HostLookups` records every host name the process looks up while it is active (every outgoing
+connection starts with one) and refuses those not allowed, so a test can show the bot never set
+out for an address a request chose, and never reaches the network.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
+import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +36,8 @@ class Call:
     authorization: str | None
     status: int = 200
     activity_id: str | None = None
+    size: int = 0
+    """Bytes of the request body as it came over the wire (what Teams' 100 KB message limit counts)."""
 
 
 @dataclass
@@ -171,15 +180,56 @@ class FakeBotConnector:
         activity_id: str | None = None,
     ) -> web.Response:
         authorization = request.headers.get("Authorization")
+        size = request.content_length or 0
         with self._lock:
             failure = self.state.failures.get(kind)
             if failure and failure.remaining > 0:
                 failure.remaining -= 1
-                self.state.calls.append(Call(kind, conversation_id, body, authorization, failure.status))
+                self.state.calls.append(Call(kind, conversation_id, body, authorization, failure.status, size=size))
                 headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else None
                 error = {"error": {"code": "Failure", "message": f"fake failure {failure.status}"}}
                 return web.json_response(error, status=failure.status, headers=headers)
-            self.state.calls.append(Call(kind, conversation_id, body, authorization, status, activity_id))
+            self.state.calls.append(Call(kind, conversation_id, body, authorization, status, activity_id, size))
             if kind in (SEND, REPLY, UPDATE) and activity_id is not None:
                 self.state.messages[(conversation_id, activity_id)] = body
         return web.json_response(answer, status=status)
+
+
+def loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class HostLookups:
+    """`with HostLookups() as lookups:` … `lookups.hosts` (every host looked up), `lookups.refused` (those not
+    allowed, which failed as an unknown name would)."""
+
+    def __init__(self, allowed: Callable[[str], bool] = loopback) -> None:
+        self.allowed = allowed
+        self.hosts: list[str] = []
+        self._lock = threading.Lock()
+        self._original = socket.getaddrinfo
+
+    @property
+    def refused(self) -> list[str]:
+        with self._lock:
+            return [host for host in self.hosts if not self.allowed(host)]
+
+    def _lookup(self, host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode("idna", "replace") if isinstance(host, bytes) else str(host)
+        with self._lock:
+            self.hosts.append(name)
+        if not self.allowed(name):
+            raise socket.gaierror(socket.EAI_NONAME, f"{name} is not on the test's allowlist")
+        return self._original(host, *args, **kwargs)
+
+    def __enter__(self) -> HostLookups:
+        socket.getaddrinfo = self._lookup  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        socket.getaddrinfo = self._original  # type: ignore[assignment]

@@ -22,6 +22,7 @@ from jwt.algorithms import RSAAlgorithm
 from tests.fakes.local_server import LocalServer
 
 ISSUER = "https://api.botframework.com"
+EMULATOR_ISSUER = "https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/"
 KEY_ID = "fake-bot-framework-key"
 
 
@@ -40,23 +41,21 @@ class FakeBotFrameworkKeys:
     def metadata_url(self) -> str:
         return f"{self._server.url}/v1/.well-known/openidconfiguration"
 
-    def token(self, app_id: str, service_url: str, **claims: Any) -> str:
+    def token(self, app_id: str, service_url: str | None, **claims: Any) -> str:
+        """A token as the Bot Framework signs it; `service_url=None` leaves out the `serviceurl` claim, as
+        the Emulator's tokens (issued by Azure AD) do."""
         return self._sign(self._key, app_id, service_url, claims)
 
     def forged_token(self, app_id: str, service_url: str) -> str:
         """Right in every claim, but signed with a key the Bot Framework never published."""
         return self._sign(self._stranger, app_id, service_url, {})
 
-    def _sign(self, key: rsa.RSAPrivateKey, app_id: str, service_url: str, claims: dict[str, Any]) -> str:
+    def _sign(self, key: rsa.RSAPrivateKey, app_id: str, service_url: str | None, claims: dict[str, Any]) -> str:
         now = int(time.time())
-        payload = {
-            "iss": ISSUER,
-            "aud": app_id,
-            "serviceurl": service_url,
-            "nbf": now - 60,
-            "exp": now + 3600,
-            **claims,
-        }
+        payload: dict[str, Any] = {"iss": ISSUER, "aud": app_id, "nbf": now - 60, "exp": now + 3600}
+        if service_url is not None:
+            payload["serviceurl"] = service_url
+        payload.update(claims)
         return jwt.encode(payload, key, algorithm="RS256", headers={"kid": KEY_ID})
 
     def __enter__(self) -> FakeBotFrameworkKeys:

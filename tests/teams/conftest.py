@@ -3,7 +3,8 @@
 Activities start from the captured fixtures in `tests/fixtures/teams/`; only the people, ids,
 text and `value` change, and `serviceUrl` points at a fake Bot Connector on 127.0.0.1, so every
 reply, proactive message and card update the bot sends is recorded there. No app id is set here
-(so no token is ever fetched); `test_auth.py` sets one.
+(so no token is ever fetched), but the emulator mode (`ONESCORE_TEAMS_EMULATOR`) is on: without it
+Teams is off. `test_auth.py` sets an app id.
 """
 
 from __future__ import annotations
@@ -17,14 +18,17 @@ from typing import Any
 
 import httpx
 import pytest
+from botframework.connector.auth import AuthenticationConstants, ChannelValidation
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
 from bot.ask_loop import TickReport
 from bot.clock import ManualClock
 from bot.runtime import Runtime
+from bot.settings import Settings
 from tests.conftest import API_TOKEN
 from tests.fakes.bot_connector import SEND, FakeBotConnector, TeamsPerson
+from tests.fakes.bot_framework_keys import FakeBotFrameworkKeys
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "teams"
 BOT = {"id": "28:onescore-bot", "name": "OneScore"}
@@ -32,6 +36,7 @@ TENANT = "tenant-1"
 TEAM_ID = "19:team-general@thread.tacv2"
 CHANNEL_ID = "19:scores-channel@thread.tacv2"
 CARD = "application/vnd.microsoft.card.adaptive"
+APP_ID = "6f1c6e1e-0000-4000-8000-000000000001"
 
 AINO = TeamsPerson("29:aino", "Aino", "aad-aino", "aino@example.com")
 MIKKO = TeamsPerson("29:mikko", "Mikko", "aad-mikko", "mikko@example.com")
@@ -61,6 +66,25 @@ score_channels:
 @pytest.fixture
 def org_yaml() -> str:
     return ORG_YAML
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"teams_emulator": True})
+
+
+def with_app_id(settings: Settings) -> Settings:
+    """The settings of a registered bot: every activity must carry the Bot Framework's token for APP_ID."""
+    return settings.model_copy(update={"microsoft_app_id": APP_ID, "microsoft_app_password": "not-a-real-secret"})
+
+
+@pytest.fixture
+def keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotFrameworkKeys]:
+    """botbuilder's channel and Emulator token validation, pointed at the local stand-in for Microsoft's keys."""
+    with FakeBotFrameworkKeys() as fake_keys:
+        monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", fake_keys.metadata_url)
+        monkeypatch.setattr(AuthenticationConstants, "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL", fake_keys.metadata_url)
+        yield fake_keys
 
 
 @pytest.fixture
@@ -129,10 +153,14 @@ class TeamsDriver:
     def install_in_team(self, installer: TeamsPerson, channel_id: str = TEAM_ID) -> httpx.Response:
         return self.post(self.team_install(installer, channel_id))
 
-    def say(self, person: TeamsPerson, text: str, *, locale: str = "en-US") -> httpx.Response:
-        activity = self.activity("message_personal.json", person, locale=locale, text=text)
+    def message(self, person: TeamsPerson, text: str, *, locale: str = "en-US", **fields: Any) -> dict[str, Any]:
+        """The message activity for `text` typed by `person` in their personal chat (not posted)."""
+        activity = self.activity("message_personal.json", person, locale=locale, text=text, **fields)
         activity.pop("attachments", None)
-        return self.post(activity)
+        return activity
+
+    def say(self, person: TeamsPerson, text: str, *, locale: str = "en-US") -> httpx.Response:
+        return self.post(self.message(person, text, locale=locale))
 
     def mention(self, person: TeamsPerson, text: str, channel_id: str = CHANNEL_ID) -> httpx.Response:
         """`@OneScore text` in a team channel (a new thread in it)."""
@@ -203,6 +231,13 @@ class TeamsDriver:
 @pytest.fixture
 def teams(runtime: Runtime, fake: FakeBotConnector) -> Iterator[TeamsDriver]:
     with TestClient(create_app(runtime, background=False), headers={"Authorization": f"Bearer {API_TOKEN}"}) as client:
+        yield TeamsDriver(client, fake, runtime)
+
+
+@pytest.fixture
+def signed_teams(runtime: Runtime, fake: FakeBotConnector, keys: FakeBotFrameworkKeys) -> Iterator[TeamsDriver]:
+    """The app with an app id (override `settings` with `with_app_id`): nothing but tokens gets in."""
+    with TestClient(create_app(runtime, background=False)) as client:
         yield TeamsDriver(client, fake, runtime)
 
 

@@ -6,41 +6,25 @@ at a local stand-in for the Bot Framework's signing keys, so no Microsoft endpoi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from botframework.connector.auth import ChannelValidation
-from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from bot.app import create_app
-from bot.runtime import Runtime
 from bot.settings import Settings
 from storage.models import ConversationRef, ProcessedEvent
-from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.bot_framework_keys import FakeBotFrameworkKeys
-from tests.teams.conftest import AINO, CHANNEL_ID, TeamsDriver
-
-APP_ID = "6f1c6e1e-0000-4000-8000-000000000001"
-
-
-@pytest.fixture
-def keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotFrameworkKeys]:
-    with FakeBotFrameworkKeys() as fake_keys:
-        monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", fake_keys.metadata_url)
-        yield fake_keys
+from tests.fakes.bot_connector import HostLookups
+from tests.fakes.bot_framework_keys import EMULATOR_ISSUER, FakeBotFrameworkKeys
+from tests.teams.conftest import AINO, APP_ID, CHANNEL_ID, TeamsDriver, with_app_id
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"microsoft_app_id": APP_ID, "microsoft_app_password": "not-a-real-secret"})
+    return with_app_id(settings)
 
 
 @pytest.fixture
-def teams(runtime: Runtime, fake: FakeBotConnector, keys: FakeBotFrameworkKeys) -> Iterator[TeamsDriver]:
-    with TestClient(create_app(runtime, background=False)) as client:
-        yield TeamsDriver(client, fake, runtime)
+def teams(signed_teams: TeamsDriver) -> TeamsDriver:
+    return signed_teams
 
 
 def install(teams: TeamsDriver, authorization: str | None) -> httpx.Response:
@@ -111,3 +95,40 @@ def test_an_expired_token_is_refused(teams: TeamsDriver, keys: FakeBotFrameworkK
     token = keys.token(APP_ID, teams.fake.url, exp=1_000_000_000, nbf=999_000_000)
     assert install(teams, f"Bearer {token}").status_code == 401
     assert nothing_processed(teams)
+
+
+def emulator_token(keys: FakeBotFrameworkKeys) -> str:
+    """A token as Azure AD issues it to the Bot Framework Emulator: valid for the bot, but with no `serviceurl`."""
+    return keys.token(APP_ID, None, iss=EMULATOR_ISSUER, ver="1.0", appid=APP_ID)
+
+
+def test_a_token_that_vouches_for_no_service_url_is_accepted_for_a_local_one(
+    teams: TeamsDriver, keys: FakeBotFrameworkKeys
+) -> None:
+    assert install(teams, f"Bearer {emulator_token(keys)}").status_code == 202
+    assert not nothing_processed(teams)
+
+
+def test_a_token_that_vouches_for_no_service_url_is_refused_for_any_other(
+    teams: TeamsDriver, keys: FakeBotFrameworkKeys
+) -> None:
+    activity = teams.team_install(AINO, CHANNEL_ID)
+    activity["serviceUrl"] = "https://attacker.example.com/"
+    with HostLookups() as lookups:
+        response = teams.post(activity, headers={"Authorization": f"Bearer {emulator_token(keys)}"})
+    assert response.status_code == 401
+    assert nothing_processed(teams)
+    assert lookups.refused == []
+
+
+def test_a_token_for_an_ambiguous_service_url_is_refused_before_anything_is_stored_or_called(
+    teams: TeamsDriver, keys: FakeBotFrameworkKeys
+) -> None:
+    """Even signed, `http://example.com\\@127.0.0.1/` would send the bot's token to example.com."""
+    service_url = teams.fake.url.replace("http://", "http://example.com\\@")
+    activity = teams.message(AINO, "scores", serviceUrl=service_url)
+    with HostLookups() as lookups:
+        response = teams.post(activity, headers={"Authorization": f"Bearer {keys.token(APP_ID, service_url)}"})
+    assert response.status_code == 401
+    assert nothing_processed(teams)
+    assert lookups.refused == []
