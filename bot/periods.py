@@ -90,6 +90,13 @@ class Period:
                 return cls(kind, _supported_year(value, int(match.group(1))), int(match.group(2)))
         raise ValueError(f"{text!r} is not a period: use {_FORMS}")
 
+    @staticmethod
+    def looks_like(text: str) -> bool:
+        """Written as a period, whether or not it is a valid one ("2026-W60", "0001-Q1"), so a refusal can
+        say the period is wrong rather than that the words mean nothing."""
+        value = text.strip()
+        return any(pattern.fullmatch(value) for pattern in (_WEEK, _MONTH, _QUARTER))
+
     @classmethod
     def containing(cls, day: date, kind: PeriodKind = PeriodKind.WEEK) -> Period:
         if kind is PeriodKind.WEEK:

@@ -84,13 +84,17 @@ def parse_scores_words(text: str, org: Organisation, now: datetime) -> ScoreQuer
             period = current_period(now, zone).previous()
         elif word == "team" and team_words is None:
             team_words = []
-            while index < len(words) and words[index].lower() not in ("post", "last") and not _is_period(words[index]):
+            while (
+                index < len(words)
+                and words[index].lower() not in ("post", "last")
+                and not Period.looks_like(words[index])
+            ):
                 team_words.append(words[index])
                 index += 1
             if not team_words:
                 raise ScoreQueryError("args", "team needs a name")
-        elif period is None and _is_period(word):
-            period = Period.parse(word)
+        elif period is None and Period.looks_like(word):
+            period = _parse("period", words[index - 1])
         else:
             raise ScoreQueryError("args", f"unexpected {words[index - 1]!r}")
     chosen = period or current_period(now, zone)
@@ -98,16 +102,8 @@ def parse_scores_words(text: str, org: Organisation, now: datetime) -> ScoreQuer
     return ScoreQuery(period=chosen, team=team, post=post, so_far=is_so_far(chosen, now, zone))
 
 
-def _is_period(word: str) -> bool:
-    try:
-        Period.parse(word)
-    except ValueError:
-        return False
-    return True
-
-
 def _parse(parameter: str, text: str) -> Period:
     try:
         return Period.parse(text)
     except ValueError as exc:
-        raise ScoreQueryError(parameter, str(exc)) from None
+        raise ScoreQueryError(parameter, str(exc), text) from None

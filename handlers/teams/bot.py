@@ -143,6 +143,8 @@ class OneScoreBot(ActivityHandler):
         if exc.parameter == "team":
             teams = ", ".join(t.name for t in self.runtime.org.teams)
             return message(language, "scores.unknown_team", team=exc.value or "", teams=teams)
+        if exc.parameter == "period":
+            return message(language, "scores.invalid_period", args=exc.value or words, scores="scores")
         return message(language, "scores.usage_teams", args=words)
 
     def _scorecard_view(self, query: ScoreQuery, language: str) -> ScorecardView:

@@ -135,7 +135,7 @@ def test_scores_for_one_team_lists_that_team_only(slack: SlackDriver) -> None:
     assert "*Sales* –" not in shown
 
 
-@pytest.mark.parametrize("text", ["lastweek", "2026-W60", "team", "last last", "post post please"])
+@pytest.mark.parametrize("text", ["lastweek", "team", "last last", "post post please"])
 def test_bad_arguments_get_a_one_line_usage_hint(slack: SlackDriver, text: str) -> None:
     reply = scores(slack, "U0AINO", text)
     assert reply["text"].startswith(f"I didn't understand “{text}”. Try `/scores`, `/scores last`")

@@ -116,6 +116,7 @@ def test_scores_for_a_period_out_of_range_says_the_period_is_not_valid(teams: Te
     assert teams.say(MIKKO, f"scores {period}").status_code == 202
     (reply,) = teams.replies(personal_chat(MIKKO))
     assert period in reply["text"]
+    assert "not a valid period" in reply["text"] or "ei ole kelvollinen jakso" in reply["text"]
 
 
 @pytest.mark.parametrize(

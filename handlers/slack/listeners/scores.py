@@ -82,6 +82,8 @@ def _refusal(deps: ScoreDeps, exc: ScoreQueryError, text: str, language: str) ->
     if exc.parameter == "team":
         teams = ", ".join(f"`{entry.name}`" for entry in deps.runtime.org.teams)
         return message(language, "scores.unknown_team", team=exc.value or "", teams=teams)
+    if exc.parameter == "period":
+        return message(language, "scores.invalid_period", args=exc.value or text, scores=SCORES)
     return message(language, "scores.usage", args=text, scores=SCORES)
 
 
