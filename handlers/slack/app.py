@@ -86,7 +86,15 @@ class SlackAdapter:
         signature = SlackSignature(self.runtime.settings.slack_signing_secret or "")
         router = APIRouter(tags=["slack"])
 
-        @router.post(EVENTS_PATH, summary="Every Slack request (signed): events, commands, interactivity, options")
+        @router.post(
+            EVENTS_PATH,
+            summary="Every Slack request (signed): events, commands, interactivity, options",
+            responses={
+                400: {"description": "Signed, but not a request Slack sends (the reason in the body)"},
+                401: {"description": "No valid Slack signature, or a timestamp outside five minutes"},
+                413: {"description": "The body is over 1 MiB"},
+            },
+        )
         async def slack_events(request: Request) -> Response:
             checked = await checked_request(request, signature)
             if isinstance(checked, Response):

@@ -90,7 +90,16 @@ class TeamsAdapter:
     def router(self) -> APIRouter:
         router = APIRouter(tags=["teams"])
 
-        @router.post(MESSAGES_PATH, summary="Bot Framework activities from Teams (JWT-validated when an app id is set)")
+        @router.post(
+            MESSAGES_PATH,
+            summary="Bot Framework activities from Teams (JWT-validated when an app id is set)",
+            responses={
+                400: {"description": "Authenticated, but not an activity OneScore can read (the reason in the body)"},
+                401: {"description": "No valid Bot Framework token for this bot, or a serviceUrl it does not cover"},
+                413: {"description": "The body is over 1 MiB"},
+                503: {"description": "Teams is misconfigured: its credentials cannot be checked"},
+            },
+        )
         async def messages(request: Request) -> Response:
             return await self.handle(await request.body(), request.headers.get("Authorization"))
 
