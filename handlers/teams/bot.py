@@ -265,10 +265,13 @@ def _client_timezone(activity: Activity) -> str | None:
 
 
 async def _with_email(turn_context: TurnContext, user: TeamsUser) -> TeamsUser:
-    """The user with the email from the conversation's member info (None when Teams won't say)."""
+    """The user with the email from the conversation's member info (None when Teams won't say).
+
+    botbuilder reads the activity's own `channelData.team` to choose where to ask, indexing it as it
+    finds it, so an activity of odd shape surfaces here as KeyError or AttributeError too."""
     try:
         info = await TeamsInfo.get_member(turn_context, user.user_id)
-    except (HttpOperationError, TypeError, ValueError) as exc:
+    except (HttpOperationError, TypeError, ValueError, KeyError, AttributeError) as exc:
         log.info("teams: no member info for %s: %s", user.user_id, exc)
         return user
     email = (info.email or info.user_principal_name or "").strip().lower() or None

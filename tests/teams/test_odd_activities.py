@@ -135,3 +135,15 @@ def test_only_the_integer_the_buttons_carry_is_an_ask_id(teams: TeamsDriver, spe
     activity = teams.activity("invoke_adaptive_card_action.json", MIKKO, value=value, replyToId=sent)
     assert teams.post(activity).status_code == 200
     assert answers(teams) == []
+
+
+@pytest.mark.parametrize("team", [{}, {"name": "Sales"}, {"id": None}, {"id": 12}])
+def test_a_stranger_writing_from_a_team_of_odd_shape_is_no_server_error(teams: TeamsDriver, team: Any) -> None:
+    """An unknown sender makes the bot ask Teams for their member info, and botbuilder's look-up reads
+    `channelData.team.id` itself: a team without a usable id must leave the sender without an email, not
+    fail the turn."""
+    activity = teams.message(MIKKO, "help")
+    activity["from"] = {"id": "29:stranger", "name": "Stranger"}
+    activity["conversation"] = {"conversationType": "channel", "id": "19:x@thread.tacv2;messageid=1"}
+    activity["channelData"] = {"tenant": {"id": "tenant-1"}, "team": team, "channel": {"id": "19:x"}}
+    assert teams.post(activity).status_code in (202, 400)
