@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
@@ -26,6 +27,12 @@ from storage.db import make_engine
 from storage.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("ONESCORE_TEST_POSTGRES_URL")
+
+# CI replays the same examples every run, so a red build is the change's, never the dice's; on a
+# developer's machine the property tests explore new examples each run and keep what failed.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "explore"))
 
 
 @pytest.fixture(scope="session")
