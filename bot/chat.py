@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
-    from bot.ask_loop import AskLoop
     from bot.ports import ChatPlatform
-    from bot.score_posts import ScorePoster
-    from bot.scorecard_view import ScorecardChannel
+    from bot.posting.posts import ScorePoster
+    from bot.rounds.loop import AskLoop
+    from bot.scoring.view import ScorecardChannel
 
 
 class ChatAdapter(Protocol):

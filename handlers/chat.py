@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from bot.chat import ChatAdapter
 from bot.runtime import Runtime
-from bot.scorecard_view import ScorecardChannel
+from bot.scoring.view import ScorecardChannel
 from bot.settings import Settings
 from handlers.slack.app import SlackAdapter, slack_off_router
 from handlers.slack.scorecard_post import SlackScorecardChannel

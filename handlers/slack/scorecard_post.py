@@ -22,9 +22,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.jobs import AmbiguousFailure, PermanentFailure, RetryLater
+from bot.durable.jobs import AmbiguousFailure, PermanentFailure, RetryLater
 from bot.ports import RateLimited, Refused, Unreachable
-from bot.scorecard_view import ChartImage, MessageRef, ScorecardView, scorecard_summary
+from bot.scoring.view import ChartImage, MessageRef, ScorecardView, scorecard_summary
 from handlers.slack.blocks import MESSAGE_TEXT, escape, fit
 from handlers.slack.platform import is_ambiguous, message_with_metadata, recent_history, status_of, translate
 from handlers.slack.scorecard_blocks import scorecard_blocks

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock
-from bot.contacts import hints
+from bot.people.contacts import hints
 from bot.ports import AskCard, Contact, MessageRef, Origin, Recipient, Refused, Unreachable
 from handlers.teams.cards import ask_card, card_message, fit, summary
 from handlers.teams.connector import BotConnector, RosterMember

@@ -19,9 +19,9 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.jobs import PermanentFailure, RetryLater
+from bot.durable.jobs import PermanentFailure, RetryLater
 from bot.ports import RateLimited, Refused, Unreachable
-from bot.scorecard_view import ChartImage, MessageRef, ScorecardView, scorecard_summary
+from bot.scoring.view import ChartImage, MessageRef, ScorecardView, scorecard_summary
 from handlers.teams.cards import card_message, fit
 from handlers.teams.connector import BotConnector
 from handlers.teams.conversations import Address, channel_address, newest_address

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from bot.organisation import ScoreChannel
 from bot.periods import Period
-from bot.score_posts import ClaimOutcome, PostStatus
+from bot.posting.posts import ClaimOutcome, PostStatus
 from storage.models import ScorePost
 from tests.fakes.bot_connector import SEND
 from tests.teams.conftest import AINO, CARD, CHANNEL_ID, STRANGER, TeamsDriver, card_text, personal_chat

@@ -17,14 +17,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.ask_release import platform_for
-from bot.contacts import hints, language_of
-from bot.directory import members_by_email
-from bot.jobs import JobWorker, RetryLater, enqueue
-from bot.notices import ADMIN_NOTICES_QUEUE, CRM_OWNER_UNMATCHED
+from bot.durable.jobs import JobWorker, RetryLater, enqueue
+from bot.notices.store import ADMIN_NOTICES_QUEUE, CRM_OWNER_UNMATCHED
 from bot.organisation import Role
-from bot.outbound import platform_call
+from bot.people.contacts import hints, language_of
+from bot.people.directory import members_by_email
 from bot.ports import ChatPlatform, Recipient, Unreachable
+from bot.rounds.delivery import platform_call
+from bot.rounds.release import platform_for
 from bot.runtime import Runtime
 from prompts import message
 from storage.db import session_scope

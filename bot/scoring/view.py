@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 from bot.organisation import Organisation
 from bot.periods import Period, PeriodKind
-from bot.score_query import is_so_far
-from bot.scoring import Scorecard
+from bot.scoring.query import is_so_far
+from bot.scoring.scorecard import Scorecard
 from prompts import format_money, format_number, format_percent, message, resolve_language, team_label
 
 MessageRef = dict[str, Any]
@@ -91,8 +91,8 @@ def team_heading(language: str, name: str, label: str | None) -> str:
 class ScorecardChannel(Protocol):
     """Posts scorecards into channels on one chat platform.
 
-    Raise the outbound queue's signals for trouble: `bot.jobs.RetryLater` when the platform asks
-    to wait, `bot.jobs.PermanentFailure` when retrying cannot help; anything else is retried.
+    Raise the outbound queue's signals for trouble: `bot.durable.jobs.RetryLater` when the platform asks
+    to wait, `bot.durable.jobs.PermanentFailure` when retrying cannot help; anything else is retried.
     """
 
     name: str

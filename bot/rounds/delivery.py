@@ -24,12 +24,10 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.ask_cards import ask_card
-from bot.ask_release import ASK_LIFETIME, expire, is_current, request_update
 from bot.clock import Clock
-from bot.contacts import calendar_of, contact, hints, language_of, remember_recipient, stored_recipient
-from bot.jobs import AmbiguousFailure, Handler, PermanentFailure, RetryLater
+from bot.durable.jobs import AmbiguousFailure, Handler, PermanentFailure, RetryLater
 from bot.organisation import Organisation
+from bot.people.contacts import calendar_of, contact, hints, language_of, remember_recipient, stored_recipient
 from bot.ports import (
     AskCard,
     ChatPlatform,
@@ -42,7 +40,9 @@ from bot.ports import (
     Unconfirmed,
     Unreachable,
 )
-from bot.rounds import question_for
+from bot.rounds.cards import ask_card
+from bot.rounds.planning import question_for
+from bot.rounds.release import ASK_LIFETIME, expire, is_current, request_update
 from storage.db import run_transaction, session_scope
 from storage.installation import installation_id
 from storage.models import Ask, AskStatus, Deal, Job, Member, Team

@@ -27,14 +27,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.chart import render_chart
-from bot.jobs import JobWorker, PermanentFailure, RetryLater, enqueue
+from bot.durable.jobs import JobWorker, PermanentFailure, RetryLater, enqueue
 from bot.organisation import Organisation, ScoreChannel
 from bot.periods import Period, PeriodKind
 from bot.runtime import Runtime
-from bot.score_history import weekly_history
-from bot.scorecard_view import ChartImage, MessageRef, ScorecardChannel, ScorecardView, scorecard_view
-from bot.scoring import compute_scorecard
+from bot.scoring.chart import render_chart
+from bot.scoring.history import weekly_history
+from bot.scoring.scorecard import compute_scorecard
+from bot.scoring.view import ChartImage, MessageRef, ScorecardChannel, ScorecardView, scorecard_view
 from prompts import message
 from storage.db import run_transaction, session_scope
 from storage.installation import installation_id
