@@ -129,8 +129,8 @@ def cmd_manifest(args: argparse.Namespace, _settings: Settings) -> int:
 
 def cmd_post_scores(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.periods import PeriodKind, current_period
+    from bot.platforms import standalone_scorecard_channels
     from bot.posting.posts import ClaimOutcome, PostStatus, ScorePoster, post_outcome
-    from handlers.chat import standalone_scorecard_channels
 
     org = runtime.org
     try:

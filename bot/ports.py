@@ -2,7 +2,7 @@
 
 The core decides who is asked what and when; a platform only knows how to reach a person and how
 to show an ask. Everything crossing this line is a plain dataclass: no Slack or Bot Framework
-types, so a new platform implements `ChatPlatform` inside its own adapter (`bot/chat.py`) and
+types, so a new platform implements `ChatPlatform` inside its own adapter (`bot/platforms.py`) and
 nothing in the core changes.
 
 A platform reports trouble with the exceptions below; the outbound queue turns them into waiting
