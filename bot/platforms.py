@@ -13,11 +13,10 @@ from typing import Protocol
 
 from fastapi import APIRouter
 
-from bot.ports import ChatPlatform
+from bot.ports import ChatPlatform, ScorecardChannel
 from bot.posting.posts import ScorePoster
 from bot.rounds.loop import AskLoop
 from bot.runtime import Runtime
-from bot.scoring.view import ScorecardChannel
 from bot.settings import Settings
 from handlers.slack.app import SlackAdapter, slack_off_router
 from handlers.slack.scorecard_post import SlackScorecardChannel

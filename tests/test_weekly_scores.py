@@ -18,10 +18,11 @@ from bot.durable.jobs import PermanentFailure, RetryLater
 from bot.durable.leases import release, try_acquire
 from bot.organisation import parse_organisation
 from bot.periods import Period
+from bot.ports import MessageRef
 from bot.posting.posts import ClaimOutcome, PostStatus, ScorePoster
 from bot.posting.weekly import SWEEP_JOB_ID, WEEKLY_JOB_ID, WeeklyScores, latest_fire_time, week_posted_at
 from bot.runtime import Runtime
-from bot.scoring.view import ChartImage, MessageRef, ScorecardView
+from bot.scoring.view import ChartImage, ScorecardView
 from bot.settings import Settings
 from storage.models import Job, ScorePost
 from tests.conftest import ORG_YAML
