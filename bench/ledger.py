@@ -26,7 +26,7 @@ from bench.common import (
     rss_mb,
     running_server,
 )
-from bot.deal_import import COLUMNS
+from bot.ledger.csv_import import COLUMNS
 
 STAGES = ("open", "won", "lost")
 

@@ -22,10 +22,10 @@ from sqlmodel import Session
 
 from bench.common import bench_env, databases, percentile, report, reset_postgres, running_server
 from bench.scoring import TEAMS, seed
-from bot.chart import render_chart
 from bot.organisation import parse_organisation
 from bot.periods import Period
-from bot.score_history import weekly_history
+from bot.scoring.chart import render_chart
+from bot.scoring.history import weekly_history
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.fakes.slack_api import FakeSlack

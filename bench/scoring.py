@@ -20,7 +20,7 @@ from sqlmodel import Session
 from bench.common import databases, report, reset_postgres
 from bot.organisation import parse_organisation
 from bot.periods import Period
-from bot.scoring import compute_scorecard
+from bot.scoring.scorecard import compute_scorecard
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Answer, Ask, Deal, Member, Team

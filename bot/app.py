@@ -13,19 +13,19 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
-from bot.ask_loop import TICK_SECONDS, AskLoop
-from bot.dedupe import forget_before
-from bot.notice_delivery import AdminNotices
+from bot.durable.dedupe import forget_before
+from bot.durable.scheduler import build_scheduler
+from bot.notices.delivery import AdminNotices
+from bot.platforms import chat_adapters, off_routers
 from bot.ports import ChatPlatform
+from bot.posting.posts import ScorePoster
+from bot.posting.weekly import WeeklyScores
+from bot.rounds.loop import TICK_SECONDS, AskLoop
 from bot.runtime import Runtime
-from bot.scheduling import build_scheduler
-from bot.score_posts import ScorePoster
-from bot.weekly_scores import WeeklyScores
 from handlers.api import deals, health, scores
 from handlers.api.body_limit import BodyLimit
 from handlers.api.docs import install_docs
 from handlers.api.errors import install_error_handlers
-from handlers.chat import chat_adapters, off_routers
 from handlers.crm import routes as crm_routes
 from handlers.crm.intake import CrmIntake
 

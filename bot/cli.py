@@ -20,10 +20,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from bot.durable.scheduler import quiet_routine_job_logs
 from bot.organisation import OrganisationFileError
 from bot.periods import Period
 from bot.runtime import Runtime
-from bot.scheduling import quiet_routine_job_logs
 from bot.settings import Settings
 from handlers.teams import manifest as teams_manifest
 from prompts import CatalogueError
@@ -81,7 +81,7 @@ def cmd_migrate(_args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
-    from bot.deal_import import ImportFileError, import_deals, open_csv
+    from bot.ledger.csv_import import ImportFileError, import_deals, open_csv
 
     try:
         text = open_csv(args.file)
@@ -129,8 +129,8 @@ def cmd_manifest(args: argparse.Namespace, _settings: Settings) -> int:
 
 def cmd_post_scores(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.periods import PeriodKind, current_period
-    from bot.score_posts import ClaimOutcome, PostStatus, ScorePoster, post_outcome
-    from handlers.chat import standalone_scorecard_channels
+    from bot.platforms import standalone_scorecard_channels
+    from bot.posting.posts import ClaimOutcome, PostStatus, ScorePoster, post_outcome
 
     org = runtime.org
     try:
@@ -174,7 +174,7 @@ def _earlier_post(runtime: Runtime, platform: str, channel_id: str, week: Period
     """What became of the earlier claim of this week's post: sent, still being retried, or failed."""
     from sqlmodel import Session
 
-    from bot.score_posts import PostStatus, latest_post
+    from bot.posting.posts import PostStatus, latest_post
 
     where = f"{platform} {channel_id}"
     with Session(runtime.engine) as session:

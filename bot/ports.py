@@ -1,14 +1,18 @@
-"""The one interface between the core and a chat platform (Slack and Teams implement it).
+"""The interfaces between the core and a chat platform, side by side (Slack and Teams implement both).
 
-The core decides who is asked what and when; a platform only knows how to reach a person and how
-to show an ask. Everything crossing this line is a plain dataclass: no Slack or Bot Framework
-types, so a new platform implements `ChatPlatform` inside its own adapter (`bot/chat.py`) and
-nothing in the core changes.
+`ChatPlatform` reaches people (asks, reminders, admins' notices); `ScorecardChannel` posts
+scorecards into channels. The core decides who is asked what and when, and which figures a
+scorecard shows; a platform only knows how to reach a person or a channel and how to lay a message
+out. Everything crossing this line is a plain dataclass (the scorecard's is `ScorecardView`, in
+`bot.scoring.view`): no Slack or Bot Framework types, so a new platform implements these ports
+inside its own adapter (`bot/platforms.py`) and nothing in the core changes.
 
-A platform reports trouble with the exceptions below; the outbound queue turns them into waiting
-(`RateLimited`), parking the ask until the person can be reached (`Unreachable`), giving up on
-that message (`Refused`), retrying with backoff and looking first next time (`Unconfirmed`: the
-request may have landed) or retrying with backoff (anything else: outages before anything was sent).
+Both ports report trouble with the same exceptions, so the core reads a Slack 429 and a Teams 429
+alike. The outbound queue (`bot.durable.jobs.queue_outcome`, the one place they are read) turns
+them into waiting (`RateLimited`), giving up on that message (`Refused`, and `Unreachable` unless
+the caller parks the ask until the person can be reached), retrying with backoff and looking first
+next time (`Unconfirmed`: the request may have landed) or retrying with backoff (anything else:
+outages before anything was sent).
 
 Every message about an ask carries its `Origin`, so that a later look-up adopts only a message this
 installation sent for this ask after the ask existed — never one left by a reset database or by
@@ -21,8 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.scoring.view import ChartImage, ScorecardView
+
 MessageRef = dict[str, Any]
-"""Where a platform put a message (opaque to the core, stored with the ask as JSON)."""
+"""Where a platform put a message or a post (opaque to the core, stored with the ask or the post's
+row as JSON)."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,11 @@ class Origin:
     """When the ask was created: a message older than that cannot be this ask's."""
 
 
-class RateLimited(Exception):
+class PortError(Exception):
+    """Trouble a platform reports through either port; the subclasses say what the core should do."""
+
+
+class RateLimited(PortError):
     """The platform asked us to wait (HTTP 429); nothing was delivered."""
 
     def __init__(self, retry_after: timedelta) -> None:
@@ -103,15 +114,16 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
-class Unreachable(Exception):
-    """This person cannot be reached on this platform (no account, deactivated, blocked the app)."""
+class Unreachable(PortError):
+    """This person (or channel) cannot be reached on this platform (no account, deactivated, blocked
+    the app, the app is not in that team)."""
 
 
-class Refused(Exception):
+class Refused(PortError):
     """The platform refused the request itself (bad content, missing permission): retrying won't help."""
 
 
-class Unconfirmed(Exception):
+class Unconfirmed(PortError):
     """The request went out but its outcome is unknown (a timeout, a dropped connection, a 5xx): it may
     have been delivered, so before sending again the platform is asked whether it was."""
 
@@ -151,4 +163,23 @@ class ChatPlatform(Protocol):
 
     async def send_notice(self, recipient: Recipient, text: str) -> MessageRef:
         """Tell an admin something only a person can fix, as a plain-text direct message (no markup)."""
+        ...
+
+
+class ScorecardChannel(Protocol):
+    """Posts scorecards into channels on one chat platform; raises the port errors above."""
+
+    name: str
+
+    async def post_scorecard(self, channel_id: str, view: ScorecardView) -> MessageRef:
+        """Post the scorecard to the channel; returns where it landed."""
+        ...
+
+    async def post_chart(self, channel_id: str, chart: ChartImage, card: MessageRef) -> MessageRef:
+        """Post the chart that goes with the scorecard posted at `card`; returns where it landed."""
+        ...
+
+    async def find_posted_scorecard(self, channel_id: str, post_key: str, since: datetime) -> MessageRef | None:
+        """The scorecard posted with `post_key` at `since` or later, if an earlier attempt posted it
+        without learning so (`Unconfirmed`); None when it is not there or the platform cannot tell."""
         ...

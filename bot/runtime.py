@@ -15,9 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock, SystemClock
-from bot.directory import sync_organisation
-from bot.ledger import DealWriter
+from bot.ledger.deals import DealWriter
 from bot.organisation import Organisation, load_organisation
+from bot.people.directory import sync_organisation
 from bot.settings import Settings
 from prompts import default_catalogue
 from storage.db import make_engine, session_scope

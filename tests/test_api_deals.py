@@ -10,18 +10,9 @@ from sqlmodel import Session, select
 
 from bot.runtime import Runtime
 from storage.models import DealClose
+from tests.factories import deal_body
 
-ACME = {
-    "name": "Acme renewal",
-    "account": "Acme Oy",
-    "amount": 50000,
-    "currency": "EUR",
-    "stage": "won",
-    "owner": "aino@example.com",
-    "participants": [{"member": "mikko@example.com", "team": "marketing"}],
-    "created_at": "2026-10-01",
-    "closed_at": "2026-11-24",
-}
+ACME = deal_body()
 
 
 def closes(runtime: Runtime) -> list[DealClose]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.ask_schedule import calendar
 from bot.organisation import AskHours, TimeOff
+from bot.rounds.calendar import calendar
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.background import AfterAck
+from handlers.slack.after_ack import AfterAck
 
 
 async def _job(log: list[str], name: str, gate: asyncio.Event | None = None) -> None:
@@ -61,7 +61,7 @@ def test_a_failing_job_is_logged_and_the_others_still_run(caplog: pytest.LogCapt
         await later.drain()
         return log
 
-    with caplog.at_level(logging.ERROR, logger="bot.background"):
+    with caplog.at_level(logging.ERROR, logger="handlers.slack.after_ack"):
         assert asyncio.run(scenario()) == ["start next", "end next"]
     assert "App Home for U1 failed after it was acknowledged" in caplog.text
     assert "Slack said no" in caplog.text
@@ -77,7 +77,7 @@ def test_draining_with_a_timeout_drops_waiting_jobs_cleanly(caplog: pytest.LogCa
         later.run(never, name="never")
         await later.drain(timeout=0.05)
 
-    with caplog.at_level(logging.WARNING, logger="bot.background"):
+    with caplog.at_level(logging.WARNING, logger="handlers.slack.after_ack"):
         asyncio.run(scenario())
     assert log == ["start stuck"]
     assert never.cr_frame is None  # closed, so no "coroutine was never awaited" at exit

@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.csv_text import read_csv_text
+from bot.ledger.csv_text import read_csv_text
 
 HEADER = ["external_id", "name", "account", "stage"]
 plain = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=30)
@@ -23,7 +23,7 @@ def files(draw: st.DrawFn) -> tuple[str, str, list[list[str]]]:
     encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))
     width = draw(st.integers(min_value=2, max_value=len(HEADER)))
     # A field with a line break never also holds the delimiter: such a field's inner line could read
-    # as a whole row, which the unterminated-quote rule deliberately takes as one (see bot.csv_text).
+    # as a whole row, which the unterminated-quote rule deliberately takes as one (see bot.ledger.csv_text).
     multiline = with_breaks.filter(lambda v: all(c == "\n" or c.isprintable() for c in v)).map(
         lambda v: v.replace(delimiter, "")
     )

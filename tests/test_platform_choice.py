@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.ask_release import platform_for
 from bot.ports import Contact
+from bot.rounds.release import platform_for
 from storage.models import Member
 
 

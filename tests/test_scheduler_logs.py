@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import configure_logging
-from bot.scheduling import build_scheduler
+from bot.durable.scheduler import build_scheduler
 
 
 @pytest.fixture

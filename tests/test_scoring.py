@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.attribution import helping_weights, split_cents
 from bot.organisation import Organisation
 from bot.periods import Period, local_date
-from bot.scoring import Scorecard, compute_scorecard, scorecard_csv, visible_teams
+from bot.scoring.attribution import helping_weights, split_cents
+from bot.scoring.scorecard import Scorecard, compute_scorecard, scorecard_csv, visible_teams
 from storage.models import Answer, Ask, Deal, Member, Team
 
 W48 = Period.parse("2026-W48")  # Monday 23 – Sunday 29 November 2026

@@ -11,6 +11,7 @@ from bot.app import create_app
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.conftest import API_TOKEN
+from tests.factories import deal_body
 from tests.fakes.bot_connector import UPDATE, FakeBotConnector
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET
@@ -26,16 +27,7 @@ members:
   - {email: aino@example.com, name: Aino, team: sales, role: lead, slack_id: U0AINO}
   - {email: mikko@example.com, name: Mikko, team: marketing, language: fi, teams_id: "29:mikko"}
 """
-DEAL = {
-    "name": "Acme renewal",
-    "amount": 50000,
-    "currency": "EUR",
-    "stage": "won",
-    "owner": "aino@example.com",
-    "participants": [{"member": "mikko@example.com", "team": "marketing"}],
-    "created_at": "2026-10-01",
-    "closed_at": "2026-11-24",
-}
+DEAL = deal_body(omit=("account",))
 
 
 @pytest.fixture

@@ -14,15 +14,16 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import Session, select
 
 from bot.clock import ManualClock
-from bot.jobs import PermanentFailure, RetryLater
-from bot.leases import release, try_acquire
+from bot.durable.jobs import PermanentFailure, RetryLater
+from bot.durable.leases import release, try_acquire
 from bot.organisation import parse_organisation
 from bot.periods import Period
+from bot.ports import MessageRef
+from bot.posting.posts import ClaimOutcome, PostStatus, ScorePoster
+from bot.posting.weekly import SWEEP_JOB_ID, WEEKLY_JOB_ID, WeeklyScores, latest_fire_time, week_posted_at
 from bot.runtime import Runtime
-from bot.score_posts import ClaimOutcome, PostStatus, ScorePoster
-from bot.scorecard_view import ChartImage, MessageRef, ScorecardView
+from bot.scoring.view import ChartImage, ScorecardView
 from bot.settings import Settings
-from bot.weekly_scores import SWEEP_JOB_ID, WEEKLY_JOB_ID, WeeklyScores, latest_fire_time, week_posted_at
 from storage.models import Job, ScorePost
 from tests.conftest import ORG_YAML
 

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 from sqlmodel import Session
 
-from bot.ledger import deal_by_external_id, deal_views, list_deals, record_answer
-from bot.schemas import AnswerInput, AnswerView, DealInput, DealPage, DealView
+from bot.ledger.deals import deal_by_external_id, deal_views, list_deals, record_answer
+from bot.ledger.schemas import AnswerInput, AnswerView, DealInput, DealPage, DealView
 from handlers.api.deps import RuntimeDep, TokenFirstRoute, require_api_token
 from handlers.api.errors import error_responses
 from storage.db import run_transaction, session_scope

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.exceptions import RequestValidationError
 from sqlmodel import Session
 
-from bot.score_query import ScoreQueryError, resolve_period, resolve_team
-from bot.scoring import Scorecard, compute_scorecard, scorecard_csv
+from bot.scoring.query import ScoreQueryError, resolve_period, resolve_team
+from bot.scoring.scorecard import Scorecard, compute_scorecard, scorecard_csv
 from handlers.api.deps import RuntimeDep, TokenFirstRoute, require_api_token
 from handlers.api.errors import error_responses
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.jobs import PermanentFailure, RetryLater, backoff
+from bot.durable.jobs import PermanentFailure, RetryLater, backoff
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.schemas import MAX_AMOUNT, DealInput
+from bot.ledger.schemas import MAX_AMOUNT, DealInput
 from storage.models import Stage
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.jobs import MAX_ATTEMPTS
+from bot.durable.jobs import MAX_ATTEMPTS
 from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.crm.api import Http

@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.durable.jobs import PermanentFailure, RetryLater, backoff
 from bot.errors import InputError
-from bot.jobs import PermanentFailure, RetryLater, backoff
-from bot.ledger import DealWriter, UpsertResult
-from bot.notices import CRM_OWNER_UNMATCHED, notify_admins
+from bot.ledger.deals import DealWriter, UpsertResult
+from bot.notices.store import CRM_OWNER_UNMATCHED, notify_admins
 from bot.runtime import Runtime
 from handlers.crm import hubspot, pipedrive, salesforce
 from handlers.crm.common import DealSnapshot, instant

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from bot.jobs import JobWorker, backoff, claim
+from bot.durable.jobs import JobWorker, backoff, claim
 from bot.runtime import Runtime
 from handlers.crm.processing import CrmProcessor, Prepared
 from storage.db import run_transaction, session_scope

@@ -23,10 +23,10 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
 
-from bot.ask_loop import AskLoop
-from bot.background import AfterAck
+from bot.posting.posts import ScorePoster
+from bot.rounds.loop import AskLoop
 from bot.runtime import Runtime
-from bot.score_posts import ScorePoster
+from handlers.slack.after_ack import AfterAck
 from handlers.slack.deps import SlackDeps
 from handlers.slack.directory import SlackDirectory
 from handlers.slack.identity import BotIdentity

@@ -16,10 +16,10 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from bot.dedupe import mark_processed
+from bot.durable.dedupe import mark_processed
 from bot.errors import InputError
+from bot.ledger.schemas import DealInput
 from bot.organisation import Role
-from bot.schemas import DealInput
 from handlers.slack.deps import ONESCORE, SlackDeps
 from handlers.slack.listeners.payload import element, record_id, selected, text, texts
 from prompts import message

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.ask_loop import AskLoop
-from bot.background import AfterAck
+from bot.rounds.loop import AskLoop
 from bot.runtime import Runtime
+from handlers.slack.after_ack import AfterAck
 from handlers.slack.directory import SlackDirectory
 
 ONESCORE = "/onescore"

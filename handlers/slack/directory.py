@@ -14,8 +14,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session, select
 
-from bot.contacts import Hints, hints, language_of, remember_recipient
-from bot.directory import member_by_email
+from bot.people.contacts import Hints, hints, language_of, remember_recipient
+from bot.people.directory import member_by_email
 from bot.ports import Recipient
 from bot.runtime import Runtime
 from storage.db import run_transaction

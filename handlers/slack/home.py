@@ -9,8 +9,8 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from bot.ask_cards import member_asks
 from bot.ports import AskCard
+from bot.rounds.cards import member_asks
 from handlers.slack.blocks import escape, home_view, mrkdwn_section, notice_modal
 from handlers.slack.deps import ONESCORE, SCORES, SlackDeps
 from prompts import message

@@ -74,9 +74,9 @@ class SlackPlatform:
         if user_id is None:
             if not contact.email:
                 raise Unreachable("no Slack id and no email to look it up by")
-            found = await _slack(self.client.users_lookupByEmail(email=contact.email))
+            found = await slack_call(self.client.users_lookupByEmail(email=contact.email))
             user_id = found["user"]["id"]
-        info = (await _slack(self.client.users_info(user=user_id, include_locale=True)))["user"]
+        info = (await slack_call(self.client.users_info(user=user_id, include_locale=True)))["user"]
         if info.get("deleted"):
             raise Unreachable(f"Slack user {user_id} is deactivated")
         return Recipient(user_id=user_id, language=info.get("locale"), timezone=info.get("tz"))
@@ -84,7 +84,7 @@ class SlackPlatform:
     async def send_ask(self, recipient: Recipient, card: AskCard, origin: Origin) -> MessageRef:
         """The ask's id and the installation's travel in the message's metadata, for `find_sent_ask`."""
         await self._wait_for_slot(recipient.user_id)
-        posted = await _slack(
+        posted = await slack_call(
             self.client.chat_postMessage(
                 channel=recipient.user_id,
                 text=fallback_text(card),
@@ -104,8 +104,8 @@ class SlackPlatform:
         Needs `im:write` and `im:history`; an app installed before it asked for them cannot look,
         and then the ask is sent again rather than not at all."""
         try:
-            channel = (await _slack(self.client.conversations_open(users=recipient.user_id)))["channel"]["id"]
-            history = await _slack(recent_history(self.client, channel, origin.since))
+            channel = (await slack_call(self.client.conversations_open(users=recipient.user_id)))["channel"]["id"]
+            history = await slack_call(recent_history(self.client, channel, origin.since))
         except Refused as exc:
             log.warning("slack: cannot check whether ask %s was already sent (%s); sending it", ask_id, exc)
             return None
@@ -118,7 +118,7 @@ class SlackPlatform:
         """A new message with the same buttons (the first may have scrolled away); both stay in step."""
         await self._wait_for_slot(recipient.user_id)
         reminder = card.texts["ask.reminder"]
-        posted = await _slack(
+        posted = await slack_call(
             self.client.chat_postMessage(
                 channel=sent.get("channel", recipient.user_id),
                 text=fit(escape(reminder), MESSAGE_TEXT),
@@ -131,7 +131,7 @@ class SlackPlatform:
 
     async def update_ask(self, sent: MessageRef, card: AskCard) -> None:
         for ts in [sent["ts"], *sent.get("reminders", [])]:
-            await _slack(
+            await slack_call(
                 self.client.chat_update(
                     channel=sent["channel"], ts=ts, text=fallback_text(card), blocks=ask_blocks(card)
                 )
@@ -140,7 +140,9 @@ class SlackPlatform:
     async def send_notice(self, recipient: Recipient, text: str) -> MessageRef:
         """Plain text with Slack's markup off; the control characters are escaped as Slack still reads them."""
         await self._wait_for_slot(recipient.user_id)
-        posted = await _slack(self.client.chat_postMessage(channel=recipient.user_id, text=escape(text), mrkdwn=False))
+        posted = await slack_call(
+            self.client.chat_postMessage(channel=recipient.user_id, text=escape(text), mrkdwn=False)
+        )
         return {"channel": posted["channel"], "ts": posted["ts"]}
 
     async def _wait_for_slot(self, channel: str) -> None:
@@ -195,7 +197,7 @@ def _sent_since(message: Mapping[str, Any], since: datetime) -> bool:
 AMBIGUOUS_ERRORS = (TimeoutError, aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError)
 
 
-async def _slack(call: Awaitable[AsyncSlackResponse], *, posting: bool = False) -> AsyncSlackResponse:
+async def slack_call(call: Awaitable[AsyncSlackResponse], *, posting: bool = False) -> AsyncSlackResponse:
     """Slack's errors in the port's terms: 429 waits, a person gone is unreachable, a 4xx is refused;
     a posting call whose outcome is unknown is `Unconfirmed`, so the queue looks before sending again."""
     try:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bot.periods import Period
-from bot.scorecard_view import ScorecardView, period_name, scorecard_title
-from bot.scoring import TeamScore
+from bot.scoring.scorecard import TeamScore
+from bot.scoring.view import ScorecardView, period_name, scorecard_title
 from handlers.slack.blocks import MESSAGE_BLOCKS, SECTION_TEXT, Block, context, escape, plain
 from prompts import format_money, format_number, message
 

@@ -2,14 +2,14 @@
 
 The chart goes up through Slack's current external upload flow (`files.getUploadURLExternal`,
 the upload itself, `files.completeUploadExternal`, which `files_upload_v2` wraps), shared into the
-same channel right after the card. Slack's errors are turned into the outbound queue's terms:
-a 429 waits for its `Retry-After`, a refusal (no such channel, missing scope) is final, anything
-else is retried with backoff. A public channel the app has not joined is joined once and tried
-again, so an admin does not have to invite the bot to every score channel.
+same channel right after the card. Slack's errors are reported in the ports' terms, read as for
+an ask (`slack_call`): a 429 waits for its `Retry-After`, a refusal (no such channel, missing scope)
+is final, anything else is retried with backoff. A public channel the app has not joined is joined
+once and tried again, so an admin does not have to invite the bot to every score channel.
 
 The card's metadata carries its post key, which names this installation and the post; a retry
-whose last attempt ended without an answer (`AmbiguousFailure`) looks for it in the channel, and
-adopts only a card with that key sent since the post was claimed.
+whose last attempt ended without an answer (`Unconfirmed`) looks for it in the channel, and adopts
+only a card with that key sent since the post was claimed.
 """
 
 from __future__ import annotations
@@ -18,15 +18,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.jobs import AmbiguousFailure, PermanentFailure, RetryLater
-from bot.ports import RateLimited, Refused, Unreachable
-from bot.scorecard_view import ChartImage, MessageRef, ScorecardView, scorecard_summary
+from bot.ports import MessageRef, Refused, Unreachable
+from bot.scoring.view import ChartImage, ScorecardView, scorecard_summary
 from handlers.slack.blocks import MESSAGE_TEXT, escape, fit
-from handlers.slack.platform import is_ambiguous, message_with_metadata, recent_history, status_of, translate
+from handlers.slack.platform import message_with_metadata, recent_history, slack_call
 from handlers.slack.scorecard_blocks import scorecard_blocks
 
 log = logging.getLogger(__name__)
@@ -79,8 +77,8 @@ class SlackScorecardChannel:
         Needs `channels:history` (`groups:history` for a private channel); without them, or when
         the app is not in the channel yet, the card is posted again rather than not at all."""
         try:
-            history = await _queued(recent_history(self.client, channel_id, since))
-        except PermanentFailure as exc:
+            history = await slack_call(recent_history(self.client, channel_id, since))
+        except (Refused, Unreachable) as exc:
             log.warning("slack: cannot check whether %s is in %s already (%s); posting it", post_key, channel_id, exc)
             return None
         posted = message_with_metadata(history, METADATA_EVENT, {"post_key": post_key}, since)
@@ -90,29 +88,9 @@ class SlackScorecardChannel:
         self, channel_id: str, call: Callable[[], Awaitable[AsyncSlackResponse]], *, posting: bool = False
     ) -> AsyncSlackResponse:
         try:
-            return await _queued(call(), posting=posting)
-        except PermanentFailure as exc:
+            return await slack_call(call(), posting=posting)
+        except Refused as exc:
             if NOT_IN_CHANNEL not in str(exc):
                 raise
-        await _queued(self.client.conversations_join(channel=channel_id))
-        return await _queued(call(), posting=posting)
-
-
-async def _queued(call: Awaitable[AsyncSlackResponse], *, posting: bool = False) -> AsyncSlackResponse:
-    """A Web API call whose failures speak the outbound queue's language; a post whose outcome is
-    unknown is an `AmbiguousFailure`, so the retry looks in the channel first."""
-    try:
-        return await call
-    except SlackApiError as exc:
-        problem = translate(exc)
-        if isinstance(problem, RateLimited):
-            raise RetryLater(problem.retry_after, str(problem)) from exc
-        if isinstance(problem, Refused | Unreachable):
-            raise PermanentFailure(str(problem)) from exc
-        if posting:
-            raise AmbiguousFailure(f"Slack answered {status_of(exc.response) or 'nothing readable'}") from exc
-        raise
-    except Exception as exc:
-        if posting and is_ambiguous(exc):
-            raise AmbiguousFailure(f"no answer from Slack: {type(exc).__name__}: {exc}") from exc
-        raise
+        await slack_call(self.client.conversations_join(channel=channel_id))
+        return await slack_call(call(), posting=posting)

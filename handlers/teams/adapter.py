@@ -24,10 +24,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import delete
 from sqlmodel import col
 
-from bot.ask_loop import AskLoop
-from bot.dedupe import first_time
+from bot.durable.dedupe import first_time
+from bot.posting.posts import ScorePoster
+from bot.rounds.loop import AskLoop
 from bot.runtime import Runtime
-from bot.score_posts import ScorePoster
 from handlers.teams.auth import AuthenticationUnavailable, NotAuthenticated, RequestAuthenticator
 from handlers.teams.bot import OneScoreBot
 from handlers.teams.connector import BotConnector

@@ -19,14 +19,14 @@ from botbuilder.schema import Activity
 from msrest.exceptions import HttpOperationError
 from sqlmodel import Session
 
-from bot.answers import AnswerForm, Change, NotYourAsk, answer_ask, decline_ask, not_sure
-from bot.ask_cards import ask_card as ask_view
 from bot.errors import InputError, NotFound
+from bot.ledger.text import storable
+from bot.rounds.answers import AnswerForm, Change, NotYourAsk, answer_ask, decline_ask, not_sure
+from bot.rounds.cards import ask_card as ask_view
 from bot.runtime import Runtime
-from bot.score_query import ScoreQuery, ScoreQueryError, parse_scores_words
-from bot.scorecard_view import ScorecardView, scorecard_summary, scorecard_view
-from bot.scoring import compute_scorecard
-from bot.text import storable
+from bot.scoring.query import ScoreQuery, ScoreQueryError, parse_scores_words
+from bot.scoring.scorecard import compute_scorecard
+from bot.scoring.view import ScorecardView, scorecard_summary, scorecard_view
 from handlers.teams.cards import ANSWER, DECLINE, CardAction, Element, ask_card, card_action, card_message
 from handlers.teams.commands import HELP, SCORES, command
 from handlers.teams.conversations import Address, TeamsUser, remember_channel, remember_person

@@ -17,8 +17,8 @@ from typing import Any
 
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
+from bot.ledger.text import MAX_TEXT
 from bot.ports import AskCard
-from bot.text import MAX_TEXT
 from prompts import message
 from storage.models import AskStatus, Impact
 

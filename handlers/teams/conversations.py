@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.contacts import remember_recipient
+from bot.people.contacts import remember_recipient
 from bot.ports import Recipient
 from storage.models import ConversationRef, Member
 

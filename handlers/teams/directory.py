@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot.contacts import Hints, hints, language_of
-from bot.directory import member_by_email
 from bot.organisation import Organisation
+from bot.people.contacts import Hints, hints, language_of
+from bot.people.directory import member_by_email
 from handlers.teams.conversations import TeamsUser
 from storage.models import Member
 

@@ -17,8 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock
-from bot.contacts import hints
-from bot.ports import AskCard, Contact, MessageRef, Origin, Recipient, Refused, Unreachable
+from bot.people.contacts import hints
+from bot.ports import AskCard, Contact, MessageRef, Origin, Recipient, Unreachable
 from handlers.teams.cards import ask_card, card_message, fit, summary
 from handlers.teams.connector import BotConnector, RosterMember
 from handlers.teams.conversations import (
@@ -86,13 +86,11 @@ class TeamsPlatform:
         return {**sent, "reminders": [*sent.get("reminders", []), activity_id]}
 
     async def update_ask(self, sent: MessageRef, card: AskCard) -> None:
-        """Replace the card(s) with the ask's current state; a person gone from Teams cannot see it anyway."""
+        """Replace the card(s) with the ask's current state; for a person gone from Teams (`Unreachable`)
+        the queue gives up, as on a refusal: they cannot see the card anyway."""
         for activity_id in [sent["activity_id"], *sent.get("reminders", [])]:
             message = card_message(ask_card(card), summary(card))
-            try:
-                await self.connector.update(sent["service_url"], sent["conversation_id"], activity_id, message)
-            except Unreachable as exc:
-                raise Refused(str(exc)) from exc
+            await self.connector.update(sent["service_url"], sent["conversation_id"], activity_id, message)
 
     async def find_sent_ask(
         self, recipient: Recipient, ask_id: int, origin: Origin, *, reminder: bool = False

@@ -9,8 +9,8 @@ reader's language by `prompts`; quotes go in as TextRuns, shown verbatim and nev
 from __future__ import annotations
 
 from bot.periods import Period
-from bot.scorecard_view import ScorecardView, period_name, scorecard_title
-from bot.scoring import TeamScore
+from bot.scoring.scorecard import TeamScore
+from bot.scoring.view import ScorecardView, period_name, scorecard_title
 from handlers.teams.cards import Element, adaptive_card, verbatim
 from prompts import format_money, format_number, message
 

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from bot.jobs import enqueue
-from bot.notices import ADMIN_NOTICES_QUEUE, CRM_OWNER_UNMATCHED
+from bot.durable.jobs import enqueue
+from bot.notices.store import ADMIN_NOTICES_QUEUE, CRM_OWNER_UNMATCHED
 from bot.runtime import Runtime
 from bot.settings import Settings
 from storage.db import session_scope

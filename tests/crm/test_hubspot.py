@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from bot.notices import ADMIN_NOTICES_QUEUE
+from bot.notices.store import ADMIN_NOTICES_QUEUE
 from bot.runtime import Runtime
 from handlers.crm.hubspot import signature_v3, signed_uri
 from handlers.crm.hubspot_api import HubSpotApi

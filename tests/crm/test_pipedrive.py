@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.notices import ADMIN_NOTICES_QUEUE
+from bot.notices.store import ADMIN_NOTICES_QUEUE
 from bot.runtime import Runtime
 from storage.models import JobStatus
 from tests.crm.support import (

@@ -7,7 +7,7 @@ from xml.etree import ElementTree
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.notices import ADMIN_NOTICES_QUEUE
+from bot.notices.store import ADMIN_NOTICES_QUEUE
 from bot.runtime import Runtime
 from handlers.crm.salesforce import canonical_id
 from tests.crm.support import (

@@ -7,19 +7,10 @@ from typing import Any
 from sqlmodel import Session, select
 
 from storage.models import Answer, Ask, Member
+from tests.factories import deal_body
 from tests.slack.conftest import SlackDriver, button, texts
 
-ACME = {
-    "name": "Acme renewal",
-    "account": "Acme Oy",
-    "amount": 50000,
-    "currency": "EUR",
-    "stage": "won",
-    "owner": "aino@example.com",
-    "participants": [{"member": "mikko@example.com", "team": "marketing"}],
-    "created_at": "2026-10-01",
-    "closed_at": "2026-11-24",
-}
+ACME = deal_body()
 
 
 def close_deal(slack: SlackDriver, external_id: str = "hubspot:1", **changes: Any) -> None:

@@ -38,7 +38,7 @@ class Failures(logging.Handler):
 @pytest.fixture
 def failures() -> Iterator[Failures]:
     handler = Failures()
-    logger = logging.getLogger("bot.background")
+    logger = logging.getLogger("handlers.slack.after_ack")
     logger.addHandler(handler)
     yield handler
     logger.removeHandler(handler)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from bot.organisation import parse_organisation
-from bot.scorecard_view import scorecard_view
-from bot.scoring import Highlight, Scorecard, TeamScore, TrendPoint
+from bot.scoring.scorecard import Highlight, Scorecard, TeamScore, TrendPoint
+from bot.scoring.view import scorecard_view
 from handlers.slack.blocks import MESSAGE_BLOCKS, SECTION_TEXT
 from handlers.slack.scorecard_blocks import scorecard_blocks, utf16_len
 

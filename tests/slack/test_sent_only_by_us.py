@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.jobs import claim
+from bot.durable.jobs import claim
 from storage.db import session_scope
 from storage.installation import installation_id
 from storage.models import Ask, Installation, Job, Member

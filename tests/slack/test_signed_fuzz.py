@@ -164,7 +164,7 @@ def world(slack: SlackDriver) -> Iterator[World]:
 @pytest.fixture
 def failures() -> Iterator[Failures]:
     handler = Failures()
-    logger = logging.getLogger("bot.background")
+    logger = logging.getLogger("handlers.slack.after_ack")
     logger.addHandler(handler)
     yield handler
     logger.removeHandler(handler)

@@ -22,8 +22,8 @@ from botframework.connector.auth import AuthenticationConstants, ChannelValidati
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from bot.ask_loop import TickReport
 from bot.clock import ManualClock
+from bot.rounds.loop import TickReport
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.conftest import API_TOKEN

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from bot.notices import CRM_OWNER_UNMATCHED, notify_admins
+from bot.notices.store import CRM_OWNER_UNMATCHED, notify_admins
 from tests.fakes.bot_connector import FakeBotConnector, TeamsPerson
 from tests.teams.conftest import ORG_YAML, TeamsDriver, personal_chat
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from storage.models import Answer, Ask, Job, Member
+from tests.factories import deal_body
 from tests.fakes.bot_connector import CREATE, ROSTER, SEND, UPDATE
 from tests.teams.conftest import (
     AINO,
@@ -22,17 +23,7 @@ from tests.teams.conftest import (
     personal_chat,
 )
 
-ACME = {
-    "name": "Acme renewal",
-    "account": "Acme Oy",
-    "amount": 50000,
-    "currency": "EUR",
-    "stage": "won",
-    "owner": "aino@example.com",
-    "participants": [{"member": "mikko@example.com", "team": "marketing"}],
-    "created_at": "2026-10-01",
-    "closed_at": "2026-11-24",
-}
+ACME = deal_body()
 ANSWER = {
     "team": "marketing",
     "impact": "strong",

@@ -9,21 +9,13 @@ from sqlmodel import Session, select
 
 from bot.organisation import ScoreChannel
 from bot.periods import Period
-from bot.score_posts import ClaimOutcome, PostStatus
+from bot.posting.posts import ClaimOutcome, PostStatus
 from storage.models import ScorePost
+from tests.factories import deal_body
 from tests.fakes.bot_connector import SEND
 from tests.teams.conftest import AINO, CARD, CHANNEL_ID, STRANGER, TeamsDriver, card_text, personal_chat
 
-WON = {
-    "name": "Acme renewal",
-    "amount": 50000,
-    "currency": "EUR",
-    "stage": "won",
-    "owner": "aino@example.com",
-    "participants": [{"member": "mikko@example.com", "team": "marketing"}],
-    "created_at": "2026-11-01",
-    "closed_at": "2026-11-17",
-}
+WON = deal_body(omit=("account",), created_at="2026-11-01", closed_at="2026-11-17")
 QUOTE = "Webinaari *ei* ole Markdownia [linkki](https://example.com) 🎉"
 WEEK_47 = Period.parse("2026-W47")
 

@@ -17,6 +17,7 @@ from bot.periods import Period
 from handlers.teams.service_url import is_local, may_connect, parse_service_url
 from storage.db import session_scope
 from storage.models import Ask, ConversationRef
+from tests.factories import deal_body
 from tests.fakes.bot_connector import SEND, HostLookups
 from tests.teams.conftest import AINO, CHANNEL_ID, MIKKO, TeamsDriver
 
@@ -104,16 +105,7 @@ def test_a_stored_personal_chat_with_an_ambiguous_service_url_is_never_called(
     teams.install(MIKKO)
     welcomed = len(teams.fake.calls())
     poison(teams, MIKKO.id, f"http://example.com\\@127.0.0.1:{port(teams)}/")
-    deal = {
-        "name": "Acme renewal",
-        "amount": 50000,
-        "currency": "EUR",
-        "stage": "won",
-        "owner": "aino@example.com",
-        "participants": [{"member": "mikko@example.com", "team": "marketing"}],
-        "created_at": "2026-10-01",
-        "closed_at": "2026-11-24",
-    }
+    deal = deal_body(omit=("account",))
     assert teams.client.put("/api/deals/hubspot:1", json=deal).status_code == 201
     teams.pump()
     assert len(teams.fake.calls()) == welcomed

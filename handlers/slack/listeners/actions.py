@@ -17,10 +17,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from bot.answers import NotYourAsk, ask_for_member, decline_ask, not_sure
-from bot.ask_cards import ask_card
 from bot.errors import NotFound
 from bot.ports import AskCard
+from bot.rounds.answers import NotYourAsk, ask_for_member, decline_ask, not_sure
+from bot.rounds.cards import ask_card
 from handlers.slack.blocks import answer_modal
 from handlers.slack.deps import SlackDeps
 from handlers.slack.home import publish_home, tell

@@ -17,8 +17,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session, select
 
-from bot.directory import team_by_name
 from bot.organisation import Organisation
+from bot.people.directory import team_by_name
 from handlers.slack.blocks import deal_modal
 from handlers.slack.deps import ONESCORE, SlackDeps
 from handlers.slack.directory import SlackUser

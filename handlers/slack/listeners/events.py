@@ -10,7 +10,7 @@ from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dedupe import first_time
+from bot.durable.dedupe import first_time
 from handlers.slack.deps import SlackDeps
 from handlers.slack.home import publish_home
 

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from sqlmodel import Session, col, select
 
-from bot.ledger import CLOSED_STAGES
+from bot.ledger.deals import CLOSED_STAGES
 from handlers.slack.blocks import OPTION_TEXT, STATIC_OPTIONS, deal_options, fit
 from handlers.slack.deps import SlackDeps
 from handlers.slack.listeners.payload import text

@@ -15,13 +15,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from sqlmodel import Session
 
-from bot.background import AfterAck
 from bot.organisation import Role, ScoreChannel
+from bot.posting.posts import ClaimOutcome, PostStatus, ScorePoster, post_outcome
 from bot.runtime import Runtime
-from bot.score_posts import ClaimOutcome, PostStatus, ScorePoster, post_outcome
-from bot.score_query import ScoreQuery, ScoreQueryError, parse_scores_words
-from bot.scorecard_view import ScorecardView, period_name, scorecard_summary, scorecard_view
-from bot.scoring import compute_scorecard
+from bot.scoring.query import ScoreQuery, ScoreQueryError, parse_scores_words
+from bot.scoring.scorecard import compute_scorecard
+from bot.scoring.view import ScorecardView, period_name, scorecard_summary, scorecard_view
+from handlers.slack.after_ack import AfterAck
 from handlers.slack.deps import SCORES
 from handlers.slack.directory import SlackDirectory
 from handlers.slack.listeners import settings

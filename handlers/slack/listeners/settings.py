@@ -15,10 +15,10 @@ from sqlmodel import Session
 
 from bot.organisation import Role, ScoreChannel
 from bot.periods import Period
+from bot.posting.posts import last_sent_post
+from bot.posting.weekly import next_weekly_post
 from bot.runtime import Runtime
-from bot.score_posts import last_sent_post
-from bot.scorecard_view import period_name
-from bot.weekly_scores import next_weekly_post
+from bot.scoring.view import period_name
 from handlers.slack.blocks import escape, mrkdwn_section
 from handlers.slack.listeners.commands import CommandCall, subcommand
 from prompts import message

@@ -18,10 +18,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from bot.answers import AnswerForm, Change, NotYourAsk, answer_ask
-from bot.dedupe import AlreadyProcessed, mark_processed
+from bot.durable.dedupe import AlreadyProcessed, mark_processed
 from bot.errors import InputError, NotFound
-from bot.text import storable
+from bot.ledger.text import storable
+from bot.rounds.answers import AnswerForm, Change, NotYourAsk, answer_ask
 from handlers.slack.blocks import ANSWER_MODAL, DEAL_MODAL
 from handlers.slack.deal_form import DealForm, save_deal
 from handlers.slack.deps import SlackDeps

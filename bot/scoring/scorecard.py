@@ -22,9 +22,9 @@ from pydantic import BaseModel, ConfigDict, PlainSerializer
 from sqlalchemy import ColumnElement, and_, case, func
 from sqlmodel import Session, col, select
 
-from bot.attribution import IMPACT_RANK, AttributionModel, helping_weights, split_cents
 from bot.organisation import Organisation
 from bot.periods import Period
+from bot.scoring.attribution import IMPACT_RANK, AttributionModel, helping_weights, split_cents
 from storage.models import Answer, Ask, AskStatus, Deal, Member, Stage, Team
 
 TREND_LENGTH = 4

@@ -7,9 +7,10 @@ timeout can hide a delivered message) the platform is asked whether it got throu
 anything is sent again; after a clean refusal (a 429, our own pacing) nothing can have landed, so
 nobody looks. The look-up adopts only what this installation sent for this ask (`Origin`).
 
-Platform trouble maps onto the queue's vocabulary: `RateLimited` waits exactly as long as the
-platform said, `Unreachable` parks the ask for a day (the person may get an account), anything
-else is retried with backoff by the worker (an `Unconfirmed` one marked ambiguous on the job).
+Platform trouble is read by the queue (`bot.durable.jobs.queue_outcome`): `RateLimited` waits
+exactly as long as the platform said, anything unknown is retried with backoff (an `Unconfirmed`
+one marked ambiguous on the job). Only `Unreachable` is handled here: a delivery parks the ask for
+a day (the person may get an account), a reminder is skipped.
 """
 
 from __future__ import annotations
@@ -19,30 +20,19 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.ask_cards import ask_card
-from bot.ask_release import ASK_LIFETIME, expire, is_current, request_update
 from bot.clock import Clock
-from bot.contacts import calendar_of, contact, hints, language_of, remember_recipient, stored_recipient
-from bot.jobs import AmbiguousFailure, Handler, PermanentFailure, RetryLater
+from bot.durable.jobs import Handler
 from bot.organisation import Organisation
-from bot.ports import (
-    AskCard,
-    ChatPlatform,
-    Contact,
-    MessageRef,
-    Origin,
-    RateLimited,
-    Recipient,
-    Refused,
-    Unconfirmed,
-    Unreachable,
-)
-from bot.rounds import question_for
+from bot.people.contacts import calendar_of, contact, hints, language_of, remember_recipient, stored_recipient
+from bot.ports import AskCard, ChatPlatform, Contact, MessageRef, Origin, Recipient, Unreachable
+from bot.rounds.cards import ask_card
+from bot.rounds.planning import question_for
+from bot.rounds.release import ASK_LIFETIME, expire, is_current, request_update
 from storage.db import run_transaction, session_scope
 from storage.installation import installation_id
 from storage.models import Ask, AskStatus, Deal, Job, Member, Team
@@ -51,7 +41,6 @@ log = logging.getLogger(__name__)
 
 UNREACHABLE_RETRY = timedelta(days=1)
 Result = dict[str, Any]
-T = TypeVar("T")
 
 
 class AskOutbox:
@@ -83,7 +72,7 @@ class AskOutbox:
             card = await asyncio.to_thread(self._card_for_delivery, ask_id)
             if isinstance(card, datetime):
                 return {"deferred": f"outside the member's ask hours until {card.isoformat()}"}
-            ref = await platform_call(platform.send_ask(recipient, card, origin))
+            ref = await platform.send_ask(recipient, card, origin)
         except Unreachable as exc:
             await asyncio.to_thread(self._park_unreachable, ask_id, str(exc))
             return {"skipped": f"unreachable: {exc}"}
@@ -105,7 +94,7 @@ class AskOutbox:
                 await asyncio.to_thread(self._store_ref, ask_id, ref)
                 return {"found": ref}
             card = await asyncio.to_thread(self._card, ask_id)
-            ref = await platform_call(platform.send_reminder(recipient, card, sent, origin))
+            ref = await platform.send_reminder(recipient, card, sent, origin)
         except Unreachable as exc:
             return {"skipped": f"unreachable: {exc}"}
         await asyncio.to_thread(self._store_ref, ask_id, ref)
@@ -116,7 +105,7 @@ class AskOutbox:
         if loaded is None:
             return {"skipped": "not delivered"}
         platform, sent, card = loaded
-        await platform_call(platform.update_ask(sent, card))
+        await platform.update_ask(sent, card)
         return {"updated": card.status}
 
     def _delivered_message(self, ask_id: int) -> tuple[ChatPlatform, MessageRef, AskCard] | None:
@@ -169,7 +158,7 @@ class AskOutbox:
             known, who = await asyncio.to_thread(self._known_recipient, platform.name, member_id)
             if known is not None:
                 return known
-            found = await platform_call(platform.find_recipient(who))
+            found = await platform.find_recipient(who)
             await asyncio.to_thread(self._remember, platform.name, member_id, found)
             return found
 
@@ -280,18 +269,6 @@ async def look_first(job: Job, look: Callable[[], Awaitable[MessageRef | None]])
     unknown; once looked, the doubt is settled, so a clean refusal later does not make us look again."""
     if not job.last_failure_ambiguous:
         return None
-    found = await platform_call(look())
+    found = await look()
     job.last_failure_ambiguous = False
     return found
-
-
-async def platform_call(work: Awaitable[T]) -> T:
-    """Await a platform call, turning its signals into the queue's."""
-    try:
-        return await work
-    except RateLimited as exc:
-        raise RetryLater(exc.retry_after, str(exc)) from exc
-    except Refused as exc:
-        raise PermanentFailure(str(exc)) from exc
-    except Unconfirmed as exc:
-        raise AmbiguousFailure(str(exc)) from exc

@@ -12,8 +12,8 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator
 
+from bot.ledger.text import RequiredText, Text
 from bot.periods import SUPPORTED_RANGE, check_supported_day
-from bot.text import RequiredText, Text
 from storage.models import Impact, Stage
 
 MAX_AMOUNT = Decimal("1e15")

@@ -18,9 +18,9 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.contacts import calendar_of, contact, hints
-from bot.jobs import enqueue
+from bot.durable.jobs import enqueue
 from bot.organisation import Organisation
+from bot.people.contacts import calendar_of, contact, hints
 from bot.ports import ChatPlatform
 from storage.db import session_scope
 from storage.models import Ask, AskStatus, Deal, DealClose, Member

@@ -21,12 +21,12 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from sqlmodel import Session, col, select
 
-from bot.leases import holder_id, release, try_acquire
+from bot.durable.leases import holder_id, release, try_acquire
+from bot.durable.scheduler import MISFIRE_GRACE_SECONDS
 from bot.organisation import Organisation, ScoreChannel
 from bot.periods import Period, local_date
+from bot.posting.posts import Claim, ClaimOutcome, ScorePoster
 from bot.runtime import Runtime
-from bot.scheduling import MISFIRE_GRACE_SECONDS
-from bot.score_posts import Claim, ClaimOutcome, ScorePoster
 from storage.models import ScorePost
 
 log = logging.getLogger(__name__)

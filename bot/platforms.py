@@ -1,21 +1,51 @@
-"""The chat platforms this service speaks: the one place that lists them.
+"""The chat platforms this service speaks, and what it needs of each: the one place that lists them.
 
-Adding a platform means a new package beside `handlers/slack` and `handlers/teams` whose adapter
-satisfies `bot.chat.ChatAdapter`, and a line in each function below.
+The core talks to a platform only through its two ports (`bot.ports`); the running service also has
+to mount the platform's HTTP route, hand it the ask loop and the score poster, and start and stop it
+with the process. That is a `ChatAdapter`, and `bot/app.py` loops over the adapters listed here. A new
+platform is a new package beside `handlers/slack` and `handlers/teams` whose adapter satisfies
+`ChatAdapter`, and a line in each function below; nothing in the core changes.
 """
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from fastapi import APIRouter
 
-from bot.chat import ChatAdapter
+from bot.ports import ChatPlatform, ScorecardChannel
+from bot.posting.posts import ScorePoster
+from bot.rounds.loop import AskLoop
 from bot.runtime import Runtime
-from bot.scorecard_view import ScorecardChannel
 from bot.settings import Settings
 from handlers.slack.app import SlackAdapter, slack_off_router
 from handlers.slack.scorecard_post import SlackScorecardChannel
 from handlers.slack.web_client import slack_enabled, slack_web_client
 from handlers.teams.adapter import TeamsAdapter, teams_off_router, teams_scorecard_channel
+
+
+class ChatAdapter(Protocol):
+    name: str
+    """The platform's key: in `ChatPlatform` maps, score channels and the organisation file."""
+
+    platform: ChatPlatform
+    scorecards: ScorecardChannel
+
+    delivery_prefix: str
+    """Prefix of the `processed_events` keys the adapter writes for redelivered requests; the
+    service forgets them after a day, long after any platform has stopped retrying."""
+
+    def attach(self, loop: AskLoop, poster: ScorePoster) -> None:
+        """Wire the adapter's handlers to the ask loop and the score poster, which exist only now."""
+        ...
+
+    def router(self) -> APIRouter:
+        """The platform's HTTP endpoint."""
+        ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 def chat_adapters(runtime: Runtime) -> list[ChatAdapter]:

@@ -1,4 +1,4 @@
-"""A scorecard as a chat platform receives it, and the port through which it is posted.
+"""A scorecard as a chat platform receives it (the port it goes through is `bot.ports.ScorecardChannel`).
 
 The core decides the figures, the language and whether a chart goes with them; a platform only
 lays them out (Block Kit, Adaptive Cards) and delivers them. Nothing here is platform-specific.
@@ -10,16 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
 
 from bot.organisation import Organisation
 from bot.periods import Period, PeriodKind
-from bot.score_query import is_so_far
-from bot.scoring import Scorecard
+from bot.scoring.query import is_so_far
+from bot.scoring.scorecard import Scorecard
 from prompts import format_money, format_number, format_percent, message, resolve_language, team_label
-
-MessageRef = dict[str, Any]
-"""Where a platform put a post (opaque to the core, kept with the post's row as JSON)."""
 
 
 @dataclass(frozen=True)
@@ -86,30 +82,6 @@ def team_heading(language: str, name: str, label: str | None) -> str:
     """A team's name as a heading: "marketing" in a sentence, "Marketing" in a list or a legend."""
     words = team_label(language, name, label)
     return words[:1].upper() + words[1:]
-
-
-class ScorecardChannel(Protocol):
-    """Posts scorecards into channels on one chat platform.
-
-    Raise the outbound queue's signals for trouble: `bot.jobs.RetryLater` when the platform asks
-    to wait, `bot.jobs.PermanentFailure` when retrying cannot help; anything else is retried.
-    """
-
-    name: str
-
-    async def post_scorecard(self, channel_id: str, view: ScorecardView) -> MessageRef:
-        """Post the scorecard to the channel; returns where it landed."""
-        ...
-
-    async def post_chart(self, channel_id: str, chart: ChartImage, card: MessageRef) -> MessageRef:
-        """Post the chart that goes with the scorecard posted at `card`; returns where it landed."""
-        ...
-
-    async def find_posted_scorecard(self, channel_id: str, post_key: str, since: datetime) -> MessageRef | None:
-        """The scorecard posted with `post_key` at `since` or later, if an earlier attempt posted it
-        without learning so (a response lost to a timeout); None when it is not there or the
-        platform cannot tell."""
-        ...
 
 
 def period_name(period: Period, language: str) -> str:

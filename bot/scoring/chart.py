@@ -13,8 +13,8 @@ import io
 from collections.abc import Sequence
 
 from bot.organisation import Organisation
-from bot.score_history import History
-from bot.scorecard_view import team_heading
+from bot.scoring.history import History
+from bot.scoring.view import team_heading
 from prompts import format_money, message
 
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 8.0, 4.5, 128

@@ -24,8 +24,8 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.contacts import calendar_of, hints, language_of
 from bot.organisation import Organisation, Role
+from bot.people.contacts import calendar_of, hints, language_of
 from prompts import select_question
 from storage.db import run_transaction, session_scope
 from storage.models import Ask, Deal, DealClose, DealParticipant, Member, Team

@@ -15,11 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, text
 from sqlmodel import Session, col, select
 
-from bot.ask_release import request_update
-from bot.directory import member_by_email, members_by_email, team_by_name, teams_by_id
 from bot.errors import InputError, NotFound, UnknownMember, UnknownTeam
-from bot.periods import check_supported_day
-from bot.schemas import (
+from bot.ledger.schemas import (
     AnswerInput,
     AnswerView,
     AskView,
@@ -30,6 +27,9 @@ from bot.schemas import (
     from_cents,
     to_cents,
 )
+from bot.people.directory import member_by_email, members_by_email, team_by_name, teams_by_id
+from bot.periods import check_supported_day
+from bot.rounds.release import request_update
 from storage.models import Answer, Ask, AskStatus, Deal, DealClose, DealParticipant, Member, Stage, Team
 
 CLOSED_STAGES = (Stage.WON.value, Stage.LOST.value)

@@ -17,14 +17,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.ask_release import platform_for
-from bot.contacts import hints, language_of
-from bot.directory import members_by_email
-from bot.jobs import JobWorker, RetryLater, enqueue
-from bot.notices import ADMIN_NOTICES_QUEUE, CRM_OWNER_UNMATCHED
+from bot.durable.jobs import JobWorker, RetryLater, enqueue
+from bot.notices.store import ADMIN_NOTICES_QUEUE, CRM_OWNER_UNMATCHED
 from bot.organisation import Role
-from bot.outbound import platform_call
+from bot.people.contacts import hints, language_of
+from bot.people.directory import members_by_email
 from bot.ports import ChatPlatform, Recipient, Unreachable
+from bot.rounds.release import platform_for
 from bot.runtime import Runtime
 from prompts import message
 from storage.db import session_scope
@@ -76,7 +75,7 @@ class AdminNotices:
         return admins
 
     async def send(self, job: Job) -> Result:
-        """One admin's copy; a 429 waits (`platform_call`), an unreachable admin is skipped, the rest retried."""
+        """One admin's copy; an unreachable admin is skipped, the rest is the queue's to read (a 429 waits)."""
         member_id = job.payload["member_id"]
         platform = await asyncio.to_thread(self._platform_of, member_id)
         if platform is None:
@@ -85,7 +84,7 @@ class AdminNotices:
         try:
             recipient = await self.find_recipient(platform, member_id)
             text = await asyncio.to_thread(self._text_for, member_id, job.payload)
-            sent = await platform_call(platform.send_notice(recipient, text))
+            sent = await platform.send_notice(recipient, text)
         except Unreachable as exc:
             notice = job.payload["notice_id"]
             log.warning("admin notice %s: member %s cannot be reached on %s: %s", notice, member_id, platform.name, exc)

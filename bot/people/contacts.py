@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
-from bot.ask_schedule import AskCalendar, calendar
 from bot.organisation import Organisation
 from bot.ports import Contact, Recipient
+from bot.rounds.calendar import AskCalendar, calendar
 from prompts import resolve_language
 from storage.models import ConversationRef, Member
 

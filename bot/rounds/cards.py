@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot.contacts import Hints, hints, language_of
 from bot.organisation import Organisation
+from bot.people.contacts import Hints, hints, language_of
 from bot.ports import AnswerShown, AskCard, TeamChoice
 from prompts import deal_intro, format_money, message, team_label
 from storage.models import Answer, Ask, AskStatus, Deal, DealClose, Member, Team

@@ -17,10 +17,10 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from bot.csv_text import CsvText, read_csv_text
 from bot.errors import InputError
+from bot.ledger.csv_text import CsvText, read_csv_text
+from bot.ledger.schemas import DealInput, ParticipantInput
 from bot.runtime import Runtime
-from bot.schemas import DealInput, ParticipantInput
 from storage.db import session_scope
 from storage.models import Deal
 

@@ -6,7 +6,7 @@ queues the sending in the same transaction. The unique key makes the claim the s
 "has this week been posted here?" is decided: two replicas, a retry or the command run twice all
 meet it, and only one insert wins. Attempt 0 is the regular post; `force` claims the next attempt
 on purpose. A send that fails stays queued and is retried (honouring a platform's Retry-After),
-so a post is never lost either. A send whose outcome is unknown (`AmbiguousFailure`) is looked for
+so a post is never lost either. A send whose outcome is unknown (`Unconfirmed`) is looked for
 in the channel before it is retried — by its post key, which names this installation, and only
 among messages since the post was claimed, so another installation's card (or an earlier
 database's, whose post ids were the same) is never taken for ours.
@@ -27,14 +27,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.chart import render_chart
-from bot.jobs import JobWorker, PermanentFailure, RetryLater, enqueue
+from bot.durable.jobs import JobWorker, PermanentFailure, RetryLater, enqueue, queue_outcome
 from bot.organisation import Organisation, ScoreChannel
 from bot.periods import Period, PeriodKind
+from bot.ports import MessageRef, ScorecardChannel
 from bot.runtime import Runtime
-from bot.score_history import weekly_history
-from bot.scorecard_view import ChartImage, MessageRef, ScorecardChannel, ScorecardView, scorecard_view
-from bot.scoring import compute_scorecard
+from bot.scoring.chart import render_chart
+from bot.scoring.history import weekly_history
+from bot.scoring.scorecard import compute_scorecard
+from bot.scoring.view import ChartImage, ScorecardView, scorecard_view
 from prompts import message
 from storage.db import run_transaction, session_scope
 from storage.installation import installation_id
@@ -223,8 +224,9 @@ class ScorePoster:
             view = await asyncio.to_thread(self._view, post, team, key)
             try:
                 card = await channel.post_scorecard(post.channel_id, view)
-            except PermanentFailure:
-                await asyncio.to_thread(self._settle, post.id, PostStatus.FAILED, None)
+            except Exception as exc:
+                if _given_up(exc):
+                    await asyncio.to_thread(self._settle, post.id, PostStatus.FAILED, None)
                 raise
             await asyncio.to_thread(self._record, post.id, card)
         if team is None and Period.parse(post.period).kind is PeriodKind.WEEK and "chart" not in card:
@@ -237,7 +239,9 @@ class ScorePoster:
         chart = await asyncio.to_thread(self._chart, post)
         try:
             return await channel.post_chart(post.channel_id, chart, card)
-        except PermanentFailure as exc:
+        except Exception as exc:
+            if not _given_up(exc):
+                raise
             log.warning("score post %s: the chart was refused: %s", post.id, exc)
             return {"error": str(exc)}
 
@@ -295,3 +299,8 @@ class ScorePoster:
         self.worker.stop()
         if self._task is not None:
             await self._task
+
+
+def _given_up(exc: Exception) -> bool:
+    """Whether the queue will not try this again, read as the queue reads it (`queue_outcome`)."""
+    return isinstance(queue_outcome(exc), PermanentFailure)

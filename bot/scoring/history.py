@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot.organisation import Organisation
 from bot.periods import Period
-from bot.scoring import (
+from bot.scoring.scorecard import (
     ClosedDeal,
     attribute,
     closed_deals,

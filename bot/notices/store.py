@@ -3,7 +3,7 @@
 Why a queue and not a log line alone: the service may run with no chat platform connected, and an
 admin should still hear, once, that a CRM deal's owner is not a member (their deals would otherwise
 count for nobody's team). A notice is a job in the `admin_notices` queue; its `dedupe_key` makes the
-same problem reported twice one notice. `bot.notice_delivery` sends it to every member whose role
+same problem reported twice one notice. `bot.notices.delivery` sends it to every member whose role
 is admin, each in their own language.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.jobs import enqueue
+from bot.durable.jobs import enqueue
 
 ADMIN_NOTICES_QUEUE = "admin_notices"
 CRM_OWNER_UNMATCHED = "crm_owner_unmatched"

@@ -4,6 +4,10 @@ Why not in memory: a crash, a restart or a chat-platform outage must lose nothin
 twice. A job is claimed with a lease (so several replicas can share the table and a crashed
 worker's job comes back), retried with backoff or at the time a platform's `Retry-After` names,
 and kept as a record once done. Enqueuing with a `dedupe_key` already used is a no-op.
+
+A handler may raise the queue's own signals (`RetryLater`, `PermanentFailure`, `AmbiguousFailure`)
+or let a chat port's errors (`bot.ports`) through: `queue_outcome` reads the latter the same way
+for every queue, so an ask, an admin's notice and a scorecard post wait, give up or look first alike.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
+from bot.ports import RateLimited, Refused, Unconfirmed, Unreachable
 from storage.db import session_scope
 from storage.models import Job, JobStatus
 
@@ -51,6 +56,19 @@ class AmbiguousFailure(Exception):
 
 
 Handler = Callable[[Job], Awaitable[dict[str, Any] | None]]
+
+
+def queue_outcome(exc: Exception) -> Exception:
+    """A chat port's error as the queue's signal: a 429 waits as long as the platform said; a refusal,
+    or a person or channel the caller did not park, is final (resending the same request cannot
+    help); an unknown outcome is retried looking first. Anything else stays itself (backoff)."""
+    if isinstance(exc, RateLimited):
+        return RetryLater(exc.retry_after, str(exc))
+    if isinstance(exc, Refused | Unreachable):
+        return PermanentFailure(str(exc))
+    if isinstance(exc, Unconfirmed):
+        return AmbiguousFailure(str(exc))
+    return exc
 
 
 def enqueue(
@@ -203,15 +221,20 @@ class JobWorker:
             return
         try:
             result = await handler(job)
-        except RetryLater as signal:
-            await asyncio.to_thread(retry_at, self.engine, job, now() + signal.delay, str(signal))
-        except PermanentFailure as exc:
-            log.error("queue %s: job %s (%s) failed for good: %s", self.queue, job.id, job.kind, exc)
-            await asyncio.to_thread(bury, self.engine, job, now(), str(exc))
         except Exception as exc:
-            await self._failed(job, exc)
+            await self._settle_failure(job, queue_outcome(exc))
         else:
             await asyncio.to_thread(finish, self.engine, job, now(), result)
+
+    async def _settle_failure(self, job: Job, outcome: Exception) -> None:
+        now = self.clock.now
+        if isinstance(outcome, RetryLater):
+            await asyncio.to_thread(retry_at, self.engine, job, now() + outcome.delay, str(outcome))
+        elif isinstance(outcome, PermanentFailure):
+            log.error("queue %s: job %s (%s) failed for good: %s", self.queue, job.id, job.kind, outcome)
+            await asyncio.to_thread(bury, self.engine, job, now(), str(outcome))
+        else:
+            await self._failed(job, outcome)
 
     async def _failed(self, job: Job, exc: Exception) -> None:
         """Retry with backoff until `max_attempts`; an `AmbiguousFailure` is remembered on the job."""

@@ -13,11 +13,11 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.ask_release import OUTBOUND, expire_old_asks, queue_reminders, release_due_asks
-from bot.jobs import JobWorker
-from bot.outbound import AskOutbox
+from bot.durable.jobs import JobWorker
 from bot.ports import ChatPlatform
-from bot.rounds import open_pending_rounds
+from bot.rounds.delivery import AskOutbox
+from bot.rounds.planning import open_pending_rounds
+from bot.rounds.release import OUTBOUND, expire_old_asks, queue_reminders, release_due_asks
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)

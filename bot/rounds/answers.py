@@ -15,9 +15,9 @@ from enum import StrEnum
 
 from sqlmodel import Session, select
 
-from bot.ask_release import request_update
-from bot.directory import team_by_name
 from bot.errors import InputError, NotFound, UnknownTeam
+from bot.people.directory import team_by_name
+from bot.rounds.release import request_update
 from storage.models import Answer, Ask, AskStatus, Impact
 
 

@@ -1,0 +1,1 @@
+"""Who the members are and how each chat platform reaches them."""

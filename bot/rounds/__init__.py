@@ -1,0 +1,1 @@
+"""Question rounds: a closed deal becomes asks, asks reach people in their hours, answers come back."""

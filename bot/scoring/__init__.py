@@ -1,0 +1,1 @@
+"""The outcome scorecard: attribution, the figures, their history, and how they are shown."""
