@@ -20,13 +20,13 @@ from msrest.exceptions import HttpOperationError
 from sqlmodel import Session
 
 from bot.errors import InputError, NotFound
-from bot.ledger.text import storable
-from bot.rounds.answers import AnswerForm, Change, NotYourAsk, answer_ask, decline_ask, not_sure
+from bot.rounds.answer_form import FormErrors, read_answer_form
+from bot.rounds.answers import AnswerForm, AskAction, NotYourAsk, act_on_ask
 from bot.rounds.cards import ask_card as ask_view
 from bot.runtime import Runtime
 from bot.scoring.request import ScoresCommand, ScoresRefusal, ScoresShown, answer_scores_request
 from bot.scoring.view import scorecard_summary
-from handlers.teams.cards import ANSWER, DECLINE, CardAction, Element, ask_card, card_action, card_message
+from handlers.teams.cards import CardAction, Element, ask_card, card_action, card_message
 from handlers.teams.commands import HELP, SCORES, command
 from handlers.teams.conversations import Address, TeamsUser, remember_channel, remember_person
 from handlers.teams.directory import find_member, language_for, member_by_ids
@@ -138,8 +138,8 @@ class OneScoreBot(ActivityHandler):
         """Answer, decline or pass on an ask through the core; only the person asked may."""
         speaker = await self._speaker(turn_context)
         language = speaker.language
-        form = _answer_form(action) if action.action == ANSWER else None
-        if action.action == ANSWER and form is None:
+        form = self._answer_form(action) if action.action is AskAction.ANSWER else None
+        if isinstance(form, FormErrors):
             return ActionResult(note=message(language, "ask.incomplete"))
         try:
             changed = await asyncio.to_thread(self._apply, action, form, speaker.member_id)
@@ -152,16 +152,19 @@ class OneScoreBot(ActivityHandler):
         card = await asyncio.to_thread(self._card, action.ask_id)
         return ActionResult(card=card)
 
+    def _answer_form(self, action: CardAction) -> AnswerForm | FormErrors:
+        """The card's inputs, read by the core; any error is shown as one note (a card has no field errors)."""
+        return read_answer_form(
+            self.runtime.org, helping_team=action.team, impact=action.impact, text=action.text, quotable=action.quotable
+        )
+
     def _apply(self, action: CardAction, form: AnswerForm | None, member_id: int | None) -> bool:
         """Whether anything changed (a repeated click changes nothing)."""
-        engine, now = self.runtime.engine, self.runtime.now()
-        if form is not None:
-            change = run_transaction(
-                engine, lambda s: answer_ask(s, action.ask_id, member_id, form, source="teams", now=now)
-            )
-            return change is not Change.UNCHANGED
-        closer = decline_ask if action.action == DECLINE else not_sure
-        return run_transaction(engine, lambda s: closer(s, action.ask_id, member_id, now=now))
+        now = self.runtime.now()
+        return run_transaction(
+            self.runtime.engine,
+            lambda s: act_on_ask(s, action.ask_id, member_id, action.action, form=form, source="teams", now=now),
+        )
 
     def _card(self, ask_id: int) -> Element:
         with Session(self.runtime.engine) as session:
@@ -211,20 +214,6 @@ class OneScoreBot(ActivityHandler):
 def _invoke_answer(kind: str, value: object) -> InvokeResponse:
     """The body Teams expects for `adaptiveCard/action`: a card to show, or a message to toast."""
     return InvokeResponse(status=200, body={"statusCode": 200, "type": kind, "value": value})
-
-
-def _answer_form(action: CardAction) -> AnswerForm | None:
-    """The answer as submitted; a blank text keeps the stored one (an edit of a very long answer)."""
-    if not action.complete:
-        return None
-    try:
-        text = storable(action.text)
-    except ValueError:
-        return None
-    assert action.team is not None and action.impact is not None
-    return AnswerForm(
-        helping_team=action.team, impact=action.impact, text=text if text.strip() else None, quotable=action.quotable
-    )
 
 
 def _user(activity: Activity) -> TeamsUser:
