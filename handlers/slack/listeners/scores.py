@@ -3,7 +3,9 @@
 The command is acknowledged at once, before even the database is read; everything else — the
 card, a usage hint, a refusal — follows through the command's response_url, visible only to
 the caller. `/scores post` puts the same card into the channel for everyone, for leads and admins
-only; it goes through the same claimed, queued posting as the weekly post.
+only; it goes through the same claimed, queued posting as the weekly post. What the words mean,
+who may post and which refusal fits are the core's (`answer_scores_request`, shared with Teams);
+this listener only reads the command, posts when the core allows it, and renders the reply.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ async def _answer(deps: ScoreDeps, respond: AsyncRespond, command: dict[str, Any
     if text.lower() == "help":
         await respond(text=message(language, "help.scores", scores=SCORES), response_type="ephemeral")
         return
-    member = await deps.directory.member(command["user_id"])
+    member = await deps.directory.member(command["user_id"])  # the core decides whether this role may post
     role = member.role if member else None
     reply = await asyncio.to_thread(
         answer_scores_request, deps.runtime, text, role=role, language=language, command=SLACK_SCORES
