@@ -282,9 +282,23 @@ class Organisation(BaseModel):
                 return team.label or name.replace("_", " ")
         return name
 
+    def find_team(self, text: str) -> TeamEntry | None:
+        """The team someone typed, by its name or its label: any case, spaces or underscores, extra spaces.
+
+        Every place that reads a team from a person (`/scores team`, `/onescore join`, an answer form)
+        uses this one rule, so a spelling that works in one works in all of them."""
+        wanted = _team_words(text)
+        if not wanted:
+            return None
+        return next((t for t in self.teams if wanted in (_team_words(t.name), _team_words(t.label or ""))), None)
+
     def member(self, email: str) -> MemberEntry | None:
         email = email.strip().lower()
         return next((m for m in self.members if m.email == email), None)
+
+
+def _team_words(text: str) -> str:
+    return " ".join(text.replace("_", " ").split()).lower()
 
 
 class _KeyError(ValueError):

@@ -20,8 +20,8 @@ from sqlmodel import Session
 from bot.durable.jobs import JobWorker, RetryLater, enqueue
 from bot.notices.store import ADMIN_NOTICES_QUEUE, CRM_OWNER_UNMATCHED
 from bot.organisation import Role
-from bot.people.contacts import hints, language_of
 from bot.people.directory import members_by_email
+from bot.people.profile import member_profile
 from bot.ports import ChatPlatform, Recipient, Unreachable
 from bot.rounds.release import platform_for
 from bot.runtime import Runtime
@@ -103,7 +103,7 @@ class AdminNotices:
         with Session(self.runtime.engine) as session:
             member = session.get(Member, member_id)
             assert member is not None
-            language = language_of(member, hints(session, [member_id]).get(member_id), self.runtime.org)
+            language = member_profile(session, member, self.runtime.org).language
         return message(language, payload["message"], **payload["values"])
 
     async def drain(self) -> None:

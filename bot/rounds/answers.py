@@ -100,6 +100,34 @@ def not_sure(session: Session, ask_id: int, member_id: int | None, *, now: datet
     return _close_without_answer(session, ask_id, member_id, AskStatus.NOT_SURE, now)
 
 
+class AskAction(StrEnum):
+    """The buttons on an ask, named as both platforms' buttons carry them."""
+
+    ANSWER = "ask.answer"
+    DECLINE = "ask.decline"
+    NOT_SURE = "ask.not_sure"
+
+
+def act_on_ask(
+    session: Session,
+    ask_id: int,
+    member_id: int | None,
+    action: AskAction,
+    *,
+    form: AnswerForm | None = None,
+    source: str,
+    now: datetime,
+) -> bool:
+    """What a click or a submitted form does to an ask, whichever platform it came from; whether
+    anything changed (a repeated click changes nothing, so the delivered card need not be refreshed)."""
+    if action is AskAction.ANSWER:
+        if form is None:
+            raise InputError("form", "an answer needs its form")
+        return answer_ask(session, ask_id, member_id, form, source=source, now=now) is not Change.UNCHANGED
+    closer = decline_ask if action is AskAction.DECLINE else not_sure
+    return closer(session, ask_id, member_id, now=now)
+
+
 def _close_without_answer(
     session: Session, ask_id: int, member_id: int | None, status: AskStatus, now: datetime
 ) -> bool:

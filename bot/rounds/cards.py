@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from bot.organisation import Organisation
-from bot.people.contacts import Hints, hints, language_of
+from bot.people.profile import MemberProfile, member_profile
 from bot.ports import AnswerShown, AskCard, TeamChoice
 from prompts import deal_intro, format_money, message, team_label
 from storage.models import Answer, Ask, AskStatus, Deal, DealClose, Member, Team
@@ -47,13 +47,11 @@ CARD_MESSAGES = (
 DEAL_MESSAGES = ("ask.thanks", "ask.not_sure", "ask.edited", "ask.reminder", "ask.expired")
 
 
-def ask_card(session: Session, ask: Ask, org: Organisation, hint: Hints | None = None) -> AskCard:
+def ask_card(session: Session, ask: Ask, org: Organisation, profile: MemberProfile | None = None) -> AskCard:
     member = session.get(Member, ask.member_id)
     deal = session.get(Deal, ask.deal_id)
     assert member is not None and deal is not None
-    if hint is None:
-        hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
-    language = language_of(member, hint, org)
+    language = (profile or member_profile(session, member, org)).language
     outcome = _outcome(session, ask, deal)
     owner = session.get(Member, deal.owner_id) if deal.owner_id else None
     teams = session.exec(select(Team).order_by(col(Team.id))).all()
@@ -117,5 +115,6 @@ def member_asks(
         .order_by(col(Ask.updated_at).desc())
         .limit(answered_limit)
     ).all()
-    hint = hints(session, [member_id]).get(member_id)
-    return [ask_card(session, a, org, hint) for a in pending], [ask_card(session, a, org, hint) for a in answered]
+    member = session.get(Member, member_id)
+    profile = member_profile(session, member, org) if member is not None else None
+    return [ask_card(session, a, org, profile) for a in pending], [ask_card(session, a, org, profile) for a in answered]

@@ -28,8 +28,17 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.durable.jobs import Handler
 from bot.organisation import Organisation
-from bot.people.contacts import calendar_of, contact, hints, language_of, remember_recipient, stored_recipient
-from bot.ports import AskCard, ChatPlatform, Contact, MessageRef, Origin, Recipient, Unreachable
+from bot.people.contacts import contact, remember_recipient, stored_recipient
+from bot.people.profile import member_profile
+from bot.ports import (
+    AskCard,
+    ChatPlatform,
+    Contact,
+    MessageRef,
+    Origin,
+    Recipient,
+    Unreachable,
+)
 from bot.rounds.cards import ask_card
 from bot.rounds.planning import question_for
 from bot.rounds.release import ASK_LIFETIME, expire, is_current, request_update
@@ -222,20 +231,19 @@ class AskOutbox:
             member, deal = session.get(Member, ask.member_id), session.get(Deal, ask.deal_id)
             team = session.get(Team, ask.helping_team_id) if ask.helping_team_id else None
             assert member is not None and deal is not None
-            hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
-            cal = calendar_of(member, hint, self.org)
+            profile = member_profile(session, member, self.org)
+            cal = profile.calendar
             if not cal.is_open(now):
                 ask.platform, ask.deliver_after, ask.updated_at = None, cal.next_open(now), now
                 session.add(ask)
                 return ask.deliver_after
             if team is not None and deal.stage in ("won", "lost"):
-                language = language_of(member, hint, self.org)
                 ask.question_key, ask.question = question_for(
-                    session, deal, deal.stage, member, team, self.org, language
+                    session, deal, deal.stage, member, team, self.org, profile.language
                 )
                 session.add(ask)
                 session.flush()
-            return ask_card(session, ask, self.org, hint)
+            return ask_card(session, ask, self.org, profile)
 
     def _card(self, ask_id: int) -> AskCard:
         with Session(self.engine) as session:

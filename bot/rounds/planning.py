@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.organisation import Organisation, Role
-from bot.people.contacts import calendar_of, hints, language_of
+from bot.people.profile import member_profile
 from prompts import select_question
 from storage.db import run_transaction, session_scope
 from storage.models import Ask, Deal, DealClose, DealParticipant, Member, Team
@@ -123,10 +123,8 @@ def _askable(member: Member) -> bool:
 
 def _ask(session: Session, deal: Deal, close: DealClose, planned: PlannedAsk, org: Organisation, now: datetime) -> Ask:
     member = planned.member
-    hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
-    key, text = question_for(
-        session, deal, close.outcome, member, planned.helping_team, org, language_of(member, hint, org)
-    )
+    profile = member_profile(session, member, org)
+    key, text = question_for(session, deal, close.outcome, member, planned.helping_team, org, profile.language)
     return Ask(
         deal_id=deal.id,
         close_id=close.id,
@@ -134,7 +132,7 @@ def _ask(session: Session, deal: Deal, close: DealClose, planned: PlannedAsk, or
         helping_team_id=planned.helping_team.id,
         question_key=key,
         question=text,
-        deliver_after=calendar_of(member, hint, org).next_open(now),
+        deliver_after=profile.calendar.next_open(now),
         created_at=now,
         updated_at=now,
     )

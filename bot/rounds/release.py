@@ -20,7 +20,8 @@ from sqlmodel import Session, col, select
 
 from bot.durable.jobs import enqueue
 from bot.organisation import Organisation
-from bot.people.contacts import calendar_of, contact, hints
+from bot.people.contacts import contact
+from bot.people.profile import member_profile
 from bot.ports import ChatPlatform
 from storage.db import session_scope
 from storage.models import Ask, AskStatus, Deal, DealClose, Member
@@ -60,8 +61,7 @@ def _release(session: Session, ask: Ask, org: Organisation, platforms: Sequence[
     if not is_current(session, ask):
         ask.status = AskStatus.EXPIRED.value
         return False
-    hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
-    cal = calendar_of(member, hint, org)
+    cal = member_profile(session, member, org).calendar
     if not cal.is_open(now):
         ask.deliver_after = cal.next_open(now)
         return False
@@ -128,8 +128,7 @@ def queue_reminders(engine: Engine, org: Organisation, now: datetime) -> int:
                 continue
             member = session.get(Member, ask.member_id)
             assert member is not None
-            hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
-            if not calendar_of(member, hint, org).is_open(now):
+            if not member_profile(session, member, org).calendar.is_open(now):
                 continue
             ask.reminded_at = now
             session.add(ask)

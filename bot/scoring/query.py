@@ -52,13 +52,12 @@ def resolve_period(now: datetime, zone: ZoneInfo, *, week: str | None, period: s
 
 
 def resolve_team(org: Organisation, team: str | None, parameter: str = "team") -> str | None:
-    """A configured team by its name or its label, case-insensitively; None for no team."""
+    """A configured team as `Organisation.find_team` reads it; None for no team."""
     if team is None:
         return None
-    wanted = " ".join(team.split()).lower()
-    for entry in org.teams:
-        if wanted in (entry.name, (entry.label or "").lower(), entry.name.replace("_", " ")):
-            return entry.name
+    entry = org.find_team(team)
+    if entry is not None:
+        return entry.name
     names = ", ".join(entry.name for entry in org.teams)
     raise ScoreQueryError(parameter, f"unknown team {team!r} (teams: {names})", team)
 

@@ -14,8 +14,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session, select
 
-from bot.people.contacts import Hints, hints, language_of, remember_recipient
+from bot.people.contacts import remember_recipient
 from bot.people.directory import member_by_email
+from bot.people.profile import member_profile
 from bot.ports import Recipient
 from bot.runtime import Runtime
 from storage.db import run_transaction
@@ -68,10 +69,7 @@ class SlackDirectory:
         org = self.runtime.org
         with Session(self.runtime.engine) as session:
             member = session.exec(select(Member).where(Member.slack_id == user_id)).first()
-            if member is None:
-                return language_of(Member(), None, org)
-            hint: Hints | None = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
-            return language_of(member, hint, org)
+            return member_profile(session, member or Member(), org).language
 
     def _by_slack_id(self, user_id: str) -> Member | None:
         with Session(self.runtime.engine) as session:

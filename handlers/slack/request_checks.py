@@ -119,8 +119,8 @@ def shape_problem(body: dict[str, Any]) -> str | None:
             return "block_actions without actions"
         return None if _text(actions[0].get("action_id")) else "an action without action_id"
     if kind == "view_submission":
-        if not (_text(_at(body, "view", "callback_id")) and _text(_at(body, "view", "id"))):
-            return "a view without callback_id or id"
+        if not all(_text(_at(body, "view", key)) for key in ("type", "callback_id", "id")):
+            return "a view without type, callback_id or id"  # Bolt itself reads view.type before any listener
         return None if _state_values(_at(body, "view", "state", "values")) else "a view without state.values"
     if kind == "block_suggestion" and not _text(body.get("action_id")):
         return "an options request without action_id"

@@ -20,14 +20,13 @@ from msrest.exceptions import HttpOperationError
 from sqlmodel import Session
 
 from bot.errors import InputError, NotFound
-from bot.ledger.text import storable
-from bot.rounds.answers import AnswerForm, Change, NotYourAsk, answer_ask, decline_ask, not_sure
+from bot.rounds.answer_form import FormErrors, read_answer_form
+from bot.rounds.answers import AnswerForm, AskAction, NotYourAsk, act_on_ask
 from bot.rounds.cards import ask_card as ask_view
 from bot.runtime import Runtime
-from bot.scoring.query import ScoreQuery, ScoreQueryError, parse_scores_words
-from bot.scoring.scorecard import compute_scorecard
-from bot.scoring.view import ScorecardView, scorecard_summary, scorecard_view
-from handlers.teams.cards import ANSWER, DECLINE, CardAction, Element, ask_card, card_action, card_message
+from bot.scoring.request import ScoresCommand, ScoresRefusal, ScoresShown, answer_scores_request
+from bot.scoring.view import scorecard_summary
+from handlers.teams.cards import CardAction, Element, ask_card, card_action, card_message
 from handlers.teams.commands import HELP, SCORES, command
 from handlers.teams.conversations import Address, TeamsUser, remember_channel, remember_person
 from handlers.teams.directory import find_member, language_for, member_by_ids
@@ -42,6 +41,8 @@ PERSONAL = "personal"
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
+TEAMS_SCORES = ScoresCommand(name=SCORES, usage_key="scores.usage_teams", posting=False)
+"""Teams reads the same words as Slack's `/scores` but does not post: `scores post` gets the usage line."""
 
 
 @dataclass(frozen=True)
@@ -112,53 +113,33 @@ class OneScoreBot(ActivityHandler):
             teams = ", ".join(team_label(language, t.name, t.label) for t in self.runtime.org.teams)
             await turn_context.send_activity(message(language, "help.teams", teams=teams))
         elif said.name == SCORES:
-            await self._scores(turn_context, said.args, language)
+            await self._scores(turn_context, said.args, speaker)
         else:
             await turn_context.send_activity(message(language, "command.unknown_teams", command=said.name))
 
-    async def _scores(self, turn_context: TurnContext, args: tuple[str, ...], language: str) -> None:
-        """The scorecard asked for, read with the same words as Slack's `/scores` (posting aside).
-
-        A period at the calendar's very ends (0001-W01, 9999-W52) parses, but it or its trend falls
-        outside the dates Python can count with (ValueError, OverflowError): the person is told their
-        words are no period to show, never left with a failed turn."""
-        words = " ".join(args)
-        usage = message(language, "scores.usage_teams", args=words)
-        try:
-            query = parse_scores_words(words, self.runtime.org, self.runtime.now())
-            if query.post:
-                await turn_context.send_activity(usage)
-                return
-            view = await asyncio.to_thread(self._scorecard_view, query, language)
-        except ScoreQueryError as exc:
-            await turn_context.send_activity(self._query_problem(exc, words, language))
-            return
-        except (ValueError, OverflowError) as exc:
-            log.info("teams: scores %r is no period OneScore can show: %s", words, exc)
-            await turn_context.send_activity(usage)
-            return
-        await turn_context.send_activity(card_message(scorecard_card(view), scorecard_summary(view)))
-
-    def _query_problem(self, exc: ScoreQueryError, words: str, language: str) -> str:
-        if exc.parameter == "team":
-            teams = ", ".join(t.name for t in self.runtime.org.teams)
-            return message(language, "scores.unknown_team", team=exc.value or "", teams=teams)
-        if exc.parameter == "period":
-            return message(language, "scores.invalid_period", args=exc.value or words, scores="scores")
-        return message(language, "scores.usage_teams", args=words)
-
-    def _scorecard_view(self, query: ScoreQuery, language: str) -> ScorecardView:
-        org = self.runtime.org
-        with Session(self.runtime.engine) as session:
-            scorecard = compute_scorecard(session, org, query.period, team=query.team)
-        return scorecard_view(scorecard, org, language, self.runtime.now(), team=query.team)
+    async def _scores(self, turn_context: TurnContext, args: tuple[str, ...], speaker: Speaker) -> None:
+        """The scorecard asked for, read by the core with the same words as Slack's `/scores`; Teams does
+        not post, so no role is needed."""
+        reply = await asyncio.to_thread(
+            answer_scores_request,
+            self.runtime,
+            " ".join(args),
+            role=None,
+            language=speaker.language,
+            command=TEAMS_SCORES,
+        )
+        if isinstance(reply, ScoresShown):
+            view = reply.view
+            await turn_context.send_activity(card_message(scorecard_card(view), scorecard_summary(view)))
+        elif isinstance(reply, ScoresRefusal):
+            await turn_context.send_activity(message(speaker.language, reply.key, **reply.values))
 
     async def _act(self, turn_context: TurnContext, action: CardAction) -> ActionResult:
         """Answer, decline or pass on an ask through the core; only the person asked may."""
         speaker = await self._speaker(turn_context)
         language = speaker.language
-        form = _answer_form(action) if action.action == ANSWER else None
-        if action.action == ANSWER and form is None:
+        form = self._answer_form(action) if action.action is AskAction.ANSWER else None
+        if isinstance(form, FormErrors):
             return ActionResult(note=message(language, "ask.incomplete"))
         try:
             changed = await asyncio.to_thread(self._apply, action, form, speaker.member_id)
@@ -171,16 +152,19 @@ class OneScoreBot(ActivityHandler):
         card = await asyncio.to_thread(self._card, action.ask_id)
         return ActionResult(card=card)
 
+    def _answer_form(self, action: CardAction) -> AnswerForm | FormErrors:
+        """The card's inputs, read by the core; any error is shown as one note (a card has no field errors)."""
+        return read_answer_form(
+            self.runtime.org, helping_team=action.team, impact=action.impact, text=action.text, quotable=action.quotable
+        )
+
     def _apply(self, action: CardAction, form: AnswerForm | None, member_id: int | None) -> bool:
         """Whether anything changed (a repeated click changes nothing)."""
-        engine, now = self.runtime.engine, self.runtime.now()
-        if form is not None:
-            change = run_transaction(
-                engine, lambda s: answer_ask(s, action.ask_id, member_id, form, source="teams", now=now)
-            )
-            return change is not Change.UNCHANGED
-        closer = decline_ask if action.action == DECLINE else not_sure
-        return run_transaction(engine, lambda s: closer(s, action.ask_id, member_id, now=now))
+        now = self.runtime.now()
+        return run_transaction(
+            self.runtime.engine,
+            lambda s: act_on_ask(s, action.ask_id, member_id, action.action, form=form, source="teams", now=now),
+        )
 
     def _card(self, ask_id: int) -> Element:
         with Session(self.runtime.engine) as session:
@@ -230,20 +214,6 @@ class OneScoreBot(ActivityHandler):
 def _invoke_answer(kind: str, value: object) -> InvokeResponse:
     """The body Teams expects for `adaptiveCard/action`: a card to show, or a message to toast."""
     return InvokeResponse(status=200, body={"statusCode": 200, "type": kind, "value": value})
-
-
-def _answer_form(action: CardAction) -> AnswerForm | None:
-    """The answer as submitted; a blank text keeps the stored one (an edit of a very long answer)."""
-    if not action.complete:
-        return None
-    try:
-        text = storable(action.text)
-    except ValueError:
-        return None
-    assert action.team is not None and action.impact is not None
-    return AnswerForm(
-        helping_team=action.team, impact=action.impact, text=text if text.strip() else None, quotable=action.quotable
-    )
 
 
 def _user(activity: Activity) -> TeamsUser:

@@ -19,6 +19,7 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.ledger.text import MAX_TEXT
 from bot.ports import AskCard
+from bot.rounds.answers import AskAction
 from prompts import message
 from storage.models import AskStatus, Impact
 
@@ -41,7 +42,7 @@ PREFILLED_TEXT = 4000
 """Longest stored answer put back into the edit form; a longer one is kept when the box is left empty."""
 ELLIPSIS = "…"
 
-ANSWER, DECLINE, NOT_SURE = "ask.answer", "ask.decline", "ask.not_sure"
+ANSWER, DECLINE, NOT_SURE = (action.value for action in AskAction)
 ACTIONS = (ANSWER, DECLINE, NOT_SURE)
 IMPACTS = tuple(impact.value for impact in Impact)
 MAX_ASK_ID = 2**31 - 1
@@ -259,9 +260,10 @@ def button(card: AskCard, action: str, title: str, *, style: str | None = None, 
 
 @dataclass(frozen=True)
 class CardAction:
-    """A click on an ask card's button, with the form's inputs as Teams sent them."""
+    """A click on an ask card's button, with the form's inputs as Teams sent them; the core's
+    `read_answer_form` decides what they answer."""
 
-    action: str
+    action: AskAction
     ask_id: int
     team: str | None
     impact: Impact | None
@@ -270,7 +272,7 @@ class CardAction:
 
     @property
     def complete(self) -> bool:
-        """Whether an answer can be stored (blank text is allowed: an edit keeps the stored text)."""
+        """Whether both choices were made (blank text is allowed: an edit keeps the stored text)."""
         return bool(self.team) and self.impact is not None
 
 
@@ -287,7 +289,7 @@ def card_action(value: Any) -> CardAction | None:
         return None
     impact, team, text = data.get("impact"), data.get("team"), data.get("text")
     return CardAction(
-        action=data["onescore"],
+        action=AskAction(data["onescore"]),
         ask_id=ask_id,
         team=(team.strip().lower() or None) if isinstance(team, str) else None,
         impact=Impact(impact) if isinstance(impact, str) and impact in IMPACTS else None,

@@ -2,7 +2,7 @@
 
 Teams has no slash commands: the words arrive as the text of a message, in the personal chat or
 after an @mention in a channel (the mention is in the text as `<at>OneScore</at>`). The words
-after `scores` are read by the core's `parse_scores_words`, exactly as in Slack.
+after `scores` are answered by the core's `answer_scores_request`, exactly as in Slack.
 """
 
 from __future__ import annotations

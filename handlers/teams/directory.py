@@ -11,8 +11,9 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from bot.organisation import Organisation
-from bot.people.contacts import Hints, hints, language_of
+from bot.people.contacts import Hints
 from bot.people.directory import member_by_email
+from bot.people.profile import member_profile
 from handlers.teams.conversations import TeamsUser
 from storage.models import Member
 
@@ -34,7 +35,4 @@ def find_member(session: Session, user: TeamsUser) -> Member | None:
 
 def language_for(session: Session, member: Member | None, user: TeamsUser, org: Organisation) -> str:
     """The member's language (the file, else what Teams said before), else this activity's locale."""
-    if member is None:
-        return language_of(Member(), Hints(language=user.locale), org)
-    hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
-    return language_of(member, hint or Hints(language=user.locale), org)
+    return member_profile(session, member or Member(), org, fallback=Hints(language=user.locale)).language

@@ -9,7 +9,6 @@ changes nothing and sends nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +18,7 @@ from sqlmodel import Session
 
 from bot.errors import NotFound
 from bot.ports import AskCard
-from bot.rounds.answers import NotYourAsk, ask_for_member, decline_ask, not_sure
+from bot.rounds.answers import AskAction, NotYourAsk, act_on_ask, ask_for_member
 from bot.rounds.cards import ask_card
 from handlers.slack.blocks import answer_modal
 from handlers.slack.deps import SlackDeps
@@ -27,8 +26,6 @@ from handlers.slack.home import publish_home, tell
 from handlers.slack.listeners.payload import record_id, text
 from prompts import message
 from storage.db import run_transaction
-
-Closer = Callable[..., bool]
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -39,16 +36,18 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 
     async def decline(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
-        deps.later.run(_act(deps, decline_ask, body, client, respond), name=f"decline by {body['user']['id']}")
+        deps.later.run(_act(deps, AskAction.DECLINE, body, client, respond), name=f"decline by {body['user']['id']}")
 
     async def unsure(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
-        deps.later.run(_act(deps, not_sure, body, client, respond), name=f"not sure from {body['user']['id']}")
+        deps.later.run(
+            _act(deps, AskAction.NOT_SURE, body, client, respond), name=f"not sure from {body['user']['id']}"
+        )
 
-    app.action("ask.answer")(answer)
+    app.action(AskAction.ANSWER.value)(answer)
     app.action("ask.edit")(answer)
-    app.action("ask.decline")(decline)
-    app.action("ask.not_sure")(unsure)
+    app.action(AskAction.DECLINE.value)(decline)
+    app.action(AskAction.NOT_SURE.value)(unsure)
 
 
 async def _open_form(deps: SlackDeps, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
@@ -64,13 +63,13 @@ async def _open_form(deps: SlackDeps, body: dict[str, Any], client: AsyncWebClie
 
 
 async def _act(
-    deps: SlackDeps, closer: Closer, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    deps: SlackDeps, action: AskAction, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
 ) -> None:
     user_id, ask_id = body["user"]["id"], _ask_id(body)
     member = await deps.directory.member(user_id)
     now = deps.runtime.now()
     try:
-        changed = await asyncio.to_thread(_close, deps, closer, ask_id, member.id if member else None, now)
+        changed = await asyncio.to_thread(_close, deps, action, ask_id, member.id if member else None, now)
     except (NotYourAsk, NotFound):
         await _refuse(deps, client, body, respond, user_id)
         return
@@ -102,8 +101,10 @@ def _card_if_theirs(deps: SlackDeps, ask_id: int, member_id: int | None) -> AskC
         return ask_card(session, ask, deps.runtime.org)
 
 
-def _close(deps: SlackDeps, closer: Closer, ask_id: int, member_id: int | None, now: datetime) -> bool:
-    return run_transaction(deps.runtime.engine, lambda session: closer(session, ask_id, member_id, now=now))
+def _close(deps: SlackDeps, action: AskAction, ask_id: int, member_id: int | None, now: datetime) -> bool:
+    return run_transaction(
+        deps.runtime.engine, lambda session: act_on_ask(session, ask_id, member_id, action, source="slack", now=now)
+    )
 
 
 async def _refuse(

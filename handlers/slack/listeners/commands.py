@@ -105,7 +105,7 @@ async def show_help(call: CommandCall) -> None:
 async def join(call: CommandCall) -> None:
     org, language = call.deps.runtime.org, call.language
     wanted = " ".join(call.args).strip().lower()
-    entry = next((t for t in org.teams if t.name == wanted or (t.label or "").lower() == wanted), None)
+    entry = org.find_team(wanted)
     if entry is None:
         text = message(language, "join.unknown_team", team=wanted, teams=_team_list(org, language))
         await call.reply(text)

@@ -3,7 +3,9 @@
 The command is acknowledged at once, before even the database is read; everything else — the
 card, a usage hint, a refusal — follows through the command's response_url, visible only to
 the caller. `/scores post` puts the same card into the channel for everyone, for leads and admins
-only; it goes through the same claimed, queued posting as the weekly post.
+only; it goes through the same claimed, queued posting as the weekly post. What the words mean,
+who may post and which refusal fits are the core's (`answer_scores_request`, shared with Teams);
+this listener only reads the command, posts when the core allows it, and renders the reply.
 """
 
 from __future__ import annotations
@@ -13,14 +15,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from sqlmodel import Session
 
-from bot.organisation import Role, ScoreChannel
+from bot.organisation import ScoreChannel
 from bot.posting.posts import ClaimOutcome, PostStatus, ScorePoster, post_outcome
 from bot.runtime import Runtime
-from bot.scoring.query import ScoreQuery, ScoreQueryError, parse_scores_words
-from bot.scoring.scorecard import compute_scorecard
-from bot.scoring.view import ScorecardView, period_name, scorecard_summary, scorecard_view
+from bot.scoring.query import ScoreQuery
+from bot.scoring.request import (
+    PERIOD_ERRORS,
+    ScoresCommand,
+    ScoresRefusal,
+    ScoresShown,
+    ScoresToPost,
+    answer_scores_request,
+    invalid_period,
+)
+from bot.scoring.view import period_name, scorecard_summary
 from handlers.slack.after_ack import AfterAck
 from handlers.slack.deps import SCORES
 from handlers.slack.directory import SlackDirectory
@@ -28,10 +37,7 @@ from handlers.slack.listeners import settings
 from handlers.slack.scorecard_blocks import scorecard_blocks
 from prompts import message
 
-POSTERS = (Role.LEAD.value, Role.ADMIN.value)
-PERIOD_ERRORS = (ValueError, OverflowError)
-"""What the period arithmetic raises for a period it parsed but cannot compute (its trend reaches
-before year 1, its end past 9999): the person gets told the period is not valid, not silence."""
+SLACK_SCORES = ScoresCommand(name=SCORES, usage_key="scores.usage", posting=True, team_format="`{}`")
 POST_WAIT_SECONDS = 4.0
 POST_POLL_SECONDS = 0.2
 
@@ -59,47 +65,30 @@ async def _answer(deps: ScoreDeps, respond: AsyncRespond, command: dict[str, Any
     if text.lower() == "help":
         await respond(text=message(language, "help.scores", scores=SCORES), response_type="ephemeral")
         return
-    try:
-        query = parse_scores_words(text, deps.runtime.org, deps.runtime.now())
-    except ScoreQueryError as exc:
-        await respond(text=_refusal(deps, exc, text, language), response_type="ephemeral")
+    member = await deps.directory.member(command["user_id"])  # the core decides whether this role may post
+    role = member.role if member else None
+    reply = await asyncio.to_thread(
+        answer_scores_request, deps.runtime, text, role=role, language=language, command=SLACK_SCORES
+    )
+    if isinstance(reply, ScoresToPost):
+        reply = await _post(deps, command, reply.query, language, text)
+    if isinstance(reply, ScoresShown):
+        view = reply.view
+        await respond(text=scorecard_summary(view), blocks=scorecard_blocks(view), response_type="ephemeral")
         return
-    try:
-        if query.post:
-            reply = await _post(deps, command, query, language)
-            await respond(text=reply, response_type="ephemeral")
-            return
-        view = await asyncio.to_thread(_view, deps.runtime, query, language)
-    except PERIOD_ERRORS:
-        await respond(
-            text=message(language, "scores.invalid_period", args=text, scores=SCORES), response_type="ephemeral"
-        )
-        return
-    await respond(text=scorecard_summary(view), blocks=scorecard_blocks(view), response_type="ephemeral")
+    shown = reply if isinstance(reply, str) else message(language, reply.key, **reply.values)
+    await respond(text=shown, response_type="ephemeral")
 
 
-def _refusal(deps: ScoreDeps, exc: ScoreQueryError, text: str, language: str) -> str:
-    if exc.parameter == "team":
-        teams = ", ".join(f"`{entry.name}`" for entry in deps.runtime.org.teams)
-        return message(language, "scores.unknown_team", team=exc.value or "", teams=teams)
-    if exc.parameter == "period":
-        return message(language, "scores.invalid_period", args=exc.value or text, scores=SCORES)
-    return message(language, "scores.usage", args=text, scores=SCORES)
-
-
-def _view(runtime: Runtime, query: ScoreQuery, language: str) -> ScorecardView:
-    with Session(runtime.engine) as session:
-        card = compute_scorecard(session, runtime.org, query.period, team=query.team)
-    return scorecard_view(card, runtime.org, language, runtime.now(), team=query.team)
-
-
-async def _post(deps: ScoreDeps, command: dict[str, Any], query: ScoreQuery, language: str) -> str:
+async def _post(
+    deps: ScoreDeps, command: dict[str, Any], query: ScoreQuery, language: str, text: str
+) -> str | ScoresRefusal:
     """Post to the channel the command came from; the reply says whether it is there yet."""
-    member = await deps.directory.member(command["user_id"])
-    if member is None or member.role not in POSTERS:
-        return message(language, "scores.post_refused", scores=SCORES)
     target = ScoreChannel(slack=command["channel_id"])
-    [claim] = await asyncio.to_thread(deps.poster.request, [target], query.period, force=True, team=query.team)
+    try:
+        [claim] = await asyncio.to_thread(deps.poster.request, [target], query.period, force=True, team=query.team)
+    except PERIOD_ERRORS:
+        return invalid_period(text, SLACK_SCORES)
     period = period_name(query.period, language)
     if claim.outcome is not ClaimOutcome.CLAIMED or claim.post_id is None:
         return message(language, "scores.post_failed", period=period)

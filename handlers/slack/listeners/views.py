@@ -20,8 +20,8 @@ from sqlmodel import Session
 
 from bot.durable.dedupe import AlreadyProcessed, mark_processed
 from bot.errors import InputError, NotFound
-from bot.ledger.text import storable
-from bot.rounds.answers import AnswerForm, Change, NotYourAsk, answer_ask
+from bot.rounds.answer_form import HELPING_TEAM, IMPACT, FormErrors, read_answer_form
+from bot.rounds.answers import AnswerForm, AskAction, NotYourAsk, act_on_ask
 from handlers.slack.blocks import ANSWER_MODAL, DEAL_MODAL
 from handlers.slack.deal_form import DealForm, save_deal
 from handlers.slack.deps import SlackDeps
@@ -30,7 +30,6 @@ from handlers.slack.listeners.payload import any_selected, element, metadata, re
 from handlers.slack.respond import PooledRespond
 from prompts import message
 from storage.db import run_transaction
-from storage.models import Impact
 
 State = dict[str, dict[str, dict[str, Any]]]
 
@@ -42,19 +41,19 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         meta = metadata(view)
         member = await deps.directory.member(user_id)
         language = await deps.directory.language(user_id)
-        form = _answer_form(view["state"]["values"])
-        if form is None:
-            await ack(response_action="errors", errors={"impact": message(language, "modal.impact.label")})
+        form = _answer_form(deps, view["state"]["values"])
+        if isinstance(form, FormErrors):
+            await ack(response_action="errors", errors=_form_errors(form, language))
             return
         ask_id, member_id, now = record_id(meta.get("ask_id")) or 0, member.id if member else None, deps.runtime.now()
 
-        def save(session: Session) -> Change:
-            change = answer_ask(session, ask_id, member_id, form, source="slack", now=now)
+        def save(session: Session) -> bool:
+            changed = act_on_ask(session, ask_id, member_id, AskAction.ANSWER, form=form, source="slack", now=now)
             mark_processed(session, submission_key(view), now)
-            return change
+            return changed
 
         try:
-            change = await asyncio.to_thread(run_transaction, deps.runtime.engine, save)
+            changed = await asyncio.to_thread(run_transaction, deps.runtime.engine, save)
         except AlreadyProcessed:
             await ack()
             return
@@ -66,7 +65,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             await ack(response_action="errors", errors={block: message(language, key)})
             return
         await ack()
-        if change is not Change.UNCHANGED:
+        if changed:
             deps.wake()
         if meta.get("origin") == "home":
             deps.later.run(publish_home(deps, client, user_id), name=f"App Home for {user_id}")
@@ -98,19 +97,19 @@ def submission_key(view: dict[str, Any]) -> str:
     return f"slack:view:{view.get('id')}:{view.get('hash')}"
 
 
-def _answer_form(values: State) -> AnswerForm | None:
-    """The submitted answer, or None when a choice is missing. A blank text means "keep the stored
-    one" (the form leaves the box empty when the stored answer is too long for Slack's input)."""
-    team = selected(element(values, "team", "value"))
-    impact = selected(element(values, "impact", "value"))
-    written = text(element(values, "text", "value").get("value")) or ""
-    quotable = any_selected(element(values, "quotable", "value"))
-    if team is None or impact not in {i.value for i in Impact}:
-        return None
-    try:
-        storable(written)
-    except ValueError:
-        written = ""
-    return AnswerForm(
-        helping_team=team, impact=Impact(impact), text=written if written.strip() else None, quotable=quotable
+def _answer_form(deps: SlackDeps, values: State) -> AnswerForm | FormErrors:
+    """The modal's four inputs, read by the core."""
+    return read_answer_form(
+        deps.runtime.org,
+        helping_team=selected(element(values, "team", "value")),
+        impact=selected(element(values, "impact", "value")),
+        text=text(element(values, "text", "value").get("value")),
+        quotable=any_selected(element(values, "quotable", "value")),
     )
+
+
+def _form_errors(errors: FormErrors, language: str) -> dict[str, str]:
+    """A missing choice is shown under the impact (the form's last choice); unstorable text under the text."""
+    if HELPING_TEAM in errors.fields or IMPACT in errors.fields:
+        return {"impact": message(language, "modal.impact.label")}
+    return {"text": message(language, "modal.text.label")}
