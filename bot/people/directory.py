@@ -16,12 +16,12 @@ from storage.models import Member, Team
 
 def sync_organisation(session: Session, org: Organisation) -> None:
     teams = {t.name: t for t in session.exec(select(Team)).all()}
-    for entry in org.teams:
-        team = teams.get(entry.name) or Team(name=entry.name)
-        team.label = entry.label
-        team.usual_helper = entry.usual_helper
+    for team_entry in org.teams:
+        team = teams.get(team_entry.name) or Team(name=team_entry.name)
+        team.label = team_entry.label
+        team.usual_helper = team_entry.usual_helper
         session.add(team)
-        teams[entry.name] = team
+        teams[team_entry.name] = team
     session.flush()
 
     members = {m.email: m for m in session.exec(select(Member).where(Member.email.is_not(None))).all()}  # type: ignore[union-attr]

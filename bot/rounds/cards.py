@@ -52,7 +52,7 @@ def ask_card(session: Session, ask: Ask, org: Organisation, hint: Hints | None =
     deal = session.get(Deal, ask.deal_id)
     assert member is not None and deal is not None
     if hint is None:
-        hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
+        hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item, arg-type]
     language = language_of(member, hint, org)
     outcome = _outcome(session, ask, deal)
     owner = session.get(Member, deal.owner_id) if deal.owner_id else None

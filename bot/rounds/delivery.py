@@ -122,7 +122,7 @@ class AskOutbox:
     def _delivered_message(self, ask_id: int) -> tuple[ChatPlatform, MessageRef, AskCard] | None:
         with Session(self.engine) as session:
             ask = session.get(Ask, ask_id)
-            if ask is None or ask.message_ref is None or ask.platform not in self.platforms:
+            if ask is None or ask.message_ref is None or ask.platform is None or ask.platform not in self.platforms:
                 return None
             return self.platforms[ask.platform], ask.message_ref, ask_card(session, ask, self.org)
 
@@ -136,7 +136,7 @@ class AskOutbox:
             if not is_current(session, ask):
                 expire(session, ask, self.clock.now())
                 return "deal reopened"
-            if ask.platform not in self.platforms:
+            if ask.platform is None or ask.platform not in self.platforms:
                 reason = f"platform {ask.platform} is off"
                 ask.platform = None
                 session.add(ask)
@@ -151,7 +151,7 @@ class AskOutbox:
             if not is_current(session, ask):
                 expire(session, ask, self.clock.now())
                 return "deal reopened"
-            if ask.platform not in self.platforms:
+            if ask.platform is None or ask.platform not in self.platforms:
                 return f"platform {ask.platform} is off"
             return self.platforms[ask.platform], ask.message_ref
 
@@ -233,7 +233,7 @@ class AskOutbox:
             member, deal = session.get(Member, ask.member_id), session.get(Deal, ask.deal_id)
             team = session.get(Team, ask.helping_team_id) if ask.helping_team_id else None
             assert member is not None and deal is not None
-            hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
+            hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item, arg-type]
             cal = calendar_of(member, hint, self.org)
             if not cal.is_open(now):
                 ask.platform, ask.deliver_after, ask.updated_at = None, cal.next_open(now), now

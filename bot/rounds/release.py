@@ -60,7 +60,7 @@ def _release(session: Session, ask: Ask, org: Organisation, platforms: Sequence[
     if not is_current(session, ask):
         ask.status = AskStatus.EXPIRED.value
         return False
-    hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
+    hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item, arg-type]
     cal = calendar_of(member, hint, org)
     if not cal.is_open(now):
         ask.deliver_after = cal.next_open(now)
@@ -95,7 +95,7 @@ def platform_for(member: Member, platforms: Sequence[ChatPlatform]) -> ChatPlatf
     """
     reaching = [p for p in platforms if p.reaches(contact(member, p.name))]
     known = [p for p in reaching if contact(member, p.name).platform_user_id]
-    return (known or reaching or [None])[0]
+    return next(iter(known or reaching), None)
 
 
 def _released_this_week(session: Session, member: Member, week_start: datetime) -> int:
@@ -128,7 +128,7 @@ def queue_reminders(engine: Engine, org: Organisation, now: datetime) -> int:
                 continue
             member = session.get(Member, ask.member_id)
             assert member is not None
-            hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
+            hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item, arg-type]
             if not calendar_of(member, hint, org).is_open(now):
                 continue
             ask.reminded_at = now

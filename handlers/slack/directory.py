@@ -70,7 +70,7 @@ class SlackDirectory:
             member = session.exec(select(Member).where(Member.slack_id == user_id)).first()
             if member is None:
                 return language_of(Member(), None, org)
-            hint: Hints | None = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
+            hint: Hints | None = hints(session, [member.id]).get(member.id)  # type: ignore[list-item, arg-type]
             return language_of(member, hint, org)
 
     def _by_slack_id(self, user_id: str) -> Member | None:

@@ -36,5 +36,5 @@ def language_for(session: Session, member: Member | None, user: TeamsUser, org: 
     """The member's language (the file, else what Teams said before), else this activity's locale."""
     if member is None:
         return language_of(Member(), Hints(language=user.locale), org)
-    hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item]
+    hint = hints(session, [member.id]).get(member.id)  # type: ignore[list-item, arg-type]
     return language_of(member, hint or Hints(language=user.locale), org)
