@@ -1,4 +1,4 @@
-"""The tables. Column names mirror PRODUCT.md's vocabulary so SQL reads like the domain.
+"""The tables. Column names mirror the domain's vocabulary (docs/reference.md) so SQL reads like the domain.
 
 Money is stored in hundredths (`amount_cents`) as an integer: exact sums on SQLite and PostgreSQL
 alike, which the scorecard's "attributed revenue adds up exactly" promise depends on.

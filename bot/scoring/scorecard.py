@@ -82,7 +82,7 @@ class NotCounted(_Out):
 
 
 class Scorecard(_Out):
-    """The keys of PRODUCT.md's "Scorecard definition", plus three additive ones.
+    """The scorecard keys fixed by the interface contract in docs/reference.md, plus three additive ones.
 
     `attribution` names the model behind `attributed_revenue`; `unattributed_revenue` is won revenue
     of deals no team can be credited with (the owner has no team and no answer credits one), so
