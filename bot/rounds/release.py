@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.durable.jobs import enqueue
 from bot.organisation import Organisation
@@ -179,7 +180,7 @@ def is_current(session: Session, ask: Ask) -> bool:
     return close is not None and deal is not None and deal.close_seq == close.seq and deal.stage == close.outcome
 
 
-def _lock(session: Session, query) -> list[Ask]:  # type: ignore[no-untyped-def]
+def _lock(session: Session, query: SelectOfScalar[Ask]) -> list[Ask]:
     """Rows this process works on; on PostgreSQL another replica skips them instead of waiting."""
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
