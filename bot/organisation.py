@@ -204,7 +204,7 @@ class Schedule(BaseModel):
 
 
 class Organisation(BaseModel):
-    """The validated organisation file, with PRODUCT.md's defaults for every absent key."""
+    """The validated organisation file, with the defaults docs/reference.md lists for every absent key."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -28,8 +28,12 @@ class ChatAdapter(Protocol):
     name: str
     """The platform's key: in `ChatPlatform` maps, score channels and the organisation file."""
 
-    platform: ChatPlatform
-    scorecards: ScorecardChannel
+    @property
+    def platform(self) -> ChatPlatform:
+        """Read-only here, so an adapter may hold its own platform's narrower type."""
+
+    @property
+    def scorecards(self) -> ScorecardChannel: ...
 
     delivery_prefix: str
     """Prefix of the `processed_events` keys the adapter writes for redelivered requests; the

@@ -1,6 +1,6 @@
 """Process settings from the environment and `.env`.
 
-The variable names are part of the public contract (PRODUCT.md): deployments set them, so each
+The variable names are part of the interface contract (docs/reference.md): deployments set them, so each
 field carries its exact name as an alias instead of relying on a prefix convention.
 """
 

@@ -1,4 +1,4 @@
-"""The tables. Column names mirror PRODUCT.md's vocabulary so SQL reads like the domain.
+"""The tables. Column names mirror the domain's vocabulary (docs/reference.md) so SQL reads like the domain.
 
 Money is stored in hundredths (`amount_cents`) as an integer: exact sums on SQLite and PostgreSQL
 alike, which the scorecard's "attributed revenue adds up exactly" promise depends on.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import JSON, BigInteger, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -25,7 +25,13 @@ def _ts(*, nullable: bool = True, index: bool = False) -> Any:
     return Field(default=None, sa_type=UTCDateTime(), nullable=nullable, index=index)
 
 
-def _fk(target: str, *, nullable: bool = True, ondelete: str | None = None, index: bool = False) -> Any:
+def _fk(
+    target: str,
+    *,
+    nullable: bool = True,
+    ondelete: Literal["CASCADE", "SET NULL", "RESTRICT"] | None = None,
+    index: bool = False,
+) -> Any:
     if ondelete is None:
         return Field(default=None, foreign_key=target, nullable=nullable, index=index)
     return Field(default=None, foreign_key=target, nullable=nullable, index=index, ondelete=ondelete)

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -165,7 +165,7 @@ class JobWorker:
         engine: Engine,
         clock: Clock,
         queue: str,
-        handlers: dict[str, Handler],
+        handlers: Mapping[str, Handler],
         *,
         concurrency: int = 4,
         poll_interval: float = 1.0,

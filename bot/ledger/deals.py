@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, text
+from sqlalchemy import ColumnElement, func, insert, text
 from sqlmodel import Session, col, select
 
 from bot.errors import InputError, NotFound, UnknownMember, UnknownTeam
@@ -237,6 +237,7 @@ class DealWriter:
         return resolved
 
     def _replace_participants(self, deal: Deal, wanted: dict[int, int | None]) -> bool:
+        assert deal.id is not None, "the deal is flushed before its participants are replaced"
         current = self.session.exec(select(DealParticipant).where(DealParticipant.deal_id == deal.id)).all()
         if {p.member_id: p.team_id for p in current} == wanted:
             return False
@@ -272,8 +273,8 @@ def deal_views(session: Session, deals: list[Deal]) -> list[DealView]:
     for a in session.exec(select(Ask).where(col(Ask.deal_id).in_(ids)).order_by(col(Ask.id))):
         asks[a.deal_id].append(a)
     answers: dict[int, list[Answer]] = defaultdict(list)
-    for a in session.exec(select(Answer).where(col(Answer.deal_id).in_(ids)).order_by(col(Answer.id))):
-        answers[a.deal_id].append(a)
+    for answer in session.exec(select(Answer).where(col(Answer.deal_id).in_(ids)).order_by(col(Answer.id))):
+        answers[answer.deal_id].append(answer)
     member_ids = {p.member_id for ps in participants.values() for p in ps}
     member_ids |= {a.member_id for xs in asks.values() for a in xs}
     member_ids |= {a.member_id for xs in answers.values() for a in xs}
@@ -336,7 +337,7 @@ def list_deals(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Deal], int]:
-    conditions = []
+    conditions: list[ColumnElement[bool] | bool] = []
     if stage is not None:
         conditions.append(Deal.stage == stage.value)
     if closed_from is not None:
@@ -365,6 +366,7 @@ def record_answer(
     team = team_by_name(session, data.helping_team)
     if team is None:
         raise UnknownTeam("helping_team", data.helping_team)
+    assert deal.id is not None and member.id is not None and team.id is not None, "stored rows have ids"
 
     same = session.exec(
         select(Answer).where(
@@ -378,7 +380,7 @@ def record_answer(
     teams = {team.id: team.name}
     emails: dict[int | None, str | None] = {member.id: member.email}
     if same is not None:
-        return _answer_view(same, emails, teams), False  # type: ignore[arg-type]
+        return _answer_view(same, emails, teams), False
 
     ask = _open_ask_for(session, deal, member, team)
     answer = Answer(
@@ -401,7 +403,7 @@ def record_answer(
         if ask.sent_at is not None:
             request_update(session, ask, now)
     session.flush()
-    return _answer_view(answer, emails, teams), True  # type: ignore[arg-type]
+    return _answer_view(answer, emails, teams), True
 
 
 def _open_ask_for(session: Session, deal: Deal, member: Member, team: Team) -> Ask | None:

@@ -99,7 +99,8 @@ class AdminNotices:
     def _text_for(self, member_id: int, payload: dict[str, Any]) -> str:
         """The notice in the admin's language (a notice queued by an older version carries its text)."""
         if "message" not in payload:
-            return payload["text"]
+            text: str = payload["text"]
+            return text
         with Session(self.runtime.engine) as session:
             member = session.get(Member, member_id)
             assert member is not None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.organisation import Organisation
 from storage.models import Member, Team
@@ -16,15 +16,15 @@ from storage.models import Member, Team
 
 def sync_organisation(session: Session, org: Organisation) -> None:
     teams = {t.name: t for t in session.exec(select(Team)).all()}
-    for entry in org.teams:
-        team = teams.get(entry.name) or Team(name=entry.name)
-        team.label = entry.label
-        team.usual_helper = entry.usual_helper
+    for team_entry in org.teams:
+        team = teams.get(team_entry.name) or Team(name=team_entry.name)
+        team.label = team_entry.label
+        team.usual_helper = team_entry.usual_helper
         session.add(team)
-        teams[entry.name] = team
+        teams[team_entry.name] = team
     session.flush()
 
-    members = {m.email: m for m in session.exec(select(Member).where(Member.email.is_not(None))).all()}  # type: ignore[union-attr]
+    members = {m.email: m for m in session.exec(select(Member).where(col(Member.email).is_not(None))).all()}
     for entry in org.members:
         member = members.get(entry.email) or Member(email=entry.email)
         member.from_config = True
@@ -64,7 +64,7 @@ def members_by_email(session: Session, emails: Iterable[str]) -> dict[str, Membe
     wanted = {e.strip().lower() for e in emails}
     if not wanted:
         return {}
-    rows = session.exec(select(Member).where(Member.email.in_(wanted))).all()  # type: ignore[union-attr]
+    rows = session.exec(select(Member).where(col(Member.email).in_(wanted))).all()
     return {m.email: m for m in rows if m.email}
 
 

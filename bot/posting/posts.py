@@ -207,6 +207,7 @@ class ScorePoster:
         post = await asyncio.to_thread(self._load, job.payload["post_id"])
         if post is None:
             raise PermanentFailure(f"score post {job.payload['post_id']} does not exist")
+        assert post.id is not None
         if post.status == PostStatus.SENT.value:
             return {"skipped": "already sent", "message": post.message_ref}
         channel = self.channels.get(post.platform)

@@ -58,7 +58,8 @@ def next_weekly_post(org: Organisation, now: datetime) -> datetime | None:
     """When the weekly post next goes out (None without score channels: nothing to post)."""
     if not org.score_channels:
         return None
-    return org.weekly_trigger.get_next_fire_time(None, now)
+    fire_time: datetime | None = org.weekly_trigger.get_next_fire_time(None, now)
+    return fire_time
 
 
 class WeeklyScores:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -62,7 +63,7 @@ def answer_ask(
     text = form.text if form.text is not None else (answer.text if answer else None)
     if text is None:
         raise InputError("text", "must not be blank")
-    values = {
+    values: dict[str, Any] = {
         "helping_team_id": team.id,
         "impact": form.impact.value,
         "text": text,

@@ -120,7 +120,7 @@ class AskOutbox:
     def _delivered_message(self, ask_id: int) -> tuple[ChatPlatform, MessageRef, AskCard] | None:
         with Session(self.engine) as session:
             ask = session.get(Ask, ask_id)
-            if ask is None or ask.message_ref is None or ask.platform not in self.platforms:
+            if ask is None or ask.message_ref is None or ask.platform is None or ask.platform not in self.platforms:
                 return None
             return self.platforms[ask.platform], ask.message_ref, ask_card(session, ask, self.org)
 
@@ -134,7 +134,7 @@ class AskOutbox:
             if not is_current(session, ask):
                 expire(session, ask, self.clock.now())
                 return "deal reopened"
-            if ask.platform not in self.platforms:
+            if ask.platform is None or ask.platform not in self.platforms:
                 reason = f"platform {ask.platform} is off"
                 ask.platform = None
                 session.add(ask)
@@ -149,7 +149,7 @@ class AskOutbox:
             if not is_current(session, ask):
                 expire(session, ask, self.clock.now())
                 return "deal reopened"
-            if ask.platform not in self.platforms:
+            if ask.platform is None or ask.platform not in self.platforms:
                 return f"platform {ask.platform} is off"
             return self.platforms[ask.platform], ask.message_ref
 

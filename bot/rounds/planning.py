@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -53,8 +54,11 @@ def open_pending_rounds(engine: Engine, org: Organisation, now: datetime, today:
             ).all()
         if not ids:
             return created
-        for close_id in ids:  # one short transaction each, so a burst never holds up a request for long
-            created += len(run_transaction(engine, lambda s, c=close_id: open_round(s, c, org, now=now, today=today)))
+        for close_id in ids:
+            assert close_id is not None  # one short transaction each, so a burst never holds up a request for long
+            created += len(
+                run_transaction(engine, partial(open_round, close_id=close_id, org=org, now=now, today=today))
+            )
 
 
 def open_round(session: Session, close_id: int, org: Organisation, *, now: datetime, today: date) -> list[Ask]:
@@ -123,6 +127,7 @@ def _askable(member: Member) -> bool:
 
 def _ask(session: Session, deal: Deal, close: DealClose, planned: PlannedAsk, org: Organisation, now: datetime) -> Ask:
     member = planned.member
+    assert deal.id is not None and member.id is not None, "stored rows have ids"
     profile = member_profile(session, member, org)
     key, text = question_for(session, deal, close.outcome, member, planned.helping_team, org, profile.language)
     return Ask(

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.durable.jobs import enqueue
 from bot.organisation import Organisation
@@ -95,7 +96,7 @@ def platform_for(member: Member, platforms: Sequence[ChatPlatform]) -> ChatPlatf
     """
     reaching = [p for p in platforms if p.reaches(contact(member, p.name))]
     known = [p for p in reaching if contact(member, p.name).platform_user_id]
-    return (known or reaching or [None])[0]
+    return next(iter(known or reaching), None)
 
 
 def _released_this_week(session: Session, member: Member, week_start: datetime) -> int:
@@ -178,7 +179,7 @@ def is_current(session: Session, ask: Ask) -> bool:
     return close is not None and deal is not None and deal.close_seq == close.seq and deal.stage == close.outcome
 
 
-def _lock(session: Session, query) -> list[Ask]:  # type: ignore[no-untyped-def]
+def _lock(session: Session, query: SelectOfScalar[Ask]) -> list[Ask]:
     """Rows this process works on; on PostgreSQL another replica skips them instead of waiting."""
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)

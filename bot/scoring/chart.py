@@ -73,7 +73,7 @@ def _stacks(history: History, org: Organisation, language: str) -> list[tuple[st
     """(label, values, colour) per bar segment: each team shown apart, then the hidden teams
     together, then revenue no team can be credited with."""
     labels = {entry.name: entry.label for entry in org.teams}
-    stacks = [
+    stacks: list[tuple[str, Sequence[float], str]] = [
         (
             team_heading(language, name, labels.get(name)),
             [week.attributed_cents[name] / 100 for week in history.weeks],

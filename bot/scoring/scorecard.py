@@ -82,7 +82,7 @@ class NotCounted(_Out):
 
 
 class Scorecard(_Out):
-    """The keys of PRODUCT.md's "Scorecard definition", plus three additive ones.
+    """The scorecard keys fixed by the interface contract in docs/reference.md, plus three additive ones.
 
     `attribution` names the model behind `attributed_revenue`; `unattributed_revenue` is won revenue
     of deals no team can be credited with (the owner has no team and no answer credits one), so
@@ -183,7 +183,7 @@ def _configured_team(org: Organisation, team: str | None) -> str | None:
 
 
 def team_names(session: Session) -> dict[int, str]:
-    return {tid: name for tid, name in session.exec(select(Team.id, Team.name)).all()}
+    return {tid: name for tid, name in session.exec(select(Team.id, Team.name)).all() if tid is not None}
 
 
 def _closed_within(first: date, last: date) -> tuple[ColumnElement[bool], ...]:
@@ -206,7 +206,7 @@ def closed_deals(
 ) -> tuple[list[ClosedDeal], list[NotCounted]]:
     """Deals won or lost from `first` to `last`, oldest first, with won deals that cannot be counted."""
     rows = session.exec(
-        select(
+        select(  # type: ignore[call-overload, misc]  # SQLModel types select() for at most four columns
             Deal.id,
             Deal.external_id,
             Deal.name,
@@ -310,7 +310,7 @@ def team_sizes(session: Session, names: Mapping[int, str]) -> dict[str, int]:
     rows = session.exec(
         select(Member.team_id, func.count()).where(col(Member.team_id).is_not(None)).group_by(col(Member.team_id))
     ).all()
-    return {names[team_id]: int(count) for team_id, count in rows}
+    return {names[team_id]: int(count) for team_id, count in rows if team_id is not None}
 
 
 def visible_teams(sizes: Mapping[str, int], teams: Iterable[str], min_group_size: int) -> set[str]:
@@ -356,7 +356,9 @@ def _trend(session: Session, org: Organisation, period: Period) -> list[TrendPoi
         return []
     unit = case((and_(col(Deal.stage) == Stage.WON.value, col(Deal.currency) != org.currency), col(Deal.amount_cents)))
     rows = session.exec(
-        select(Deal.closed_at, Deal.stage, Deal.currency, unit, func.count(), func.sum(col(Deal.amount_cents)))
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
+            Deal.closed_at, Deal.stage, Deal.currency, unit, func.count(), func.sum(col(Deal.amount_cents))
+        )
         .where(*_closed_within(periods[0].first, periods[-1].last))
         .group_by(col(Deal.closed_at), col(Deal.stage), col(Deal.currency), unit)
     ).all()

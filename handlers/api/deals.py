@@ -1,4 +1,4 @@
-"""`/api/deals`: the deal ledger over REST (PRODUCT.md fixes the paths and bodies)."""
+"""`/api/deals`: the deal ledger over REST (the interface contract in docs/reference.md fixes the paths and bodies)."""
 
 from __future__ import annotations
 

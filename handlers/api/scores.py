@@ -1,6 +1,6 @@
 """`/api/scores` and `/api/scores.csv`: the scorecard for dashboards, scripts and spreadsheets.
 
-PRODUCT.md fixes the paths, the parameters and the JSON keys; outside tools read them.
+The interface contract in docs/reference.md fixes the paths, the parameters and the JSON keys; outside tools read them.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ class BotIdentity(AsyncAuthorize):
         except (OSError, TimeoutError) as exc:
             log.warning("slack: auth.test did not answer at start-up (%r); requests will wait for it", exc)
 
-    async def __call__(self, **_request: object) -> AuthorizeResult:  # type: ignore[override]
+    async def __call__(self, **_request: object) -> AuthorizeResult:
         return await self.result()
 
     async def result(self) -> AuthorizeResult:

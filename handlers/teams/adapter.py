@@ -126,6 +126,7 @@ class TeamsAdapter:
         return await self._turn(activity, authenticated)
 
     async def _turn(self, activity: Activity, authenticated: AuthenticateRequestResult) -> Response:
+        assert self.bot is not None, "attach() first"
         key = _delivery_key(activity)
         if key and not await asyncio.to_thread(first_time, self.runtime.engine, key, self.runtime.now()):
             log.info("teams: activity %s was delivered again; already handled", activity.id)

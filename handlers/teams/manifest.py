@@ -96,7 +96,7 @@ def check_arguments(app_id: str, url: str) -> str | None:
     return None
 
 
-def add_command(platforms: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_command(platforms: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     teams = platforms.add_parser("teams", help="write the Teams app package (a zip to upload in Teams)")
     teams.add_argument("--app-id", required=True, help="the bot's Microsoft App ID (MicrosoftAppId)")
     teams.add_argument("--url", required=True, help="the service's public base URL, e.g. https://onescore.example.com")

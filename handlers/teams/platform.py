@@ -67,10 +67,11 @@ class TeamsPlatform:
 
     async def send_ask(self, recipient: Recipient, card: AskCard, origin: Origin) -> MessageRef:
         address = await self._personal_chat(recipient.user_id)
+        assert address.conversation_id is not None, "a personal chat is open once _personal_chat returns"
         activity_id = await self.connector.send(
             address.service_url,
             address.conversation_id,
-            card_message(ask_card(card), summary(card)),  # type: ignore[arg-type]
+            card_message(ask_card(card), summary(card)),
         )
         return {
             "service_url": address.service_url,
@@ -101,6 +102,7 @@ class TeamsPlatform:
     async def send_notice(self, recipient: Recipient, text: str) -> MessageRef:
         """Plain text in the person's 1:1 chat, so a deal name is never read as markdown."""
         address = await self._personal_chat(recipient.user_id)
+        assert address.conversation_id is not None, "a personal chat is open once _personal_chat returns"
         message = Activity(type=ActivityTypes.message, text=fit(text), text_format=TextFormatTypes.plain)
         activity_id = await self.connector.send(address.service_url, address.conversation_id, message)
         return {

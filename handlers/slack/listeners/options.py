@@ -29,5 +29,5 @@ def _search(deps: SlackDeps, text: str) -> list[tuple[int, str]]:
         if text:
             query = query.where(col(Deal.name).icontains(text, autoescape=True))
         rows = session.exec(query.order_by(col(Deal.updated_at).desc()).limit(STATIC_OPTIONS)).all()
-    rows = sorted(rows, key=lambda row: row[2] in CLOSED_STAGES)
-    return [(deal_id, fit(name, OPTION_TEXT)) for deal_id, name, _ in rows]
+    ordered = sorted(rows, key=lambda row: row[2] in CLOSED_STAGES)
+    return [(deal_id, fit(name, OPTION_TEXT)) for deal_id, name, _ in ordered if deal_id is not None]

@@ -8,7 +8,7 @@ Create Date: 2026-11-27 15:19:47.930947
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import storage.types

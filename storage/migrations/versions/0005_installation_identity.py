@@ -12,7 +12,7 @@ last attempt may have taken effect, so the next one looks before sending again.
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import storage.types
