@@ -70,13 +70,12 @@ async def _answer(deps: ScoreDeps, respond: AsyncRespond, command: dict[str, Any
     reply = await asyncio.to_thread(
         answer_scores_request, deps.runtime, text, role=role, language=language, command=SLACK_SCORES
     )
-    if isinstance(reply, ScoresToPost):
-        reply = await _post(deps, command, reply.query, language, text)
     if isinstance(reply, ScoresShown):
         view = reply.view
         await respond(text=scorecard_summary(view), blocks=scorecard_blocks(view), response_type="ephemeral")
         return
-    shown = reply if isinstance(reply, str) else message(language, reply.key, **reply.values)
+    outcome = await _post(deps, command, reply.query, language, text) if isinstance(reply, ScoresToPost) else reply
+    shown = outcome if isinstance(outcome, str) else message(language, outcome.key, **outcome.values)
     await respond(text=shown, response_type="ephemeral")
 
 
