@@ -59,10 +59,14 @@ class AskLoop:
         report.released = release_due_asks(runtime.engine, runtime.org, list(self.platforms.values()), now)
         return report
 
+    def wake(self) -> None:
+        """Something was queued (an answer's card update, a saved deal's asks): send it now, not at the next poll."""
+        self.worker.wake()
+
     async def tick_and_wake(self) -> TickReport:
         report = await asyncio.to_thread(self.tick)
         if report.queued_anything:
-            self.worker.wake()
+            self.wake()
         return report
 
     async def pump(self) -> TickReport:

@@ -22,7 +22,7 @@ class SlackDeps:
 
     def wake(self) -> None:
         """Something was queued for sending: let the outbound worker start now."""
-        self.loop.worker.wake()
+        self.loop.wake()
 
     def nudge(self) -> None:
         """A deal may have closed: run a tick now rather than at the next poll."""

@@ -63,7 +63,7 @@ class TeamsAdapter:
     def attach(self, loop: AskLoop, poster: ScorePoster) -> None:
         """Build the bot, now that the ask loop (whose worker sends card updates) exists. Teams
         answers score questions itself and posts nothing on demand, so it needs no poster."""
-        self.bot = OneScoreBot(self.runtime, loop.worker.wake)
+        self.bot = OneScoreBot(self.runtime, loop.wake)
 
     async def start(self) -> None:
         if self.authenticator.problem:
