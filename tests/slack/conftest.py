@@ -8,6 +8,7 @@ running the ask loop one step at a time on the test's clock.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -209,3 +210,23 @@ def texts(blocks: list[dict[str, Any]]) -> str:
 
     walk(blocks)
     return "\n".join(found)
+
+
+class Failures(logging.Handler):
+    """Work after an acknowledgement that failed: a reply nobody will ever see."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append(record.getMessage())
+
+
+@pytest.fixture
+def failures() -> Iterator[Failures]:
+    handler = Failures()
+    logger = logging.getLogger("handlers.slack.after_ack")
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)

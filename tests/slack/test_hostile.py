@@ -9,8 +9,6 @@ nothing fails after the acknowledgement either (that would lose the reply), and 
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,30 +16,10 @@ from sqlmodel import Session, select
 
 from storage.models import Answer, Deal
 from tests.fakes.slack_requests import event_body, payload_body
-from tests.slack.conftest import SlackDriver, button
+from tests.slack.conftest import Failures, SlackDriver, button
 from tests.slack.test_ask_flow import close_deal, only_dm, where
 from tests.slack.test_home_and_commands import deal_values, open_deal_form, replies
 from tests.slack.test_trust_and_retries import answer_values, open_answer_form
-
-
-class Failures(logging.Handler):
-    """Work after an acknowledgement that failed: a reply nobody will ever see."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.seen: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.seen.append(record.getMessage())
-
-
-@pytest.fixture
-def failures() -> Iterator[Failures]:
-    handler = Failures()
-    logger = logging.getLogger("handlers.slack.after_ack")
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
 
 
 def answered(slack: SlackDriver) -> list[Answer]:

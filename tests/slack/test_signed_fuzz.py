@@ -12,7 +12,6 @@ chose (a second fake Slack records anything sent there).
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,10 +24,9 @@ from sqlmodel import Session, select
 from storage.models import Answer, Ask, Member
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import command_body, event_body, payload_body
-from tests.slack.conftest import SlackDriver, button
+from tests.slack.conftest import Failures, SlackDriver, button
 from tests.slack.test_ask_flow import close_deal, only_dm
 from tests.slack.test_home_and_commands import deal_values, open_deal_form
-from tests.slack.test_hostile import Failures
 from tests.slack.test_trust_and_retries import answer_values, open_answer_form
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "slack"
@@ -159,15 +157,6 @@ def shared_fixtures() -> list[dict[str, Any]]:
 def world(slack: SlackDriver) -> Iterator[World]:
     with FakeSlack() as elsewhere:
         yield World(slack, elsewhere)
-
-
-@pytest.fixture
-def failures() -> Iterator[Failures]:
-    handler = Failures()
-    logger = logging.getLogger("handlers.slack.after_ack")
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
 
 
 def send(world: World, payload: dict[str, Any]) -> int:
