@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 
+from azure.core.exceptions import DeserializationError
 from botbuilder.core import CloudAdapterBase
 from botbuilder.schema import Activity
 from botframework.connector.auth.authenticate_request_result import AuthenticateRequestResult
@@ -133,6 +134,9 @@ class TeamsAdapter:
             return Response(status_code=200)
         try:
             invoke = await self.adapter.process_activity(authenticated, activity, self.bot.on_turn)
+        except DeserializationError as exc:
+            log.warning("teams: what answers at %s is no Bot Connector; reply not sent: %s", activity.service_url, exc)
+            return Response(status_code=202)
         except Exception:
             log.exception("teams: activity %s (%s) failed; Teams may deliver it again", activity.id, activity.type)
             if key:

@@ -155,7 +155,10 @@ class TestWithAnAppId:
         @given(activity=activities(teams.fake.url, ask_id), signed=st.booleans())
         def check(activity: dict[str, Any], signed: bool) -> None:
             url = activity.get("serviceUrl") if isinstance(activity.get("serviceUrl"), str) else teams.fake.url
-            token = keys.token(APP_ID, url if signed else teams.fake.url)
+            # A token vouching for a host that cannot be reached is Microsoft's outage, not the request's
+            # content: hostile URLs are sent with a token for the fake connector, which must refuse them.
+            vouched = url if signed and url.startswith(f"{teams.fake.url}/") else teams.fake.url
+            token = keys.token(APP_ID, vouched)
             headers = {"Authorization": f"Bearer {token}"}
             response = teams.client.post("/api/messages", content=encoded(activity), headers=headers)
             assert response.status_code < 500, (response.status_code, activity)

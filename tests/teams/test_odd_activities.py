@@ -147,3 +147,13 @@ def test_a_stranger_writing_from_a_team_of_odd_shape_is_no_server_error(teams: T
     activity["conversation"] = {"conversationType": "channel", "id": "19:x@thread.tacv2;messageid=1"}
     activity["channelData"] = {"tenant": {"id": "tenant-1"}, "team": team, "channel": {"id": "19:x"}}
     assert teams.post(activity).status_code in (202, 400)
+
+
+@pytest.mark.parametrize("path", ["/elsewhere/", "/v3/"])
+def test_a_reply_the_connector_refuses_is_no_server_error(teams: TeamsDriver, path: str) -> None:
+    """A reply goes to the activity's own serviceUrl; when what answers there refuses it (a 4xx, or an
+    answer that is no Bot Framework response at all), delivering the same activity again cannot help,
+    so the turn ends without the 5xx that would make Teams retry it."""
+    activity = teams.message(MIKKO, "help")
+    activity["serviceUrl"] = f"{teams.fake.url}{path}"
+    assert teams.post(activity).status_code == 202
