@@ -16,13 +16,15 @@ from fastapi import FastAPI
 from bot.durable.dedupe import forget_before
 from bot.durable.scheduler import build_scheduler
 from bot.notices.delivery import AdminNotices
+from bot.people.discovery import PeopleFinder
+from bot.people.sync import DirectorySync
 from bot.platforms import chat_adapters, off_routers
 from bot.ports import ChatPlatform
 from bot.posting.posts import ScorePoster
 from bot.posting.weekly import WeeklyScores
 from bot.rounds.loop import TICK_SECONDS, AskLoop
 from bot.runtime import Runtime
-from handlers.api import deals, health, scores
+from handlers.api import deals, health, members, scores
 from handlers.api.body_limit import BodyLimit
 from handlers.api.docs import install_docs
 from handlers.api.errors import install_error_handlers
@@ -57,6 +59,9 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         chat.attach(ask_loop, poster)
     crm_intake = CrmIntake(runtime)
     notices = AdminNotices(runtime, platforms, ask_loop.outbox.recipient)
+    directory_sources = {chat.name: chat.directory_source for chat in chats}
+    directory_sync = DirectorySync(runtime, directory_sources)
+    people_finder = PeopleFinder(runtime, directory_sources)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -81,6 +86,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
                 args=[runtime, [chat.delivery_prefix for chat in chats]],
             )
             weekly.schedule(scheduler)
+            directory_sync.schedule(scheduler, at_start=datetime.now(UTC))
             ask_loop.start()
             poster.start()
             crm_intake.start()
@@ -116,12 +122,15 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     app.state.chat = {chat.name: chat for chat in chats}
     app.state.crm_intake = crm_intake
     app.state.admin_notices = notices
+    app.state.directory_sync = directory_sync
+    app.state.people_finder = people_finder
     app.add_middleware(BodyLimit)
     install_docs(app)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(deals.router)
     app.include_router(scores.router)
+    app.include_router(members.router)
     app.include_router(crm_routes.router)
     for chat_router in [chat.router() for chat in chats] + off_routers(runtime):
         app.include_router(chat_router)

@@ -186,6 +186,29 @@ def _earlier_post(runtime: Runtime, platform: str, channel_id: str, week: Period
     return f"already queued for {where}; the service is still sending it"
 
 
+def cmd_sync_directory(_args: argparse.Namespace, runtime: Runtime) -> int:
+    """The hourly directory sync, now; exit 1 when no platform is on or one could not be read."""
+    from bot.people.sync import DirectorySync
+    from bot.platforms import standalone_directory_sources
+
+    sources = standalone_directory_sources(runtime)
+    if not sources:
+        print(
+            "onescore: no chat platform is configured: nothing to sync (see docs/slack.md, docs/teams.md)",
+            file=sys.stderr,
+        )
+        return 1
+    upgrade(runtime.engine)
+    runtime.sync_organisation()
+    reports = asyncio.run(DirectorySync(runtime, sources).run())
+    if reports is None:
+        print("onescore: another process is syncing the directory right now; try again in a minute", file=sys.stderr)
+        return 1
+    for report in reports:
+        print(report.line())
+    return 1 if any(report.error for report in reports) else 0
+
+
 def cmd_crm_check(_args: argparse.Namespace, settings: Settings) -> int:
     from handlers.crm.check import check_crms
 
@@ -238,6 +261,11 @@ def build_parser() -> argparse.ArgumentParser:
     post.add_argument("--week", metavar="YYYY-Www", help="the ISO week to post (default: the week that just ended)")
     post.add_argument("--force", action="store_true", help="post again where the week was already posted")
     post.set_defaults(handler=cmd_post_scores)
+
+    sync = commands.add_parser(
+        "sync-directory", help="make the members of mapped Slack user groups and Teams teams members of their team"
+    )
+    sync.set_defaults(handler=cmd_sync_directory)
 
     crm = commands.add_parser("crm", help="CRM intake (HubSpot, Pipedrive, Salesforce)")
     crm.set_defaults(needs_organisation=False)

@@ -117,11 +117,26 @@ class TeamEntry(BaseModel):
     name: str = Field(min_length=1, max_length=64)
     label: str | None = Field(None, max_length=200)
     usual_helper: bool = Field(False, description="Asked about by a deal's owner when no participants are known.")
+    slack_usergroup: str | None = Field(
+        None, pattern=r"^(S[A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]{0,79})$", description="A Slack user group: id or @handle."
+    )
+    teams_team: str | None = Field(
+        None, min_length=1, max_length=200, description="A Teams team the bot is installed in: its id or name."
+    )
 
     @field_validator("name")
     @classmethod
     def _normalise(cls, value: str) -> str:
         return value.strip().lower()
+
+    @field_validator("slack_usergroup", mode="before")
+    @classmethod
+    def _handle(cls, value: Any) -> Any:
+        """Slack shows handles in lower case and ids in upper case; either is accepted as typed."""
+        if isinstance(value, str):
+            text = value.strip()
+            return text.lower() if text.startswith("@") else text.upper()
+        return value
 
 
 class TimeOff(BaseModel):

@@ -13,15 +13,17 @@ from typing import Protocol
 
 from fastapi import APIRouter
 
+from bot.people.source import DirectorySource
 from bot.ports import ChatPlatform, ScorecardChannel
 from bot.posting.posts import ScorePoster
 from bot.rounds.loop import AskLoop
 from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.slack.app import SlackAdapter, slack_off_router
+from handlers.slack.directory_source import SlackDirectorySource
 from handlers.slack.scorecard_post import SlackScorecardChannel
 from handlers.slack.web_client import slack_enabled, slack_web_client
-from handlers.teams.adapter import TeamsAdapter, teams_off_router, teams_scorecard_channel
+from handlers.teams.adapter import TeamsAdapter, teams_directory_source, teams_off_router, teams_scorecard_channel
 
 
 class ChatAdapter(Protocol):
@@ -34,6 +36,10 @@ class ChatAdapter(Protocol):
 
     @property
     def scorecards(self) -> ScorecardChannel: ...
+
+    @property
+    def directory_source(self) -> DirectorySource:
+        """Who is in the platform's groups, and who has an email there (`bot.people.sync`)."""
 
     delivery_prefix: str
     """Prefix of the `processed_events` keys the adapter writes for redelivered requests; the
@@ -89,3 +95,14 @@ def standalone_scorecard_channels(runtime: Runtime) -> dict[str, ScorecardChanne
     if settings.microsoft_app_id:
         channels["teams"] = teams_scorecard_channel(runtime)
     return channels
+
+
+def standalone_directory_sources(runtime: Runtime) -> dict[str, DirectorySource]:
+    """The directories `onescore sync-directory` reads without the service, through clients of its own."""
+    settings = runtime.settings
+    sources: dict[str, DirectorySource] = {}
+    if slack_enabled(settings):
+        sources["slack"] = SlackDirectorySource(slack_web_client(settings))
+    if teams_enabled(settings):
+        sources["teams"] = teams_directory_source(runtime)
+    return sources

@@ -91,6 +91,12 @@ class Member(SQLModel, table=True):
     unreachable_reason: str | None = Field(default=None, sa_type=Text)
     from_config: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    # The directory (bot/people/sync.py): how OneScore learnt of the person, who set their team,
+    # and whether a platform still has them (people deleted there, and bots, are never asked).
+    source: str = Field(default="self", max_length=16)
+    team_source: str | None = Field(default=None, max_length=16)
+    active: bool = True
+    directory_seen_at: datetime | None = _ts()
 
 
 class Deal(SQLModel, table=True):

@@ -7,11 +7,21 @@ same rows, so a later start-up never forgets it; the file only overwrites what i
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
 from bot.organisation import Organisation
 from storage.models import Member, Team
+
+
+class MemberSource(StrEnum):
+    """How OneScore learnt of a person, and who set their team (`members.source`, `members.team_source`)."""
+
+    FILE = "file"
+    PLATFORM = "platform"
+    SELF = "self"
+    ADMIN = "admin"
 
 
 def sync_organisation(session: Session, org: Organisation) -> None:
@@ -28,9 +38,14 @@ def sync_organisation(session: Session, org: Organisation) -> None:
     for entry in org.members:
         member = members.get(entry.email) or Member(email=entry.email)
         member.from_config = True
+        member.source = MemberSource.FILE.value
         member.name = entry.name or member.name
         member.role = entry.role.value
-        member.team_id = teams[entry.team].id if entry.team else member.team_id
+        if entry.team:
+            member.team_id = teams[entry.team].id
+            member.team_source = MemberSource.FILE.value
+        elif member.team_source == MemberSource.FILE.value:
+            member.team_source = None  # the file stopped naming the team: a platform or the person may now
         member.timezone = entry.timezone
         member.language = entry.language
         for platform_field in ("slack_id", "teams_id", "aad_object_id"):

@@ -134,6 +134,10 @@ class AskOutbox:
             if not is_current(session, ask):
                 expire(session, ask, self.clock.now())
                 return "deal reopened"
+            member = session.get(Member, ask.member_id)
+            if member is not None and not member.active:
+                expire(session, ask, self.clock.now())
+                return "member is no longer on the platform"
             if ask.platform is None or ask.platform not in self.platforms:
                 reason = f"platform {ask.platform} is off"
                 ask.platform = None

@@ -122,7 +122,8 @@ def _usual_helpers(teams: dict[int | None, Team], org: Organisation, owner_team_
 
 
 def _askable(member: Member) -> bool:
-    return member.role != Role.OBSERVER.value
+    """Observers are never asked, nor people a platform deleted (or who are bots): `members.active`."""
+    return member.role != Role.OBSERVER.value and member.active
 
 
 def _ask(session: Session, deal: Deal, close: DealClose, planned: PlannedAsk, org: Organisation, now: datetime) -> Ask:

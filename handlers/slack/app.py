@@ -29,6 +29,7 @@ from bot.runtime import Runtime
 from handlers.slack.after_ack import AfterAck
 from handlers.slack.deps import SlackDeps
 from handlers.slack.directory import SlackDirectory
+from handlers.slack.directory_source import SlackDirectorySource
 from handlers.slack.identity import BotIdentity
 from handlers.slack.listeners import actions, commands, events, options, scores, views
 from handlers.slack.listeners.scores import ScoreDeps
@@ -70,6 +71,7 @@ class SlackAdapter:
         self.scorecards = SlackScorecardChannel(self.client)
         self.later = AfterAck()
         self.directory = SlackDirectory(runtime, self.client)
+        self.directory_source = SlackDirectorySource(slack_web_client(settings))
         self._socket: AsyncSocketModeHandler | None = None
 
     def attach(self, loop: AskLoop, poster: ScorePoster) -> None:
@@ -107,7 +109,8 @@ class SlackAdapter:
         """Share one HTTP connection pool for every Web API call (Bolt's per-request clients reuse
         it too), learn who the bot is, and connect over Socket Mode when SLACK_APP_TOKEN is set
         (no public URL needed)."""
-        self.client.session = self.bolt.client.session = aiohttp.ClientSession()
+        session = aiohttp.ClientSession()
+        self.client.session = self.bolt.client.session = self.directory_source.client.session = session
         await self.identity.load()
         if not self.runtime.settings.slack_socket_mode:
             return
@@ -123,7 +126,7 @@ class SlackAdapter:
         await self.later.drain(timeout=STOP_GRACE_SECONDS)
         if self.client.session is not None:
             await self.client.session.close()
-            self.client.session = self.bolt.client.session = None
+            self.client.session = self.bolt.client.session = self.directory_source.client.session = None
 
 
 def slack_off_router(reason: str) -> APIRouter:

@@ -32,6 +32,7 @@ from bot.runtime import Runtime
 from handlers.teams.auth import AuthenticationUnavailable, NotAuthenticated, RequestAuthenticator
 from handlers.teams.bot import OneScoreBot
 from handlers.teams.connector import BotConnector
+from handlers.teams.directory_source import TeamsDirectorySource
 from handlers.teams.platform import TeamsPlatform
 from handlers.teams.scorecard_post import TeamsScorecardChannel
 from storage.db import session_scope
@@ -59,6 +60,7 @@ class TeamsAdapter:
             runtime.engine, runtime.clock, self.connector, tenant_id=settings.microsoft_app_tenant_id
         )
         self.scorecards = TeamsScorecardChannel(runtime.engine, self.connector)
+        self.directory_source = TeamsDirectorySource(runtime.engine, self.connector)
         self.bot: OneScoreBot | None = None
 
     def attach(self, loop: AskLoop, poster: ScorePoster) -> None:
@@ -158,6 +160,13 @@ def teams_off_router(reason: str) -> APIRouter:
         return Response(f"Teams is off: {reason}", status_code=503, media_type="text/plain")
 
     return router
+
+
+def teams_directory_source(runtime: Runtime) -> TeamsDirectorySource:
+    """The Teams rosters alone, for the command line (which runs no bot)."""
+    settings = runtime.settings
+    connector = BotConnector(RequestAuthenticator(settings).auth, settings.microsoft_app_id)
+    return TeamsDirectorySource(runtime.engine, connector)
 
 
 def teams_scorecard_channel(runtime: Runtime) -> TeamsScorecardChannel:

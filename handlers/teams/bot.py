@@ -208,6 +208,7 @@ class OneScoreBot(ActivityHandler):
                 self.runtime.now(),
                 team_id=_text(_object(channel_data.get("team")).get("id")) or _text(channel_data.get("teamsTeamId")),
                 name=_text(channel.get("name")) or _text(activity.conversation.name),
+                team_name=_text(_object(channel_data.get("team")).get("name")),
             )
 
 

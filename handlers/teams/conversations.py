@@ -98,7 +98,14 @@ def remember_personal_chat(session: Session, user_id: str, address: Address, now
 
 
 def remember_channel(
-    session: Session, channel_id: str, address: Address, now: datetime, *, team_id: str | None, name: str | None
+    session: Session,
+    channel_id: str,
+    address: Address,
+    now: datetime,
+    *,
+    team_id: str | None,
+    name: str | None,
+    team_name: str | None = None,
 ) -> None:
     """A team channel the bot was added to (or heard from): where scorecards can be posted."""
     ref = _ref(session, channel_id) or ConversationRef(platform=PLATFORM, key=channel_id)
@@ -109,6 +116,7 @@ def remember_channel(
         "kind": CHANNEL,
         "team_id": team_id,
         "name": name,
+        **({"team_name": team_name} if team_name else {}),
     }
     ref.updated_at = now
     session.add(ref)
@@ -136,6 +144,17 @@ def newest_address(session: Session) -> Address | None:
         if address is not None:
             return replace(address, conversation_id=None)
     return None
+
+
+def team_names(session: Session) -> dict[str, str]:
+    """The name Teams last gave each team the bot is installed in, by team id."""
+    refs = session.exec(select(ConversationRef).where(ConversationRef.platform == PLATFORM)).all()
+    names: dict[str, str] = {}
+    for ref in sorted(refs, key=lambda r: r.updated_at):
+        data = ref.reference or {}
+        if data.get("kind") == CHANNEL and data.get("team_id") and data.get("team_name"):
+            names[data["team_id"]] = data["team_name"]
+    return names
 
 
 def team_addresses(session: Session) -> list[tuple[Address, str]]:

@@ -26,6 +26,7 @@ from aiohttp import web
 from tests.fakes.local_server import LocalServer
 
 SEND, REPLY, UPDATE, CREATE, MEMBER, ROSTER = "send", "reply", "update", "create", "member", "roster"
+ROSTER_PAGE_LIMIT = 500
 
 
 @dataclass
@@ -82,6 +83,8 @@ class FakeBotConnector:
         self.state = _State()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self.roster_page_size = ROSTER_PAGE_LIMIT
+        """The most people a roster page holds; a test sets it lower to see paging."""
         app = web.Application()
         app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
@@ -164,10 +167,20 @@ class FakeBotConnector:
         return self._answer(MEMBER, conversation_id, None, request, person.as_json(), 200)
 
     async def _roster(self, request: web.Request) -> web.Response:
+        """Paged as the Bot Connector pages it: `pageSize` (at most 500, or the fake's own
+        `roster_page_size`) a call, the rest behind `continuationToken`."""
         team_id = request.match_info["conversation"]
+        size = min(int(request.query.get("pageSize") or ROSTER_PAGE_LIMIT), self.roster_page_size)
+        token = request.query.get("continuationToken") or ""
+        start = int(token.removeprefix("from:")) if token.startswith("from:") else 0
         with self._lock:
-            people = [self.state.people[i].as_json() for i in self.state.rosters.get(team_id, [])]
-        return self._answer(ROSTER, team_id, None, request, {"members": people}, 200)
+            ids = self.state.rosters.get(team_id, [])
+            people = [self.state.people[i].as_json() for i in ids[start : start + size]]
+            following = f"from:{start + size}" if start + size < len(ids) else None
+        page: dict[str, Any] = {"members": people}
+        if following:
+            page["continuationToken"] = following
+        return self._answer(ROSTER, team_id, None, request, page, 200)
 
     def _answer(
         self,

@@ -30,6 +30,7 @@ from tests.fakes.local_server import LocalServer
 from tests.slack.block_limits import payload_problems
 
 POSTING_METHODS = {"chat.postMessage", "chat.update"}
+USERS_PAGE_LIMIT = 200
 CHECKED_METHODS = {
     "chat.postMessage",
     "chat.update",
@@ -63,6 +64,14 @@ class SlackUser:
     locale: str = "en-US"
     tz: str = "Europe/Helsinki"
     deleted: bool = False
+    is_bot: bool = False
+
+
+@dataclass
+class UserGroup:
+    id: str
+    handle: str
+    users: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -88,6 +97,7 @@ class FakeSlackState:
     lost: dict[str, int] = field(default_factory=dict)
     violations: list[tuple[str, str]] = field(default_factory=list)
     dropped: dict[str, int] = field(default_factory=dict)
+    usergroups: dict[str, UserGroup] = field(default_factory=dict)
 
 
 class FakeSlack:
@@ -127,6 +137,13 @@ class FakeSlack:
         with self._lock:
             self.state.users[user_id] = user
         return user
+
+    def add_usergroup(self, group_id: str, handle: str, users: list[str]) -> UserGroup:
+        """A user group (`S…`, its `@handle` without the @) listing `users` by id."""
+        group = UserGroup(group_id, handle, list(users))
+        with self._lock:
+            self.state.usergroups[group_id] = group
+        return group
 
     def fail(
         self, method: str, status: int, *, times: int = 1, retry_after: int | None = None, body: str = "json"
@@ -354,12 +371,40 @@ class FakeSlack:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": self._user_json(user, locale=_truthy(args.get("include_locale")))}
 
+    def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Paged as Slack pages it: at most `USERS_PAGE_LIMIT` a call, the rest behind `next_cursor`."""
+        limit = min(int(args.get("limit") or USERS_PAGE_LIMIT), USERS_PAGE_LIMIT)
+        cursor = str(args.get("cursor") or "")
+        start = int(cursor.removeprefix("next:")) if cursor.startswith("next:") else 0
+        users = list(self.state.users.values())
+        page = users[start : start + limit]
+        following = f"next:{start + limit}" if start + limit < len(users) else ""
+        return {
+            "ok": True,
+            "members": [self._user_json(u) for u in page],
+            "response_metadata": {"next_cursor": following},
+        }
+
+    def _usergroups_list(self, _args: dict[str, Any]) -> dict[str, Any]:
+        groups = [
+            {"id": g.id, "handle": g.handle, "name": g.handle.title(), "user_count": len(g.users)}
+            for g in self.state.usergroups.values()
+        ]
+        return {"ok": True, "usergroups": groups}
+
+    def _usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        group = self.state.usergroups.get(str(args.get("usergroup")))
+        if group is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(group.users)}
+
     def _user_json(self, user: SlackUser, *, locale: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": user.id,
             "name": user.name,
             "real_name": user.name,
             "deleted": user.deleted,
+            "is_bot": user.is_bot,
             "tz": user.tz,
             "profile": {"email": user.email, "real_name": user.name},
         }

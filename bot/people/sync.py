@@ -1,0 +1,197 @@
+"""The directory sync: members of mapped Slack user groups and Teams teams become members of their team.
+
+It runs at start, every hour and on `onescore sync-directory`, under a lease so one replica does it.
+What each platform says is applied in small transactions, so a 5,000-person workspace never holds
+the database (and with it the acknowledgement of a click) for long. The organisation file wins:
+a member whose file entry names a team keeps it, and a team set by the person themselves or by an
+admin is not overwritten either. People the platform lists as deleted, and bots, are marked
+inactive and never asked again; their past answers stay. A platform that cannot be read changes
+nothing: the last known directory stays, and the log says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+
+from apscheduler.schedulers.base import BaseScheduler
+from sqlmodel import Session, col, select
+
+from bot.durable.leases import holder_id, release, try_acquire
+from bot.people.directory import MemberSource
+from bot.people.source import DirectorySource, DirectoryUnavailable, GroupRoster, PlatformPerson
+from bot.runtime import Runtime
+from storage.db import run_transaction
+from storage.models import Member, Team
+
+log = logging.getLogger(__name__)
+
+SYNC_JOB_ID = "directory.sync"
+LEASE_NAME = "directory.sync"
+LEASE_TTL = timedelta(minutes=15)
+SYNC_INTERVAL = timedelta(hours=1)
+BATCH = 200
+FOLLOWS_PLATFORM = (None, MemberSource.PLATFORM.value)
+"""Team sources a sync may overwrite: unset, or set by an earlier sync."""
+
+
+@dataclass
+class PlatformReport:
+    platform: str
+    seen: int = 0
+    added: int = 0
+    moved: int = 0
+    deactivated: int = 0
+    unknown_groups: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def line(self) -> str:
+        if self.error:
+            return f"{self.platform}: not synced ({self.error}); the last known directory stays"
+        text = (
+            f"{self.platform}: {self.seen} people in mapped groups, {self.added} added, "
+            f"{self.moved} moved to their group's team, {self.deactivated} marked inactive"
+        )
+        if self.unknown_groups:
+            text += f"; unknown: {', '.join(self.unknown_groups)}"
+        return text
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """One person of a roster, with the team their group maps to (None: only their status counts)."""
+
+    person: PlatformPerson
+    team_id: int | None
+
+
+class DirectorySync:
+    """Reads every platform's directory and applies it; one replica at a time (the lease)."""
+
+    def __init__(self, runtime: Runtime, sources: Mapping[str, DirectorySource], *, holder: str | None = None) -> None:
+        self.runtime = runtime
+        self.sources = sources
+        self.holder = holder or holder_id()
+        self._told: set[tuple[str, str]] = set()
+
+    async def run(self) -> list[PlatformReport] | None:
+        """The scheduled job; None when another replica holds the lease. Never raises: a failure is
+        logged and the next hour tries again."""
+        if not self.sources:
+            return []
+        engine, now = self.runtime.engine, self.runtime.now()
+        if not await asyncio.to_thread(try_acquire, engine, LEASE_NAME, self.holder, now, LEASE_TTL):
+            log.info("directory sync: another replica is running it")
+            return None
+        try:
+            return [await self._sync_one(source) for source in self.sources.values()]
+        finally:
+            await asyncio.to_thread(release, engine, LEASE_NAME, self.holder)
+
+    async def _sync_one(self, source: DirectorySource) -> PlatformReport:
+        report = PlatformReport(source.name)
+        try:
+            read = await source.read(self.runtime.org)
+        except DirectoryUnavailable as exc:
+            report.error = str(exc)
+            log.warning("directory sync: %s", report.line())
+            return report
+        except Exception as exc:
+            report.error = f"{type(exc).__name__}: {exc}"
+            log.exception("directory sync: %s", report.line())
+            return report
+        for unknown in read.unknown:
+            report.unknown_groups.append(f"{unknown.key} {unknown.value!r}")
+            if (unknown.key, unknown.value) not in self._told:
+                self._told.add((unknown.key, unknown.value))
+                log.warning(
+                    "%s: %s: %s; its members are not synced",
+                    self.runtime.settings.config_path,
+                    unknown.key,
+                    unknown.reason,
+                )
+        placed = await asyncio.to_thread(self._placements, read.rosters, read.everyone)
+        report.seen = sum(len(roster.people) for roster in read.rosters)
+        for start in range(0, len(placed), BATCH):
+            batch = placed[start : start + BATCH]
+            added, moved, deactivated = await asyncio.to_thread(
+                run_transaction, self.runtime.engine, partial(self._apply, source.id_field, batch)
+            )
+            report.added += added
+            report.moved += moved
+            report.deactivated += deactivated
+        log.info("directory sync: %s", report.line())
+        return report
+
+    def _placements(self, rosters: Iterable[GroupRoster], everyone: Sequence[PlatformPerson]) -> list[_Placed]:
+        """Each person once: in the first mapped group (file order) that lists them, else by status alone."""
+        with Session(self.runtime.engine) as session:
+            team_ids = {t.name: t.id for t in session.exec(select(Team)).all()}
+        placed: dict[str, _Placed] = {}
+        for roster in rosters:
+            team_id = team_ids.get(roster.team)
+            for person in roster.people:
+                placed.setdefault(person.user_id, _Placed(person, team_id))
+        for person in everyone:
+            if not person.active:
+                placed.setdefault(person.user_id, _Placed(person, None))
+        return list(placed.values())
+
+    def _apply(self, id_field: str, batch: Sequence[_Placed], session: Session) -> tuple[int, int, int]:
+        now = self.runtime.now()
+        column = getattr(Member, id_field)
+        ids = [p.person.user_id for p in batch]
+        emails = [p.person.email for p in batch if p.person.email]
+        by_id = {getattr(m, id_field): m for m in session.exec(select(Member).where(column.in_(ids))).all()}
+        by_email = (
+            {m.email: m for m in session.exec(select(Member).where(col(Member.email).in_(emails))).all()}
+            if emails
+            else {}
+        )
+        added = moved = deactivated = 0
+        for entry in batch:
+            person = entry.person
+            member = by_id.get(person.user_id) or (by_email.get(person.email) if person.email else None)
+            if member is None:
+                if not person.active or not person.email:
+                    continue  # nobody to remember: no past answers, and no email to key them by
+                member = Member(
+                    email=person.email,
+                    name=person.name,
+                    source=MemberSource.PLATFORM.value,
+                    created_at=now,
+                )
+                by_email[person.email] = member
+                added += 1
+            if person.active and getattr(member, id_field) is None and person.user_id not in by_id:
+                setattr(member, id_field, person.user_id)
+                by_id[person.user_id] = member
+            if id_field == "teams_id" and person.aad_object_id and member.aad_object_id is None:
+                member.aad_object_id = person.aad_object_id
+            member.name = member.name or person.name
+            member.directory_seen_at = now
+            if member.active and not person.active:
+                deactivated += 1
+            member.active = person.active
+            if person.active and entry.team_id is not None and member.team_source in FOLLOWS_PLATFORM:
+                if member.team_id != entry.team_id and member.team_id is not None:
+                    moved += 1
+                member.team_id = entry.team_id
+                member.team_source = MemberSource.PLATFORM.value
+            session.add(member)
+        return added, moved, deactivated
+
+    def schedule(self, scheduler: BaseScheduler, *, at_start: datetime | None) -> None:
+        """Every hour, and once at start (`at_start`) unless the caller runs it itself."""
+        scheduler.add_job(
+            self.run,
+            "interval",
+            seconds=SYNC_INTERVAL.total_seconds(),
+            id=SYNC_JOB_ID,
+            replace_existing=True,
+            next_run_time=at_start,
+        )
