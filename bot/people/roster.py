@@ -51,8 +51,9 @@ class FileDecides(Exception):
     """The organisation file names these fields for the member; it wins over any other change."""
 
     def __init__(self, email: str, fields: list[str]) -> None:
+        decided = " and ".join(fields)
         super().__init__(
-            f"the organisation file decides {' and '.join(fields)} for {email}: change it there (it wins at every start)"
+            f"the organisation file decides {decided} for {email}: change it there (it wins at each start)"
         )
         self.fields = fields
 
