@@ -62,6 +62,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     directory_sources = {chat.name: chat.directory_source for chat in chats}
     directory_sync = DirectorySync(runtime, directory_sources)
     people_finder = PeopleFinder(runtime, directory_sources)
+    crm_intake.processor.people = people_finder
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

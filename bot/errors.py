@@ -18,7 +18,7 @@ class UnknownMember(InputError):
     kind = "unknown_member"
 
     def __init__(self, field: str, email: str) -> None:
-        super().__init__(field, f"unknown member {email!r}: add them to the organisation file first")
+        super().__init__(field, f"unknown member {email!r}: not in the organisation file, nor found on Slack or Teams")
         self.email = email
 
 

@@ -90,6 +90,9 @@ class AskCard:
     teams: tuple[TeamChoice, ...]
     texts: dict[str, str]
     answer: AnswerShown | None = None
+    asks_team: bool = False
+    """The member has no team yet: "Which team are you in?" comes first (`teams` are the choices),
+    and the question follows once they answer it (`bot.people.team_choice`)."""
 
 
 @dataclass(frozen=True)

@@ -192,4 +192,15 @@ MESSAGES: dict[str, Entry] = {
     "scorecard.chart.other_teams": _LABEL,
     "scorecard.chart.unattributed": _LABEL,
     "welcome.teams": _LABEL,
+    # The directory: a member's first ask asks their team; admins change a member in /onescore settings
+    "directory.which_team": _LABEL,
+    "directory.which_team_hint": _LABEL,
+    "directory.team_placeholder": _entry(max_length=PLACEHOLDER),
+    "directory.team_button": _entry(max_length=BUTTON),
+    "directory.team_chosen": _entry("team"),
+    "settings.member_usage": _entry("onescore"),
+    "settings.member_changed": _entry("email", "team", "role"),
+    "settings.member_unknown": _entry("email"),
+    "settings.member_file_decides": _entry("email", "fields"),
+    "settings.member_bad_value": _entry("value", "choices"),
 }

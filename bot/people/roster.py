@@ -104,5 +104,5 @@ def _view(member: Member, team: object) -> MemberView:
         role=Role(member.role),
         platforms=platforms,
         active=member.active,
-        source=source,  # type: ignore[arg-type]
+        source=source,
     )

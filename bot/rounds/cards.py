@@ -44,6 +44,12 @@ CARD_MESSAGES = (
     "impact.decisive.label",
     "impact.decisive.description",
 )
+TEAM_QUESTION_MESSAGES = (
+    "directory.which_team",
+    "directory.which_team_hint",
+    "directory.team_placeholder",
+    "directory.team_button",
+)
 DEAL_MESSAGES = ("ask.thanks", "ask.not_sure", "ask.edited", "ask.reminder", "ask.expired")
 
 
@@ -78,6 +84,9 @@ def ask_card(session: Session, ask: Ask, org: Organisation, profile: MemberProfi
         impact_label = message(language, f"impact.{answer.impact}.label")
         texts["ask.answered"] = message(language, "ask.answered", team=shown.helping_team_label, impact=impact_label)
 
+    asks_team = member.team_id is None and ask.status == AskStatus.PENDING.value and bool(choices)
+    if asks_team:
+        texts |= {key: message(language, key) for key in TEAM_QUESTION_MESSAGES}
     return AskCard(
         ask_id=ask.id,  # type: ignore[arg-type]
         language=language,
@@ -92,6 +101,7 @@ def ask_card(session: Session, ask: Ask, org: Organisation, profile: MemberProfi
         teams=choices,
         texts=texts,
         answer=shown,
+        asks_team=asks_team,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Annotated
 
@@ -10,7 +11,7 @@ from sqlmodel import Session
 
 from bot.ledger.deals import deal_by_external_id, deal_views, list_deals, record_answer
 from bot.ledger.schemas import AnswerInput, AnswerView, DealInput, DealPage, DealView
-from handlers.api.deps import RuntimeDep, TokenFirstRoute, require_api_token
+from handlers.api.deps import PeopleDep, RuntimeDep, TokenFirstRoute, require_api_token
 from handlers.api.errors import error_responses
 from storage.db import run_transaction, session_scope
 from storage.models import Stage
@@ -31,14 +32,17 @@ ExternalId = Annotated[str, Path(min_length=1, max_length=255, description="The 
     summary="Create or update a deal (idempotent); moving it to won or lost opens its question round once",
     responses={201: {"model": DealView, "description": "Created"}},
 )
-def put_deal(external_id: ExternalId, body: DealInput, runtime: RuntimeDep, response: Response) -> DealView:
+async def put_deal(
+    external_id: ExternalId, body: DealInput, runtime: RuntimeDep, people: PeopleDep, response: Response
+) -> DealView:
     def work(session: Session) -> tuple[DealView, bool]:
         writer = runtime.deal_writer(session, source="api")
         result = writer.upsert(external_id, body)
         writer.flush()
         return deal_views(session, [result.deal])[0], result.created
 
-    view, created = run_transaction(runtime.engine, work)
+    await people.adopt([body.owner, *(p.member for p in body.participants or [])])
+    view, created = await asyncio.to_thread(run_transaction, runtime.engine, work)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return view
 

@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 
+from bot.people.discovery import PeopleFinder
 from bot.runtime import Runtime
 
 _bearer = HTTPBearer(auto_error=False, description="ONESCORE_API_TOKEN")
@@ -21,6 +22,13 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_people_finder(request: Request) -> PeopleFinder:
+    return request.app.state.people_finder
+
+
+PeopleDep = Annotated[PeopleFinder, Depends(get_people_finder)]
 
 
 def check_api_token(expected: str | None, authorization: str | None) -> None:

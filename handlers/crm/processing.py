@@ -22,6 +22,7 @@ from bot.durable.jobs import PermanentFailure, RetryLater, backoff
 from bot.errors import InputError
 from bot.ledger.deals import DealWriter, UpsertResult
 from bot.notices.store import CRM_OWNER_UNMATCHED, notify_admins
+from bot.people.discovery import PeopleFinder
 from bot.runtime import Runtime
 from handlers.crm import hubspot, pipedrive, salesforce
 from handlers.crm.common import DealSnapshot, instant
@@ -60,6 +61,8 @@ class CrmProcessor:
         self.hubspot_api = hubspot_api
         self.pipedrive_api = pipedrive_api
         self.max_attempts = max_attempts
+        self.people: PeopleFinder | None = None
+        """Set by the service: a CRM owner named by email who is on Slack or Teams becomes a member."""
 
     @staticmethod
     def hubspot_event_times(jobs: list[Job]) -> dict[str, datetime]:
@@ -81,7 +84,10 @@ class CrmProcessor:
     async def prepare(self, job: Job, stored: dict[str, datetime]) -> Prepared:
         """The job's snapshot or fate; every failure time may fix becomes a retry, never a loss."""
         try:
-            return await self._prepare(job, stored)
+            prepared = await self._prepare(job, stored)
+            if self.people is not None and prepared.snapshot is not None:
+                await self.people.adopt([prepared.snapshot.owner_email])
+            return prepared
         except RetryLater as signal:
             return Prepared(job, retry_in=signal.delay, failure=str(signal))
         except PermanentFailure as exc:

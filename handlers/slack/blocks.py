@@ -108,9 +108,33 @@ def ask_blocks(card: AskCard, *, lead: str | None = None) -> list[Block]:
     if lead:
         blocks.append(context(escape(lead)))
     blocks.append(mrkdwn_section(bold(card.texts["intro"])))
+    if card.asks_team:
+        blocks.extend(team_question_blocks(card))
+        return blocks[:MESSAGE_BLOCKS]
     blocks.append(mrkdwn_section(escape(card.question)))
     blocks.extend(_state_blocks(card))
     return blocks[:MESSAGE_BLOCKS]
+
+
+TEAM_CHOICE = "member.team"
+"""The action id of "Which team are you in?"; each option's value is `ASK_ID:TEAM`."""
+
+
+def team_question_blocks(card: AskCard) -> list[Block]:
+    """ "Which team are you in?" with a select of the teams, before the question (which follows)."""
+    options = [
+        {"text": plain(choice.label, OPTION_TEXT), "value": f"{card.ask_id}:{choice.name}"}
+        for choice in card.teams[:STATIC_OPTIONS]
+    ]
+    select: Block = {
+        "type": "static_select",
+        "action_id": TEAM_CHOICE,
+        "placeholder": plain(card.texts["directory.team_placeholder"], OPTION_TEXT),
+        "options": options,
+    }
+    section = mrkdwn_section(bold(card.texts["directory.which_team"]))
+    section |= {"block_id": f"team:{card.ask_id}", "accessory": select}
+    return [section, context(escape(card.texts["directory.which_team_hint"]))]
 
 
 def _state_blocks(card: AskCard) -> list[Block]:

@@ -2,7 +2,8 @@
 
 A member from the organisation file often has no Slack id; the first time they click something,
 `users.info` gives their email, which finds them, and their id, locale and time zone are stored
-so nothing is looked up twice.
+so nothing is looked up twice. A Slack user OneScore has never heard of becomes a member the
+same way (source `self`): nobody has to be listed in the file first.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session, select
 
 from bot.people.contacts import remember_recipient
-from bot.people.directory import member_by_email
+from bot.people.directory import MemberSource, member_by_email
 from bot.people.profile import member_profile
 from bot.ports import Recipient
 from bot.runtime import Runtime
@@ -30,6 +31,8 @@ class SlackUser:
     name: str | None
     locale: str | None
     timezone: str | None
+    active: bool = True
+    """False for a person deleted on Slack, and for bots: never made a member."""
 
 
 class SlackDirectory:
@@ -59,6 +62,7 @@ class SlackDirectory:
             name=profile.get("real_name") or info.get("real_name") or info.get("name"),
             locale=info.get("locale"),
             timezone=info.get("tz"),
+            active=not (info.get("deleted") or info.get("is_bot")),
         )
 
     async def language(self, user_id: str) -> str:
@@ -76,12 +80,20 @@ class SlackDirectory:
             return session.exec(select(Member).where(Member.slack_id == user_id)).first()
 
     def _adopt(self, user: SlackUser) -> Member | None:
+        """The member with the user's email; someone OneScore does not know yet becomes one (no team
+        yet: their first ask asks which team they are in), unless Slack lists them as deleted or a bot."""
+        now = self.runtime.now()
+
         def work(session: Session) -> Member | None:
             member = member_by_email(session, user.email or "")
+            if member is None and user.active:
+                member = Member(email=user.email, name=user.name, source=MemberSource.SELF.value, created_at=now)
+                session.add(member)
+                session.flush()
             if member is None:
                 return None
             recipient = Recipient(user_id=user.user_id, language=user.locale, timezone=user.timezone)
-            remember_recipient(session, "slack", member, recipient, self.runtime.now())
+            remember_recipient(session, "slack", member, recipient, now)
             return member
 
         return run_transaction(self.runtime.engine, work)

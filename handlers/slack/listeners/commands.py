@@ -82,6 +82,7 @@ async def _run(
     name: str,
     args: list[str],
 ) -> None:
+    await deps.directory.member(command["user_id"])  # someone OneScore does not know yet becomes a member
     language = await deps.directory.language(command["user_id"])
     call = CommandCall(deps, respond, client, command, args, language)
     handler = SUBCOMMANDS.get(name)
