@@ -20,13 +20,14 @@ from msrest.exceptions import HttpOperationError
 from sqlmodel import Session
 
 from bot.errors import InputError, NotFound
+from bot.people.team_choice import choose_team
 from bot.rounds.answer_form import FormErrors, read_answer_form
 from bot.rounds.answers import AnswerForm, AskAction, NotYourAsk, act_on_ask
 from bot.rounds.cards import ask_card as ask_view
 from bot.runtime import Runtime
 from bot.scoring.request import ScoresCommand, ScoresRefusal, ScoresShown, answer_scores_request
 from bot.scoring.view import scorecard_summary
-from handlers.teams.cards import CardAction, Element, ask_card, card_action, card_message
+from handlers.teams.cards import CardAction, Element, ask_card, card_action, card_message, team_choice
 from handlers.teams.commands import HELP, SCORES, command
 from handlers.teams.conversations import Address, TeamsUser, remember_channel, remember_person
 from handlers.teams.directory import find_member, language_for, member_by_ids
@@ -67,6 +68,12 @@ class OneScoreBot(ActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
+        choice = team_choice(activity.value)
+        if choice is not None:
+            result = await self._choose_team(turn_context, *choice)
+            if result.note:
+                await turn_context.send_activity(result.note)
+            return
         action = card_action(activity.value)
         if action is not None:
             result = await self._act(turn_context, action)
@@ -83,8 +90,12 @@ class OneScoreBot(ActivityHandler):
         expected to answer, rather than botbuilder's 501."""
         if turn_context.activity.name != ADAPTIVE_CARD_ACTION:
             return InvokeResponse(status=200)
+        choice = team_choice(turn_context.activity.value)
         action = card_action(turn_context.activity.value)
-        result = await self._act(turn_context, action) if action is not None else ActionResult(note="")
+        if choice is not None:
+            result = await self._choose_team(turn_context, *choice)
+        else:
+            result = await self._act(turn_context, action) if action is not None else ActionResult(note="")
         if result.card is None:
             return _invoke_answer(MESSAGE_RESPONSE, result.note or "")
         return _invoke_answer(CARD_RESPONSE, result.card)
@@ -151,6 +162,25 @@ class OneScoreBot(ActivityHandler):
             self.wake()
         card = await asyncio.to_thread(self._card, action.ask_id)
         return ActionResult(card=card)
+
+    async def _choose_team(self, turn_context: TurnContext, ask_id: int, team: str) -> ActionResult:
+        """ "Which team are you in?" answered on an ask card; the card then shows the question."""
+        speaker = await self._speaker(turn_context)
+        runtime = self.runtime
+        now = runtime.now()
+        try:
+            changed = await asyncio.to_thread(
+                run_transaction,
+                runtime.engine,
+                lambda session: choose_team(session, runtime.org, ask_id, speaker.member_id, team, now),
+            )
+        except (NotYourAsk, NotFound):
+            return ActionResult(note=message(speaker.language, "ask.not_yours"))
+        except InputError:
+            return ActionResult(note=message(speaker.language, "directory.which_team"))
+        if changed:
+            self.wake()
+        return ActionResult(card=await asyncio.to_thread(self._card, ask_id))
 
     def _answer_form(self, action: CardAction) -> AnswerForm | FormErrors:
         """The card's inputs, read by the core; any error is shown as one note (a card has no field errors)."""

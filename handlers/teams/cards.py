@@ -134,6 +134,11 @@ def ask_card(card: AskCard, *, lead: str | None = None) -> Element:
     if lead:
         body.append(verbatim(lead, subtle=True))
     body.append(verbatim(card.texts["intro"], weight="bolder", size="medium"))
+    if card.asks_team:
+        body.extend(team_question(card))
+        return adaptive_card(
+            body, [button(card, TEAM_CHOICE, card.texts["directory.team_button"], style="positive", with_inputs=True)]
+        )
     body.append(verbatim(card.question))
     actions: list[Element]
     if card.status == AskStatus.PENDING.value:
@@ -160,6 +165,41 @@ def ask_card(card: AskCard, *, lead: str | None = None) -> Element:
         body.append(verbatim(card.texts["ask.expired"], subtle=True))
         actions = []
     return adaptive_card(body, actions)
+
+
+TEAM_CHOICE = "member.team"
+"""The verb of "Which team are you in?"; its input is `member_team`."""
+
+
+def team_question(card: AskCard) -> list[Element]:
+    """ "Which team are you in?" with the teams to choose from; the question follows the choice."""
+    return [
+        {
+            "type": "Input.ChoiceSet",
+            "id": "member_team",
+            "label": card.texts["directory.which_team"],
+            "placeholder": card.texts["directory.team_placeholder"],
+            "style": "compact",
+            "isRequired": True,
+            "errorMessage": card.texts["directory.team_placeholder"],
+            "choices": [{"title": t.label, "value": t.name} for t in card.teams],
+        },
+        verbatim(card.texts["directory.which_team_hint"], subtle=True),
+    ]
+
+
+def team_choice(value: Any) -> tuple[int, str] | None:
+    """(ask id, team name) from a "Which team are you in?" click (Action.Submit or Action.Execute)."""
+    if not isinstance(value, dict):
+        return None
+    action = value.get("action")
+    data = action.get("data") if isinstance(action, dict) else value
+    if not isinstance(data, dict) or data.get("onescore") != TEAM_CHOICE:
+        return None
+    ask_id, team = _ask_id(data.get("ask_id")), data.get("member_team")
+    if ask_id is None or not isinstance(team, str) or not team.strip():
+        return None
+    return ask_id, team.strip()
 
 
 def summary(card: AskCard) -> str:
