@@ -20,8 +20,9 @@ BOT_SCOPES = (
     "groups:history",  # the same check in a private score channel
     "im:history",  # before an ask is sent again, whether the first try got through after all
     "im:write",  # the DM's channel id, to look there
-    "users:read",
-    "users:read.email",
+    "usergroups:read",  # the directory sync: the members of each team's mapped user group
+    "users:read",  # people's language and time zone; the directory sync's list of who is deleted or a bot
+    "users:read.email",  # people by email: members of the file, deal owners and participants
 )
 BOT_EVENTS = ("app_home_opened",)
 
@@ -36,8 +37,8 @@ def slack_manifest(base_url: str | None, *, name: str = "OneScore", socket_mode:
     commands = [
         _command(
             ONESCORE,
-            "OneScore: help, join a team, register or close a deal",
-            "help | join TEAM | deal",
+            "OneScore: help, join a team, register or close a deal, settings",
+            "help | join TEAM | deal | settings",
             endpoint,
         ),
         _command(

@@ -85,6 +85,7 @@ def test_manifest_names_the_commands_scopes_interactivity_home_and_events(
         "groups:history",
         "im:history",
         "im:write",
+        "usergroups:read",
         "users:read",
         "users:read.email",
     ]

@@ -2,7 +2,8 @@
 
 Settings live in the organisation file, so this is a view, not an editor: the schedule with the
 next time it fires, where scorecards go (and which platforms are off), the attribution model
-and the privacy threshold, and when the last weekly post went out.
+and the privacy threshold, and when the last weekly post went out. The one thing it changes is a
+member: `settings member EMAIL team TEAM` or `… role ROLE`, where the file does not name them.
 """
 
 from __future__ import annotations
@@ -13,15 +14,19 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.errors import InputError, NotFound
 from bot.organisation import Role, ScoreChannel
+from bot.people.roster import FileDecides, MemberChange, change_member
 from bot.periods import Period
 from bot.posting.posts import last_sent_post
 from bot.posting.weekly import next_weekly_post
 from bot.runtime import Runtime
 from bot.scoring.view import period_name
 from handlers.slack.blocks import escape, mrkdwn_section
+from handlers.slack.deps import ONESCORE
 from handlers.slack.listeners.commands import CommandCall, subcommand
-from prompts import message
+from prompts import message, team_label
+from storage.db import run_transaction
 
 
 def register() -> None:
@@ -33,12 +38,45 @@ async def show_settings(call: CommandCall) -> None:
     if member is None or member.role != Role.ADMIN.value:
         await call.reply(message(call.language, "settings.refused"))
         return
+    if call.args and call.args[0].lower() == "member":
+        await call.reply(await asyncio.to_thread(change_member_line, call.deps.runtime, call.args[1:], call.language))
+        return
     lines = await asyncio.to_thread(settings_lines, call.deps.runtime, call.language)
     await call.respond(
         text=lines[0],
         blocks=[mrkdwn_section(f"*{escape(lines[0])}*"), mrkdwn_section("\n".join(lines[1:]))],
         response_type="ephemeral",
     )
+
+
+def change_member_line(runtime: Runtime, args: list[str], language: str) -> str:
+    """`member EMAIL team TEAM` or `member EMAIL role ROLE`: an admin's change, through the same core
+    rule as `PUT /api/members/{email}` (the organisation file still wins where it names the member)."""
+    if len(args) < 3 or args[1].lower() not in ("team", "role"):
+        return message(language, "settings.member_usage", onescore=ONESCORE)
+    email, field, value = (
+        args[0].strip("<>").removeprefix("mailto:").split("|")[0].lower(),
+        args[1].lower(),
+        " ".join(args[2:]),
+    )
+    roles = [role.value for role in Role]
+    if field == "role" and value.lower() not in roles:
+        return message(language, "settings.member_bad_value", value=value, choices=", ".join(roles))
+    change = MemberChange(team=value) if field == "team" else MemberChange(role=Role(value.lower()))
+    try:
+        view = run_transaction(
+            runtime.engine, lambda session: change_member(session, runtime.org, email, change, runtime.now())
+        )
+    except NotFound:
+        return message(language, "settings.member_unknown", email=email)
+    except FileDecides as exc:
+        return message(language, "settings.member_file_decides", email=email, fields=", ".join(exc.fields))
+    except InputError:
+        names = ", ".join(t.name for t in runtime.org.teams)
+        return message(language, "settings.member_bad_value", value=value, choices=names)
+    team = next((t for t in runtime.org.teams if t.name == view.team), None)
+    shown = team_label(language, team.name, team.label) if team else "–"
+    return message(language, "settings.member_changed", email=email, team=shown, role=view.role.value)
 
 
 def settings_lines(runtime: Runtime, language: str) -> list[str]:
