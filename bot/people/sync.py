@@ -34,7 +34,10 @@ SYNC_JOB_ID = "directory.sync"
 LEASE_NAME = "directory.sync"
 LEASE_TTL = timedelta(minutes=15)
 SYNC_INTERVAL = timedelta(hours=1)
-BATCH = 200
+BATCH = 100
+BATCH_PAUSE = 0.01
+"""Seconds between two batches' transactions: the event loop (and the database lock, on SQLite)
+goes to acknowledgements and answers in between, so a long sync never holds them up."""
 FOLLOWS_PLATFORM = (None, MemberSource.PLATFORM.value)
 """Team sources a sync may overwrite: unset, or set by an earlier sync."""
 
@@ -124,6 +127,7 @@ class DirectorySync:
             report.added += added
             report.moved += moved
             report.deactivated += deactivated
+            await asyncio.sleep(BATCH_PAUSE)
         log.info("directory sync: %s", report.line())
         return report
 
