@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import bench_env, databases, percentile, report, reset_postgres, rss_mb, running_server  # noqa: E402
-from tests.fakes.slack_api import FakeSlack  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.models import Member  # noqa: E402
+from tests.fakes.slack_api import FakeSlack  # noqa: E402
 from tests.fakes.slack_requests import command_body, signed_headers  # noqa: E402
 
 SECRET = "bench-signing-secret"

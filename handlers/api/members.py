@@ -4,10 +4,11 @@ and an admin's change of a member's team or role."""
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, status
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from bot.people.roster import FileDecides, MemberChange, MemberList, MemberView, change_member, member_views
@@ -22,6 +23,13 @@ router = APIRouter(
     responses=error_responses(400, 401, 413, 422),
     route_class=TokenFirstRoute,
 )
+
+
+class FileDecidesBody(BaseModel):
+    detail: str
+    file_decides: list[Literal["team", "role"]]
+
+
 Email = Annotated[str, Path(min_length=3, max_length=320, description="The member's email")]
 
 
@@ -39,7 +47,10 @@ async def get_members(runtime: RuntimeDep) -> MemberList:
     response_model=MemberView,
     summary="Change a member's team or role (the organisation file still wins where it names them)",
     responses={
-        409: {"description": "The organisation file decides that field for this member; `file_decides` names it"},
+        409: {
+            "model": FileDecidesBody,
+            "description": "The organisation file decides a field asked for; named in `file_decides`",
+        },
         **error_responses(404),
     },
 )
