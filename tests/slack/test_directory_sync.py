@@ -11,10 +11,16 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from bot.app import create_app
+from bot.people.sync import PlatformReport
+from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.conftest import API_TOKEN
 from tests.fakes.slack_api import FakeSlack
@@ -53,11 +59,11 @@ def fake(fake: FakeSlack) -> FakeSlack:
     return fake
 
 
-def sync(slack: SlackDriver) -> list:  # type: ignore[type-arg]
+def sync(slack: SlackDriver) -> list[PlatformReport]:
     return slack.client.portal.call(slack.app.state.directory_sync.run)  # type: ignore[union-attr]
 
 
-def members(slack: SlackDriver) -> dict[str, dict]:  # type: ignore[type-arg]
+def members(slack: SlackDriver) -> dict[str, dict[str, Any]]:
     response = slack.client.get("/api/members")
     assert response.status_code == 200, response.text
     return {m["email"]: m for m in response.json()["members"]}
@@ -175,3 +181,15 @@ def test_onescore_sync_directory_on_the_command_line(fake: FakeSlack, settings: 
     )
     assert failed.returncode == 1
     assert "the last known directory stays" in failed.stdout
+
+
+def test_the_service_syncs_at_start(runtime: Runtime, fake: FakeSlack) -> None:
+    """With its background jobs on, the service runs the sync as soon as it starts (then hourly)."""
+    with TestClient(create_app(runtime), headers={"Authorization": f"Bearer {API_TOKEN}"}) as client:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            found = {m["email"] for m in client.get("/api/members").json()["members"]}
+            if "pirjo@example.com" in found:
+                break
+            time.sleep(0.1)
+    assert {"pirjo@example.com", "teemu@example.com"} <= found
