@@ -113,3 +113,29 @@ def test_someone_in_a_roster_named_on_a_deal_is_asked_their_team_first(installed
     assert members(installed)["p3@example.com"]["team"] == "marketing"
     installed.pump()
     assert [c.activity_id for c in installed.fake.calls(UPDATE)] == [sent]
+
+
+def test_the_team_choice_also_arrives_as_an_action_submit(installed: TeamsDriver) -> None:
+    """Clients without Universal Actions send the fallback `Action.Submit`; the card is then updated."""
+    installed.client.put(
+        "/api/deals/crm:10",
+        json={
+            "name": "Tampereen kauppa",
+            "amount": 700,
+            "stage": "won",
+            "owner": "p4@example.com",
+            "participants": [{"member": "aino@example.com"}],
+            "closed_at": "2026-11-24",
+        },
+    )
+    installed.pump()
+    sent, card = installed.sent_cards(PEOPLE[4])[0]
+    choose = find_action(card, "member.team")
+    assert installed.submit(PEOPLE[4], choose, {"member_team": "sales"}, sent=sent).status_code in (200, 201, 202)
+    installed.pump()
+    assert members(installed)["p4@example.com"]["team"] == "sales"
+    updated = [c for c in installed.fake.calls(UPDATE) if c.activity_id == sent]
+    assert updated and "Which team are you in?" not in card_text(updated[-1].body["attachments"][0]["content"])
+    stranger = installed.submit(PEOPLE[0], choose, {"member_team": "marketing"}, sent=sent)
+    assert stranger.status_code in (200, 201, 202)
+    assert members(installed)["p4@example.com"]["team"] == "sales"
