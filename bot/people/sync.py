@@ -38,6 +38,10 @@ BATCH = 100
 BATCH_PAUSE = 0.01
 """Seconds between two batches' transactions: the event loop (and the database lock, on SQLite)
 goes to acknowledgements and answers in between, so a long sync never holds them up."""
+GONE = "deleted or deactivated there, or a bot"
+"""Why a sync marked a member inactive (`members.unreachable_reason`, after the platform's name): only
+that platform's sync makes them active again, so a person deleted on Slack but still in a Teams
+roster stays inactive."""
 FOLLOWS_PLATFORM = (None, MemberSource.PLATFORM.value)
 """Team sources a sync may overwrite: unset, or set by an earlier sync."""
 
@@ -82,8 +86,8 @@ class DirectorySync:
         self._told: set[tuple[str, str]] = set()
 
     async def run(self) -> list[PlatformReport] | None:
-        """The scheduled job; None when another replica holds the lease. Never raises: a failure is
-        logged and the next hour tries again."""
+        """The scheduled job; None when another replica holds the lease. A platform's failure is
+        logged and reported, and the next hour tries again."""
         if not self.sources:
             return []
         engine, now = self.runtime.engine, self.runtime.now()
@@ -91,9 +95,18 @@ class DirectorySync:
             log.info("directory sync: another replica is running it")
             return None
         try:
-            return [await self._sync_one(source) for source in self.sources.values()]
+            return [await self._sync_safely(source) for source in self.sources.values()]
         finally:
             await asyncio.to_thread(release, engine, LEASE_NAME, self.holder)
+
+    async def _sync_safely(self, source: DirectorySource) -> PlatformReport:
+        """One platform's sync; trouble with the database ends it with what was written so far."""
+        try:
+            return await self._sync_one(source)
+        except Exception as exc:
+            report = PlatformReport(source.name, error=f"{type(exc).__name__}: {exc}")
+            log.exception("directory sync: %s", report.line())
+            return report
 
     async def _sync_one(self, source: DirectorySource) -> PlatformReport:
         report = PlatformReport(source.name)
@@ -122,7 +135,7 @@ class DirectorySync:
         for start in range(0, len(placed), BATCH):
             batch = placed[start : start + BATCH]
             added, moved, deactivated = await asyncio.to_thread(
-                run_transaction, self.runtime.engine, partial(self._apply, source.id_field, batch)
+                run_transaction, self.runtime.engine, partial(self._apply, source, batch)
             )
             report.added += added
             report.moved += moved
@@ -145,8 +158,10 @@ class DirectorySync:
                 placed.setdefault(person.user_id, _Placed(person, None))
         return list(placed.values())
 
-    def _apply(self, id_field: str, batch: Sequence[_Placed], session: Session) -> tuple[int, int, int]:
+    def _apply(self, source: DirectorySource, batch: Sequence[_Placed], session: Session) -> tuple[int, int, int]:
         now = self.runtime.now()
+        id_field = source.id_field
+        gone_here = f"{source.name}: {GONE}"
         column = getattr(Member, id_field)
         ids = [p.person.user_id for p in batch]
         emails = [p.person.email for p in batch if p.person.email]
@@ -180,7 +195,9 @@ class DirectorySync:
             member.directory_seen_at = now
             if member.active and not person.active:
                 deactivated += 1
-            member.active = person.active
+                member.active, member.unreachable_reason = False, gone_here
+            elif person.active and not member.active and member.unreachable_reason == gone_here:
+                member.active, member.unreachable_reason = True, None  # back on the platform that removed them
             if person.active and entry.team_id is not None and member.team_source in FOLLOWS_PLATFORM:
                 if member.team_id != entry.team_id and member.team_id is not None:
                     moved += 1

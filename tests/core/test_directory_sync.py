@@ -125,3 +125,17 @@ def test_people_found_by_email_become_members_without_a_team(runtime: Runtime, d
     assert (tuuli.teams_id, tuuli.team_id, tuuli.source) == ("29:t", None, "platform")
     assert "aino@example.com" not in directory.lookups  # known members are never looked up
     assert asyncio.run(finder.adopt(["tuuli@example.com"])) == []
+
+
+def test_a_person_deleted_on_one_platform_stays_inactive_while_another_lists_them(
+    runtime: Runtime, directory: MemoryDirectory
+) -> None:
+    teams = MemoryDirectory(name="teams", id_field="teams_id", groups={"@sales": [PlatformPerson("29:p", PIRJO.email)]})
+    sync = DirectorySync(runtime, {"slack": directory, "teams": teams})
+    asyncio.run(sync.run())
+    gone = PlatformPerson("U0PIRJO", "pirjo@example.com", "Pirjo", active=False)
+    directory.groups["@sales"], directory.everyone = [], [gone]
+    slack_report, teams_report = asyncio.run(sync.run())
+    assert (slack_report.deactivated, teams_report.error) == (1, None)
+    assert not member(runtime, "pirjo@example.com").active
+    assert member(runtime, "pirjo@example.com").teams_id == "29:p"
