@@ -165,3 +165,18 @@ def test_a_notice_queued_as_text_by_an_earlier_version_is_still_delivered(
     pump(client)
     [dm] = dms(fake_slack)
     assert dm["text"].startswith("The HubSpot deal “Old” is owned by old@example.com")
+
+
+def test_an_owner_the_crm_names_who_is_on_slack_becomes_a_member_and_no_admin_is_bothered(
+    client: TestClient, runtime: Runtime, fake_crm: FakeCrm, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("U0STRANGER", "stranger@example.com", name="Stranger Ståhlberg")
+    fake_crm.hubspot_deal(DEAL, stage="closedwon", modified=EARLIER, owner_id="102", name="Q4")
+    assert post_hubspot(client, runtime, [hubspot_event(DEAL, 1)]).status_code == 200
+    pump(client)
+    assert not dms(fake_slack)
+    deal = client.get(f"/api/deals/hubspot:{DEAL}").json()
+    assert deal["owner"] == "stranger@example.com"
+    listed = {m["email"]: m for m in client.get("/api/members").json()["members"]}
+    assert listed["stranger@example.com"]["source"] == "platform"
+    assert listed["stranger@example.com"]["name"] == "Stranger Ståhlberg"
