@@ -116,10 +116,6 @@ class DirectorySync:
             report.error = str(exc)
             log.warning("directory sync: %s", report.line())
             return report
-        except Exception as exc:
-            report.error = f"{type(exc).__name__}: {exc}"
-            log.exception("directory sync: %s", report.line())
-            return report
         for unknown in read.unknown:
             report.unknown_groups.append(f"{unknown.key} {unknown.value!r}")
             if (unknown.key, unknown.value) not in self._told:
@@ -159,18 +155,16 @@ class DirectorySync:
         return list(placed.values())
 
     def _apply(self, source: DirectorySource, batch: Sequence[_Placed], session: Session) -> tuple[int, int, int]:
+        """One batch in one transaction: (added, moved to another team, marked inactive)."""
         now = self.runtime.now()
         id_field = source.id_field
-        gone_here = f"{source.name}: {GONE}"
         column = getattr(Member, id_field)
-        ids = [p.person.user_id for p in batch]
+        by_id = {
+            getattr(m, id_field): m
+            for m in session.exec(select(Member).where(column.in_([p.person.user_id for p in batch]))).all()
+        }
         emails = [p.person.email for p in batch if p.person.email]
-        by_id = {getattr(m, id_field): m for m in session.exec(select(Member).where(column.in_(ids))).all()}
-        by_email = (
-            {m.email: m for m in session.exec(select(Member).where(col(Member.email).in_(emails))).all()}
-            if emails
-            else {}
-        )
+        by_email = {m.email: m for m in session.exec(select(Member).where(col(Member.email).in_(emails))).all()}
         added = moved = deactivated = 0
         for entry in batch:
             person = entry.person
@@ -178,33 +172,41 @@ class DirectorySync:
             if member is None:
                 if not person.active or not person.email:
                     continue  # nobody to remember: no past answers, and no email to key them by
-                member = Member(
-                    email=person.email,
-                    name=person.name,
-                    source=MemberSource.PLATFORM.value,
-                    created_at=now,
+                member = by_email[person.email] = Member(
+                    email=person.email, name=person.name, source=MemberSource.PLATFORM.value, created_at=now
                 )
-                by_email[person.email] = member
                 added += 1
             if person.active and getattr(member, id_field) is None and person.user_id not in by_id:
                 setattr(member, id_field, person.user_id)
                 by_id[person.user_id] = member
-            if id_field == "teams_id" and person.aad_object_id and member.aad_object_id is None:
-                member.aad_object_id = person.aad_object_id
-            member.name = member.name or person.name
-            member.directory_seen_at = now
-            if member.active and not person.active:
-                deactivated += 1
-                member.active, member.unreachable_reason = False, gone_here
-            elif person.active and not member.active and member.unreachable_reason == gone_here:
-                member.active, member.unreachable_reason = True, None  # back on the platform that removed them
-            if person.active and entry.team_id is not None and member.team_source in FOLLOWS_PLATFORM:
-                if member.team_id != entry.team_id and member.team_id is not None:
-                    moved += 1
-                member.team_id = entry.team_id
-                member.team_source = MemberSource.PLATFORM.value
+            deactivated += self._mark(source.name, member, person, now)
+            moved += self._place(member, person, entry.team_id)
             session.add(member)
         return added, moved, deactivated
+
+    @staticmethod
+    def _mark(platform: str, member: Member, person: PlatformPerson, now: datetime) -> int:
+        """What the platform says of the person (their name, whether they are there); 1 when it just
+        marked them inactive."""
+        gone_here = f"{platform}: {GONE}"
+        member.name = member.name or person.name
+        member.directory_seen_at = now
+        if member.active and not person.active:
+            member.active, member.unreachable_reason = False, gone_here
+            return 1
+        if person.active and not member.active and member.unreachable_reason == gone_here:
+            member.active, member.unreachable_reason = True, None  # back on the platform that removed them
+        return 0
+
+    @staticmethod
+    def _place(member: Member, person: PlatformPerson, team_id: int | None) -> int:
+        """Put the member in their group's team unless the file, an admin or they themselves chose; 1
+        when that moved them from another team."""
+        if not person.active or team_id is None or member.team_source not in FOLLOWS_PLATFORM:
+            return 0
+        moved = int(member.team_id is not None and member.team_id != team_id)
+        member.team_id, member.team_source = team_id, MemberSource.PLATFORM.value
+        return moved
 
     def schedule(self, scheduler: BaseScheduler, *, at_start: datetime | None) -> None:
         """Every hour, and once at start (`at_start`) unless the caller runs it itself."""
