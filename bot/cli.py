@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -28,6 +29,9 @@ from bot.settings import Settings
 from handlers.teams import manifest as teams_manifest
 from prompts import CatalogueError
 from storage.migrate import upgrade
+
+if TYPE_CHECKING:
+    from bot.ledger.csv_text import CsvText
 
 EXIT_USAGE = 2
 Command = Callable[[argparse.Namespace, Runtime], int]
@@ -91,6 +95,7 @@ def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
     console = Console(stderr=True)
     upgrade(runtime.engine)
     runtime.sync_organisation()
+    _adopt_named_people(runtime, text)
     progress = Progress(
         TextColumn("Importing deals"),
         BarColumn(),
@@ -111,6 +116,18 @@ def cmd_import_deals(args: argparse.Namespace, runtime: Runtime) -> int:
     for line, reason in summary.rejected:
         out.print(f"  line {line}: {reason}", highlight=False, markup=False)
     return 1 if summary.rejected else 0
+
+
+def _adopt_named_people(runtime: Runtime, text: CsvText) -> None:
+    """Owners and participants the file names who are on Slack or Teams become members first, so
+    their rows are taken rather than refused as naming strangers."""
+    from bot.ledger.csv_import import named_emails
+    from bot.people.discovery import FILE_LOOKUPS, PeopleFinder
+    from bot.platforms import standalone_directory_sources
+
+    sources = standalone_directory_sources(runtime)
+    if sources:
+        asyncio.run(PeopleFinder(runtime, sources).adopt(named_emails(text), limit=FILE_LOOKUPS))
 
 
 def cmd_manifest(args: argparse.Namespace, _settings: Settings) -> int:

@@ -163,6 +163,16 @@ def parse_rows(text: CsvText) -> Iterator[tuple[int, _Row | str]]:
             yield record.line, describe_error(exc)
 
 
+def named_emails(text: CsvText) -> set[str]:
+    """Every owner and participant the file names (for looking the unknown ones up on the platforms)."""
+    emails: set[str] = set()
+    for _line, parsed in parse_rows(text):
+        if not isinstance(parsed, str):
+            emails |= {parsed.data.owner} if parsed.data.owner else set()
+            emails |= {p.member for p in parsed.data.participants or []}
+    return emails
+
+
 def _apply_batch(runtime: Runtime, rows: list[_Row]) -> ImportSummary:
     """One transaction per batch; the counts only matter once it has committed."""
     summary = ImportSummary()

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 MAX_LOOKUPS = 50
 """Unknown emails looked up per call: a deal names a handful of people, never hundreds."""
+FILE_LOOKUPS = 2000
+"""Unknown emails looked up for one imported file (a company's deal history names its sales force)."""
 
 
 class PeopleFinder:
@@ -34,12 +36,13 @@ class PeopleFinder:
         self.runtime = runtime
         self.sources = sources
 
-    async def adopt(self, emails: Iterable[str | None]) -> list[str]:
-        """Make members of the named people found on a platform; returns the emails added."""
+    async def adopt(self, emails: Iterable[str | None], *, limit: int = MAX_LOOKUPS) -> list[str]:
+        """Make members of the named people found on a platform (at most `limit` looked up); returns
+        the emails added."""
         wanted = {e.strip().lower() for e in emails if e and "@" in e}
         if not wanted or not self.sources:
             return []
-        unknown = sorted(await asyncio.to_thread(self._unknown, wanted))[:MAX_LOOKUPS]
+        unknown = sorted(await asyncio.to_thread(self._unknown, wanted))[:limit]
         added: list[str] = []
         for email in unknown:
             for source in self.sources.values():

@@ -3,13 +3,21 @@ asks "Which team are you in?" before the question."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
 
+from bot.settings import Settings
 from storage.models import Member
+from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import payload_body
-from tests.slack.conftest import SlackDriver, button, texts
+from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, SlackDriver, button, texts
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def put_deal(slack: SlackDriver, external_id: str = "crm:7", **fields: Any) -> Any:
@@ -137,3 +145,38 @@ def test_a_slack_user_who_uses_onescore_becomes_a_member(slack: SlackDriver) -> 
     listed = {m["email"]: m for m in slack.client.get("/api/members").json()["members"]}
     assert listed["stranger@example.com"]["source"] == "self"
     assert listed["stranger@example.com"]["platforms"] == ["slack"]
+
+
+def test_import_deals_makes_members_of_the_people_a_file_names_who_are_on_slack(
+    fake: FakeSlack, settings: Settings, tmp_path: Path
+) -> None:
+    fake.add_user("U0PIRJO", "pirjo@example.com", name="Pirjo")
+    csv = tmp_path / "deals.csv"
+    csv.write_text(
+        "external_id;name;amount;stage;owner;participants;closed_at\n"
+        "csv:1;Äänekoski;1200,50;won;aino@example.com;pirjo@example.com:marketing;2026-11-20\n"
+        "csv:2;Oulu;100;won;nobody@example.com;;2026-11-20\n",
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": settings.database_url,
+        "ONESCORE_CONFIG": str(settings.config_path),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.api_url,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "import-deals", str(csv)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr  # the stranger's row is refused; Pirjo's is taken
+    assert "1 created" in done.stdout and "line 3" in done.stdout and "nobody@example.com" in done.stdout
+    assert sorted(c.args["email"] for c in fake.calls("users.lookupByEmail")) == [
+        "nobody@example.com",
+        "pirjo@example.com",
+    ]
