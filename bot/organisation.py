@@ -117,9 +117,7 @@ class TeamEntry(BaseModel):
     name: str = Field(min_length=1, max_length=64)
     label: str | None = Field(None, max_length=200)
     usual_helper: bool = Field(False, description="Asked about by a deal's owner when no participants are known.")
-    slack_usergroup: str | None = Field(
-        None, pattern=r"^(S[A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]{0,79})$", description="A Slack user group: id or @handle."
-    )
+    slack_usergroup: str | None = Field(None, description="A Slack user group: its id (S…) or @handle.")
     teams_team: str | None = Field(
         None, min_length=1, max_length=200, description="A Teams team the bot is installed in: its id or name."
     )
@@ -129,14 +127,17 @@ class TeamEntry(BaseModel):
     def _normalise(cls, value: str) -> str:
         return value.strip().lower()
 
-    @field_validator("slack_usergroup", mode="before")
+    @field_validator("slack_usergroup")
     @classmethod
-    def _handle(cls, value: Any) -> Any:
+    def _usergroup(cls, value: str | None) -> str | None:
         """Slack shows handles in lower case and ids in upper case; either is accepted as typed."""
-        if isinstance(value, str):
-            text = value.strip()
-            return text.lower() if text.startswith("@") else text.upper()
-        return value
+        if value is None:
+            return None
+        text = value.strip()
+        text = text.lower() if text.startswith("@") else text.upper()
+        if not re.fullmatch(r"S[A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]{0,79}", text):
+            raise ValueError(f"{value!r} is neither a user group id (S0MKTG001) nor a handle (@marketing)")
+        return text
 
 
 class TimeOff(BaseModel):

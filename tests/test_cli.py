@@ -57,6 +57,8 @@ def env(tmp_path: Path, database_url: str) -> dict[str, str]:
         ("reminder_after: soon\n", "reminder_after: 'soon' is not a duration"),
         ("score_channels:\n  - {slack: C1, teams: T1}\n", "score_channels[0]: give exactly one"),
         ("holidays: [christmas]\n", "holidays[0]:"),
+        ("teams: [{name: sales, slack_usergroup: marketing}]\n", "teams[0].slack_usergroup: 'marketing' is neither"),
+        ("teams: [{name: sales, teams_team: ''}]\n", "teams[0].teams_team:"),
         ("teams: [\n", "not valid YAML"),
         ("- just\n- a list\n", "expected a mapping"),
     ],
