@@ -193,3 +193,10 @@ def test_the_service_syncs_at_start(runtime: Runtime, fake: FakeSlack) -> None:
                 break
             time.sleep(0.1)
     assert {"pirjo@example.com", "teemu@example.com"} <= found
+
+
+def test_a_rate_limited_page_is_waited_out_as_slack_asks(slack: SlackDriver) -> None:
+    slack.fake.fail("users.list", 429, retry_after=1)
+    (report,) = sync(slack)
+    assert report.error is None and report.added == 2
+    assert [c.status for c in slack.fake.calls("users.list", ok_only=False)] == [429, 200]
