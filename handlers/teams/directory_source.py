@@ -10,6 +10,7 @@ read fail, so the sync keeps the last known directory rather than acting on half
 from __future__ import annotations
 
 import asyncio
+import time
 
 import aiohttp
 from msrest.exceptions import ClientException
@@ -22,6 +23,7 @@ from bot.ports import PortError
 from handlers.teams.connector import BotConnector, RosterMember
 from handlers.teams.conversations import Address, team_addresses, team_names
 
+ROSTER_KEPT_SECONDS = 60.0
 TROUBLE = (PortError, ClientException, aiohttp.ClientError, TimeoutError, OSError)
 
 
@@ -32,6 +34,7 @@ class TeamsDirectorySource:
     def __init__(self, engine: Engine, connector: BotConnector) -> None:
         self.engine = engine
         self.connector = connector
+        self._recent: dict[str, tuple[float, list[RosterMember]]] = {}
 
     async def read(self, org: Organisation) -> DirectoryRead:
         mapped = [(index, team) for index, team in enumerate(org.teams) if team.teams_team]
@@ -53,12 +56,22 @@ class TeamsDirectorySource:
         return DirectoryRead(rosters=tuple(rosters), unknown=tuple(unknown))
 
     async def find_by_email(self, email: str) -> PlatformPerson | None:
+        """Searched in the rosters, each kept for a minute: a deal (or an imported file) naming
+        several people reads each roster once, not once per person."""
         installed, _ = await asyncio.to_thread(self._installed)
         for team_id, address in installed.items():
-            for member in await self._roster(address, team_id):
+            for member in await self._recent_roster(address, team_id):
                 if member.email == email.lower():
                     return _person(member)
         return None
+
+    async def _recent_roster(self, address: Address, team_id: str) -> list[RosterMember]:
+        kept = self._recent.get(team_id)
+        if kept is not None and time.monotonic() - kept[0] < ROSTER_KEPT_SECONDS:
+            return kept[1]
+        roster = await self._roster(address, team_id)
+        self._recent[team_id] = (time.monotonic(), roster)
+        return roster
 
     async def _roster(self, address: Address, team_id: str) -> list[RosterMember]:
         try:

@@ -139,3 +139,18 @@ def test_the_team_choice_also_arrives_as_an_action_submit(installed: TeamsDriver
     stranger = installed.submit(PEOPLE[0], choose, {"member_team": "marketing"}, sent=sent)
     assert stranger.status_code in (200, 201, 202)
     assert members(installed)["p4@example.com"]["team"] == "sales"
+
+
+def test_a_deal_naming_several_roster_people_reads_the_roster_once(installed: TeamsDriver) -> None:
+    response = installed.client.put(
+        "/api/deals/crm:11",
+        json={
+            "name": "Porin kauppa",
+            "stage": "open",
+            "owner": "p0@example.com",
+            "participants": [{"member": "p1@example.com"}, {"member": "p2@example.com"}],
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert len(installed.fake.calls(ROSTER)) == 5  # nine people, two a page: one pass for all three
+    assert {"p0@example.com", "p1@example.com", "p2@example.com"} <= members(installed).keys()
