@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from bot.errors import InputError, NotFound
 from bot.organisation import Organisation, Role
 from bot.people.directory import MemberSource, member_by_email, team_by_name, teams_by_id
-from storage.models import Member
+from storage.models import Member, Team
 
 Platform = Literal["slack", "teams"]
 
@@ -61,7 +61,7 @@ class FileDecides(Exception):
 def member_views(session: Session) -> list[MemberView]:
     teams = teams_by_id(session)
     rows = session.exec(select(Member).order_by(col(Member.email), col(Member.id))).all()
-    return [_view(member, teams.get(member.team_id or -1)) for member in rows]
+    return [_view(member, teams.get(member.team_id) if member.team_id else None) for member in rows]
 
 
 def change_member(session: Session, org: Organisation, email: str, change: MemberChange, now: datetime) -> MemberView:
@@ -87,10 +87,10 @@ def change_member(session: Session, org: Organisation, email: str, change: Membe
         member.role = change.role.value
     session.add(member)
     session.flush()
-    return _view(member, teams_by_id(session).get(member.team_id or -1))
+    return _view(member, teams_by_id(session).get(member.team_id) if member.team_id else None)
 
 
-def _view(member: Member, team: object) -> MemberView:
+def _view(member: Member, team: Team | None) -> MemberView:
     platforms: list[Platform] = []
     if member.slack_id:
         platforms.append("slack")
@@ -100,7 +100,7 @@ def _view(member: Member, team: object) -> MemberView:
     return MemberView(
         email=member.email,
         name=member.name,
-        team=getattr(team, "name", None),
+        team=team.name if team else None,
         role=Role(member.role),
         platforms=platforms,
         active=member.active,
