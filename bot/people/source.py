@@ -50,6 +50,9 @@ class DirectoryRead:
     unknown: tuple[UnknownGroup, ...] = ()
     everyone: tuple[PlatformPerson, ...] = field(default=())
     """Everybody the platform listed, mapped or not, so people deleted there stop being asked."""
+    complete: bool = False
+    """`everyone` is every person the platform lets OneScore see (Teams: the rosters of every team
+    the bot is installed in, all read): a person it found before and no longer lists has gone."""
 
 
 class DirectoryUnavailable(Exception):

@@ -22,6 +22,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlmodel import Session, col, select
 
 from bot.durable.leases import holder_id, release, try_acquire
+from bot.people.contacts import PLATFORM_ID_FIELDS
 from bot.people.directory import MemberSource
 from bot.people.source import DirectorySource, DirectoryUnavailable, GroupRoster, PlatformPerson
 from bot.runtime import Runtime
@@ -38,7 +39,7 @@ BATCH = 100
 BATCH_PAUSE = 0.01
 """Seconds between two batches' transactions: the event loop (and the database lock, on SQLite)
 goes to acknowledgements and answers in between, so a long sync never holds them up."""
-GONE = "deleted or deactivated there, or a bot"
+GONE = "deleted or deactivated there, a bot, or no longer listed"
 """Why a sync marked a member inactive (`members.unreachable_reason`, after the platform's name): only
 that platform's sync makes them active again, so a person deleted on Slack but still in a Teams
 roster stays inactive."""
@@ -137,8 +138,32 @@ class DirectorySync:
             report.moved += moved
             report.deactivated += deactivated
             await asyncio.sleep(BATCH_PAUSE)
+        if read.complete:
+            present = {person.user_id for person in read.everyone}
+            report.deactivated += await asyncio.to_thread(
+                run_transaction, self.runtime.engine, partial(self._retire, source, present)
+            )
         log.info("directory sync: %s", report.line())
         return report
+
+    def _retire(self, source: DirectorySource, present: set[str], session: Session) -> int:
+        """Members this platform's directory brought in (and no other platform knows) who are no
+        longer listed: gone from the platform, so inactive until it lists them again."""
+        column = getattr(Member, source.id_field)
+        query = select(Member).where(
+            column.is_not(None),
+            col(Member.active).is_(True),
+            col(Member.source) == MemberSource.PLATFORM.value,
+            col(Member.directory_seen_at).is_not(None),
+        )
+        for other in PLATFORM_ID_FIELDS.values():
+            if other != source.id_field:
+                query = query.where(getattr(Member, other).is_(None))
+        gone = [m for m in session.exec(query).all() if getattr(m, source.id_field) not in present]
+        for member in gone:
+            member.active, member.unreachable_reason = False, f"{source.name}: {GONE}"
+            session.add(member)
+        return len(gone)
 
     def _placements(self, rosters: Iterable[GroupRoster], everyone: Sequence[PlatformPerson]) -> list[_Placed]:
         """Each person once: in the first mapped group (file order) that lists them, else by status alone."""

@@ -5,6 +5,10 @@ Teams gave it when the app was installed there; the Bot Connector lists a team's
 a bot installed in it, so a team the bot has never heard from is reported as unknown (install the
 app in it). A roster is read page by page (`BotConnector.roster`); any failure makes the whole
 read fail, so the sync keeps the last known directory rather than acting on half a roster.
+
+Rosters do not list deleted accounts, they just stop listing them: so every installed team's
+roster is read, and a person the rosters brought in who is in none of them any more has gone
+(`DirectoryRead.complete`).
 """
 
 from __future__ import annotations
@@ -41,6 +45,10 @@ class TeamsDirectorySource:
         if not mapped:
             return DirectoryRead()
         installed, names = await asyncio.to_thread(self._installed)
+        read = {
+            team_id: [_person(m) for m in await self._roster(address, team_id)]
+            for team_id, address in installed.items()
+        }
         rosters: list[GroupRoster] = []
         unknown: list[UnknownGroup] = []
         for index, team in mapped:
@@ -51,9 +59,11 @@ class TeamsDirectorySource:
                 reason = f"OneScore is not installed in a Teams team {wanted!r} (add the app to that team)"
                 unknown.append(UnknownGroup(key, wanted, reason))
                 continue
-            people = await self._roster(installed[team_id], team_id)
-            rosters.append(GroupRoster(team=team.name, key=key, people=tuple(_person(m) for m in people)))
-        return DirectoryRead(rosters=tuple(rosters), unknown=tuple(unknown))
+            rosters.append(GroupRoster(team=team.name, key=key, people=tuple(read[team_id])))
+        everyone = {person.user_id: person for people in read.values() for person in people}
+        return DirectoryRead(
+            rosters=tuple(rosters), unknown=tuple(unknown), everyone=tuple(everyone.values()), complete=True
+        )
 
     async def find_by_email(self, email: str) -> PlatformPerson | None:
         """Searched in the rosters, each kept for a minute: a deal (or an imported file) naming

@@ -154,3 +154,30 @@ def test_a_deal_naming_several_roster_people_reads_the_roster_once(installed: Te
     assert response.status_code == 201, response.text
     assert len(installed.fake.calls(ROSTER)) == 5  # nine people, two a page: one pass for all three
     assert {"p0@example.com", "p1@example.com", "p2@example.com"} <= members(installed).keys()
+
+
+def test_someone_gone_from_every_roster_is_never_asked_until_they_are_back(installed: TeamsDriver) -> None:
+    sync(installed)
+    installed.fake.state.rosters[TEAM_ID].remove(PEOPLE[1].id)
+    (report,) = sync(installed)
+    assert report.deactivated == 1
+    found = members(installed)
+    assert found["p1@example.com"]["active"] is False
+    assert found["aino@example.com"]["active"] and found["p2@example.com"]["active"]
+    installed.client.put(
+        "/api/deals/crm:12",
+        json={
+            "name": "Vaasan kauppa",
+            "amount": 900,
+            "stage": "won",
+            "owner": "aino@example.com",
+            "participants": [{"member": "p1@example.com", "team": "sales"}, {"member": "p2@example.com"}],
+            "closed_at": "2026-11-24",
+        },
+    )
+    installed.pump()
+    assert not installed.sent_cards(PEOPLE[1])
+    assert installed.sent_cards(PEOPLE[2])
+    installed.fake.state.rosters[TEAM_ID].append(PEOPLE[1].id)
+    sync(installed)
+    assert members(installed)["p1@example.com"]["active"] is True
