@@ -22,7 +22,7 @@ from bot.posting.posts import ScorePoster
 from bot.posting.weekly import WeeklyScores
 from bot.rounds.loop import TICK_SECONDS, AskLoop
 from bot.runtime import Runtime
-from handlers.api import deals, health, scores
+from handlers.api import deals, health, member_data, scores
 from handlers.api.body_limit import BodyLimit
 from handlers.api.docs import install_docs
 from handlers.api.errors import install_error_handlers
@@ -123,6 +123,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     app.include_router(deals.router)
     app.include_router(scores.router)
     app.include_router(crm_routes.router)
+    app.include_router(member_data.router)
     for chat_router in [chat.router() for chat in chats] + off_routers(runtime):
         app.include_router(chat_router)
     return app

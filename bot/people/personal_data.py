@@ -1,0 +1,267 @@
+"""Everything stored about one person: handed to them (export) or erased on request (forget).
+
+Erasure keeps the scorecards true. A person's answers credited a team with an impact on a deal,
+their deals counted for their team, their asks made the answer rate: so the member row stays as an
+anonymous placeholder holding only a team (and an id the credit rows point at), asks keep only
+that they were sent and how they ended, and answers keep only (deal, helping team, impact). Every
+word the person wrote and every way to recognise or reach them goes: name, email, chat ids,
+preferences, the questions they were asked, the free text of their answers, where their messages
+were delivered, what the queues and the redelivery memory hold about them.
+
+Export and erasure look at the same rows, so what a person is shown is exactly what forgetting
+them removes. Tables this module does not know by name (added later) are searched too: rows that
+point at the member or mention one of their identifiers are exported, and deleted on erasure.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ColumnElement, String, Table, Text, cast, delete, false, or_, update
+from sqlalchemy import select as select_rows
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, col
+from sqlmodel import select as select_model
+
+from bot.errors import NotFound
+from bot.people.directory import member_by_email, teams_by_id
+from storage.db import run_transaction
+from storage.models import (
+    Answer,
+    Ask,
+    AskStatus,
+    ConversationRef,
+    Deal,
+    DealParticipant,
+    Erasure,
+    Job,
+    Member,
+    ProcessedEvent,
+)
+
+log = logging.getLogger(__name__)
+
+ERASED_TEXT = ""
+"""What an erased free text becomes: empty, so no placeholder can be mistaken for the person's words."""
+
+KNOWN_TABLES = frozenset(
+    str(t.__tablename__)
+    for t in (Member, Deal, DealParticipant, Ask, Answer, ConversationRef, Job, ProcessedEvent, Erasure)
+)
+"""Tables handled by name below. The others are either about no one (teams, closes, posts, leases,
+the installation) or unknown to this module and searched generically."""
+ABOUT_NO_ONE = frozenset({"teams", "deal_closes", "score_posts", "leases", "installation"})
+
+
+@dataclass(frozen=True)
+class Person:
+    """A member and the strings that identify them anywhere in the database."""
+
+    member: Member
+    identifiers: tuple[str, ...]
+
+    @property
+    def member_id(self) -> int:
+        assert self.member.id is not None
+        return self.member.id
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    rows: int
+    """Rows changed or deleted; 0 when there was nobody (left) to forget."""
+    erasure_id: int | None
+
+
+def find_person(session: Session, email: str) -> Person | None:
+    """The member with this email, unless already forgotten (an erased member has no email)."""
+    member = member_by_email(session, email)
+    if member is None:
+        return None
+    ids = (member.email, member.slack_id, member.teams_id, member.aad_object_id)
+    return Person(member, tuple(sorted({i for i in ids if i})))
+
+
+def export_person(session: Session, email: str) -> dict[str, Any]:
+    """Every row about the person, as JSON-ready dicts grouped by what they are."""
+    person = find_person(session, email)
+    if person is None:
+        raise NotFound(f"no member {email!r}")
+    mid = person.member_id
+    teams = {i: t.name for i, t in teams_by_id(session).items()}
+    asks = list(session.exec(select_model(Ask).where(col(Ask.member_id) == mid).order_by(col(Ask.id))).all())
+    deals = {d.id: d.external_id for d in session.exec(select_model(Deal)).all()}
+    member = _row(person.member) | {"team": teams.get(person.member.team_id or 0)}
+    return {
+        "member": member,
+        "asks": [_row(a) | {"deal": deals.get(a.deal_id)} for a in asks],
+        "answers": [
+            _row(a) | {"deal": deals.get(a.deal_id), "helping_team": teams.get(a.helping_team_id)}
+            for a in session.exec(select_model(Answer).where(col(Answer.member_id) == mid).order_by(col(Answer.id)))
+        ],
+        "deals_owned": [_row(d) for d in session.exec(_owned_deals(person).order_by(col(Deal.id)))],
+        "deals_taking_part": [
+            _row(p) | {"deal": deals.get(p.deal_id), "team": teams.get(p.team_id or 0)}
+            for p in session.exec(select_model(DealParticipant).where(col(DealParticipant.member_id) == mid))
+        ],
+        "conversation_refs": [_row(r) for r in session.exec(select_model(ConversationRef).where(_refs_of(person)))],
+        "notices_and_messages": [_row(j) for j in _jobs_about(session, person, {a.id for a in asks})],
+        "deliveries_remembered": [
+            _row(e) for e in session.exec(select_model(ProcessedEvent).where(_mentions(_table(ProcessedEvent), person)))
+        ],
+        "other": {
+            table.name: [dict(row._mapping) for row in session.execute(select_rows(table).where(clause))]
+            for table, clause in _other_tables(person)
+        },
+    }
+
+
+def export_json(engine: Engine, email: str) -> str:
+    """The export as a JSON document (UTF-8 text, letters and emoji kept as they are)."""
+    with Session(engine) as session:
+        data = export_person(session, email)
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def forget_person(engine: Engine, email: str, *, actor: str, now: datetime) -> ErasureResult:
+    """Erase the person; forgetting someone already forgotten (or never known) changes nothing."""
+    return run_transaction(engine, lambda session: _forget(session, email, actor, now))
+
+
+def _forget(session: Session, email: str, actor: str, now: datetime) -> ErasureResult:
+    person = find_person(session, email)
+    if person is None:
+        return ErasureResult(rows=0, erasure_id=None)
+    mid = person.member_id
+    ask_ids = set(session.exec(select_model(Ask.id).where(col(Ask.member_id) == mid)).all())
+    rows = 0
+    rows += _delete_ids(session, Job, [j.id for j in _jobs_about(session, person, ask_ids)])
+    rows += _count(session.execute(delete(ConversationRef).where(_refs_of(person))))
+    rows += _count(session.execute(delete(ProcessedEvent).where(_mentions(_table(ProcessedEvent), person))))
+    for table, clause in _other_tables(person):
+        rows += _count(session.execute(delete(table).where(clause)))
+    rows += _count(
+        session.execute(
+            delete(Ask).where(
+                col(Ask.member_id) == mid, col(Ask.sent_at).is_(None), col(Ask.status) != AskStatus.ANSWERED.value
+            )
+        )
+    )
+    rows += _count(
+        session.execute(
+            update(Ask).where(col(Ask.member_id) == mid).values(question=ERASED_TEXT, message_ref=None, updated_at=now)
+        )
+    )
+    rows += _count(
+        session.execute(
+            update(Ask)
+            .where(col(Ask.member_id) == mid, col(Ask.status) == AskStatus.PENDING.value)
+            .values(status=AskStatus.EXPIRED.value)
+        )
+    )
+    rows += _count(
+        session.execute(
+            update(Answer).where(col(Answer.member_id) == mid).values(text=ERASED_TEXT, quotable=False, updated_at=now)
+        )
+    )
+    if person.member.email:
+        rows += _count(
+            session.execute(update(Deal).where(col(Deal.owner_email) == person.member.email).values(owner_email=None))
+        )
+    _anonymise(session, person.member, now)
+    rows += 1
+    erasure = Erasure(erased_at=now, kind="member", actor=actor, rows=rows)
+    session.add(erasure)
+    session.flush()
+    log.info("erasure %s: a member was forgotten at the request of %s (%d rows)", erasure.id, actor, rows)
+    return ErasureResult(rows=rows, erasure_id=erasure.id)
+
+
+def _anonymise(session: Session, member: Member, now: datetime) -> None:
+    """Keep the row (its id carries the team's credit) and nothing that says whose it was."""
+    for field in ("email", "name", "slack_id", "teams_id", "aad_object_id", "timezone", "language"):
+        setattr(member, field, None)
+    member.unreachable_reason = None
+    member.from_config = False
+    member.role = "observer"
+    member.erased_at = now
+    session.add(member)
+    session.flush()
+
+
+def _owned_deals(person: Person) -> Any:
+    owned = col(Deal.owner_id) == person.member_id
+    if person.member.email:
+        owned = or_(owned, col(Deal.owner_email) == person.member.email)
+    return select_model(Deal).where(owned)
+
+
+def _refs_of(person: Person) -> ColumnElement[bool]:
+    return or_(col(ConversationRef.member_id) == person.member_id, _mentions(_table(ConversationRef), person))
+
+
+def _jobs_about(session: Session, person: Person, ask_ids: set[int | None]) -> Iterator[Job]:
+    """Queued and finished work about the person: messages to them, about their asks, notices naming them."""
+    for job in session.exec(select_model(Job).order_by(col(Job.id))).all():
+        payload = job.payload or {}
+        points_at = payload.get("ask_id") in ask_ids or payload.get("member_id") == person.member_id
+        text = _text_of(job.payload, job.dedupe_key, job.result, job.last_error)
+        if points_at or any(identifier in text for identifier in person.identifiers):
+            yield job
+
+
+def _text_of(*values: Any) -> str:
+    return "\n".join(json.dumps(v, ensure_ascii=False, default=str) for v in values if v is not None)
+
+
+def _mentions(table: Table | Any, person: Person) -> ColumnElement[bool]:
+    """Any text or JSON column of the table containing one of the person's identifiers.
+
+    JSON is compared as its stored text, where a non-ASCII letter may be written as `\\uXXXX`, so
+    each identifier is looked for both as it is and as JSON escapes it."""
+    clauses: list[ColumnElement[bool]] = []
+    for column in table.columns:
+        if isinstance(column.type, JSON):
+            text = cast(column, Text)
+            for identifier in person.identifiers:
+                escaped = json.dumps(identifier)[1:-1]
+                clauses += [text.contains(identifier, autoescape=True), text.contains(escaped, autoescape=True)]
+        elif isinstance(column.type, String):
+            clauses += [column.contains(identifier, autoescape=True) for identifier in person.identifiers]
+    return or_(false(), *clauses)
+
+
+def _other_tables(person: Person) -> Iterable[tuple[Table, ColumnElement[bool]]]:
+    """Tables added after this module was written: rows pointing at the member, or mentioning them."""
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name in KNOWN_TABLES or table.name in ABOUT_NO_ONE:
+            continue
+        clause = _mentions(table, person)
+        for column in table.columns:
+            if any(fk.column.table.name == "members" for fk in column.foreign_keys):
+                clause = or_(clause, column == person.member_id)
+        yield table, clause
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def _delete_ids(session: Session, model: type[Job], ids: list[int | None]) -> int:
+    if not ids:
+        return 0
+    return _count(session.execute(delete(model).where(col(model.id).in_(ids))))
+
+
+def _count(result: Any) -> int:
+    return int(result.rowcount)
+
+
+def _row(record: SQLModel) -> dict[str, Any]:
+    return record.model_dump(mode="json")
