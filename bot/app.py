@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from bot.durable.dedupe import forget_before
 from bot.durable.scheduler import build_scheduler
 from bot.notices.delivery import AdminNotices
+from bot.people.retention import Retention
 from bot.platforms import chat_adapters, off_routers
 from bot.ports import ChatPlatform
 from bot.posting.posts import ScorePoster
@@ -81,6 +82,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
                 args=[runtime, [chat.delivery_prefix for chat in chats]],
             )
             weekly.schedule(scheduler)
+            Retention(runtime).schedule(scheduler)
             ask_loop.start()
             poster.start()
             crm_intake.start()
