@@ -90,6 +90,10 @@ class AskCard:
     teams: tuple[TeamChoice, ...]
     texts: dict[str, str]
     answer: AnswerShown | None = None
+    can_snooze: bool = False
+    """Whether "Remind me tomorrow" is offered (pending, not snoozed now, snoozed fewer than twice)."""
+    snoozed: bool = False
+    """Waiting for its snoozed reminder; `texts["own.snoozed"]` says when."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ QUESTION_KEY_MAX = 64  # asks.question_key is VARCHAR(64)
 MODAL_TITLE = 24
 BUTTON = 75
 PLACEHOLDER = 150
+SLACK_CONFIRM_BUTTON = 30  # a confirmation dialog's buttons; its title may take 100
 
 
 @dataclass(frozen=True)
@@ -192,4 +193,17 @@ MESSAGES: dict[str, Entry] = {
     "scorecard.chart.other_teams": _LABEL,
     "scorecard.chart.unattributed": _LABEL,
     "welcome.teams": _LABEL,
+    # A member's own answers and data (withdraw, snooze, my data, forget me).
+    "own.withdraw": _BUTTON,
+    "own.withdraw_title": _entry(max_length=SLACK_CONFIRM_BUTTON * 3),
+    "own.withdraw_confirm": _LABEL,
+    "own.withdraw_yes": _entry(max_length=SLACK_CONFIRM_BUTTON),
+    "own.keep": _entry(max_length=SLACK_CONFIRM_BUTTON),
+    "own.snooze": _BUTTON,
+    "own.snoozed": _entry("date", "time"),
+    "mydata.sent": _LABEL,
+    "mydata.unknown": _LABEL,
+    "forget.confirm": _LABEL,
+    "forget.button": _entry(max_length=SLACK_CONFIRM_BUTTON),
+    "forget.done": _LABEL,
 }

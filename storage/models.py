@@ -170,6 +170,8 @@ class Ask(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
     snoozes: int = 0
     """How often the member said "Remind me tomorrow" (at most `MAX_SNOOZES`)."""
+    snoozed_until: datetime | None = _ts()
+    """While set, the ask waits for its snoozed reminder, due then; cleared when it is queued."""
 
 
 class Answer(SQLModel, table=True):

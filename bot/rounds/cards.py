@@ -6,12 +6,16 @@ thing in the same language.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, col, select
 
 from bot.organisation import Organisation
 from bot.people.profile import MemberProfile, member_profile
 from bot.ports import AnswerShown, AskCard, TeamChoice
+from bot.rounds.own_answers import can_snooze
 from prompts import deal_intro, format_money, message, team_label
+from prompts.formats import format_clock, format_date
 from storage.models import Answer, Ask, AskStatus, Deal, DealClose, Member, Team
 
 CARD_MESSAGES = (
@@ -43,6 +47,12 @@ CARD_MESSAGES = (
     "impact.strong.description",
     "impact.decisive.label",
     "impact.decisive.description",
+    "own.withdraw",
+    "own.withdraw_title",
+    "own.withdraw_confirm",
+    "own.withdraw_yes",
+    "own.keep",
+    "own.snooze",
 )
 DEAL_MESSAGES = ("ask.thanks", "ask.not_sure", "ask.edited", "ask.reminder", "ask.expired")
 
@@ -78,6 +88,10 @@ def ask_card(session: Session, ask: Ask, org: Organisation, profile: MemberProfi
         impact_label = message(language, f"impact.{answer.impact}.label")
         texts["ask.answered"] = message(language, "ask.answered", team=shown.helping_team_label, impact=impact_label)
 
+    if ask.snoozed_until is not None:
+        texts["own.snoozed"] = _snoozed_text(
+            language, ask.snoozed_until, profile or member_profile(session, member, org)
+        )
     return AskCard(
         ask_id=ask.id,  # type: ignore[arg-type]
         language=language,
@@ -92,6 +106,16 @@ def ask_card(session: Session, ask: Ask, org: Organisation, profile: MemberProfi
         teams=choices,
         texts=texts,
         answer=shown,
+        can_snooze=can_snooze(ask),
+        snoozed=ask.snoozed_until is not None,
+    )
+
+
+def _snoozed_text(language: str, due: datetime, profile: MemberProfile) -> str:
+    """When the snoozed ask comes back, on the member's own clock."""
+    local = due.astimezone(profile.calendar.zone)
+    return message(
+        language, "own.snoozed", date=format_date(language, local.date()), time=format_clock(language, local.time())
     )
 
 

@@ -163,7 +163,9 @@ class OneScoreBot(ActivityHandler):
         now = self.runtime.now()
         return run_transaction(
             self.runtime.engine,
-            lambda s: act_on_ask(s, action.ask_id, member_id, action.action, form=form, source="teams", now=now),
+            lambda s: act_on_ask(
+                s, action.ask_id, member_id, action.action, form=form, org=self.runtime.org, source="teams", now=now
+            ),
         )
 
     def _card(self, ask_id: int) -> Element:

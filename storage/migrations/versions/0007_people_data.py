@@ -5,7 +5,7 @@ Revises: 0005
 Create Date: 2026-12-02 06:45:00
 
 `members.erased_at` marks a person forgotten on request (the row keeps only their team, so past
-scorecards keep their figures); `asks.snoozes` counts "Remind me tomorrow"; `erasures` is the
+scorecards keep their figures); `asks.snoozes` counts (and `asks.snoozed_until` times) "Remind me tomorrow"; `erasures` is the
 audit of every erasure, naming nobody.
 """
 
@@ -37,10 +37,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("erased_at", storage.types.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table("asks", schema=None) as batch_op:
         batch_op.add_column(sa.Column("snoozes", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("snoozed_until", storage.types.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("asks", schema=None) as batch_op:
+        batch_op.drop_column("snoozed_until")
         batch_op.drop_column("snoozes")
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_column("erased_at")
