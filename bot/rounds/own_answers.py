@@ -30,13 +30,8 @@ STILL_OPEN_AFTER_REMINDER = timedelta(days=1)
 
 
 def can_snooze(ask: Ask) -> bool:
-    """Pending, delivered, not already waiting for a snoozed reminder, and snoozed fewer than twice."""
-    return (
-        ask.status == AskStatus.PENDING.value
-        and ask.sent_at is not None
-        and ask.snoozed_until is None
-        and ask.snoozes < MAX_SNOOZES
-    )
+    """Pending, not already waiting for a snoozed reminder, and snoozed fewer than twice."""
+    return ask.status == AskStatus.PENDING.value and ask.snoozed_until is None and ask.snoozes < MAX_SNOOZES
 
 
 def withdraw_answer(session: Session, ask_id: int, member_id: int | None, *, now: datetime) -> bool:
@@ -61,7 +56,7 @@ def snooze_ask(
     """Put the ask off to the member's next ask-hours day; when it will be asked again, or None
     when nothing changed (already snoozed, answered, or snoozed twice already)."""
     ask = ask_for_member(session, ask_id, member_id)
-    if not can_snooze(ask):
+    if ask.sent_at is None or not can_snooze(ask):
         return None
     member = session.get(Member, ask.member_id)
     assert member is not None

@@ -18,7 +18,8 @@ from bot.settings import Settings
 from storage.models import Answer, Ask, Erasure, Member
 from tests.conftest import ORG_YAML
 from tests.factories import deal_body, participant
-from tests.slack.conftest import SlackDriver, button
+from tests.slack.answering import answer_in_slack
+from tests.slack.conftest import SlackDriver
 
 MIKKO_WORDS = "Mikon webinaari toi asiakkaan talousjohtajan mukaan 🎯"
 PERIODS = ({"week": "2026-W48"}, {"week": "2026-W47"}, {"period": "2026-11"}, {"period": "2026-Q4"})
@@ -27,26 +28,6 @@ PERIODS = ({"week": "2026-W48"}, {"week": "2026-W47"}, {"period": "2026-11"}, {"
 @pytest.fixture
 def org_yaml() -> str:
     return ORG_YAML + "min_group_size: 1\n"
-
-
-def answer_in_slack(slack: SlackDriver, user_id: str, text: str, *, impact: str = "strong") -> None:
-    """Click Answer on the newest DM to the user and submit the form the bot opened."""
-    dm = slack.dms(user_id)[-1]
-    posted = next(c for c in slack.fake.calls("chat.postMessage") if c.args is dm)
-    spot = {"channel": posted.response["channel"], "ts": posted.response["ts"], "blocks": dm["blocks"]}
-    slack.click(user_id, button(dm["blocks"], "ask.answer"), where=spot)
-    opened = slack.fake.calls("views.open")[-1].args["view"]
-    team = next(b for b in opened["blocks"] if b.get("block_id") == "team")["element"]["initial_option"]
-    impacts = next(b for b in opened["blocks"] if b.get("block_id") == "impact")["element"]["options"]
-    chosen = next(o for o in impacts if o["value"] == impact)
-    quotable = opened["blocks"][-1]["element"]["initial_options"]
-    values = {
-        "team": {"value": {"type": "static_select", "selected_option": team}},
-        "impact": {"value": {"type": "radio_buttons", "selected_option": chosen}},
-        "text": {"value": {"type": "plain_text_input", "value": text}},
-        "quotable": {"value": {"type": "checkboxes", "selected_options": quotable}},
-    }
-    assert slack.submit(user_id, opened, values, view_id=f"V{user_id}").status_code == 200
 
 
 @pytest.fixture
