@@ -5,8 +5,8 @@ Revises: 0005
 Create Date: 2026-12-02 06:45:00
 
 `members.erased_at` marks a person forgotten on request (the row keeps only their team, so past
-scorecards keep their figures); `asks.snoozes` counts (and `asks.snoozed_until` times) "Remind me tomorrow"; `erasures` is the
-audit of every erasure, naming nobody.
+scorecards keep their figures); `asks.snoozes` counts "Remind me tomorrow" and `asks.snoozed_until`
+says when the snoozed ask comes back; `erasures` is the audit of every erasure, naming nobody.
 """
 
 from collections.abc import Sequence
