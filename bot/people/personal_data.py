@@ -78,20 +78,24 @@ class ErasureResult:
     erasure_id: int | None
 
 
-def find_person(session: Session, email: str) -> Person | None:
-    """The member with this email, unless already forgotten (an erased member has no email)."""
-    member = member_by_email(session, email)
-    if member is None:
+Who = str | int
+"""A member by email (admins, the REST API) or by id (a chat user the platform already matched)."""
+
+
+def find_person(session: Session, who: Who) -> Person | None:
+    """The member, unless already forgotten."""
+    member = session.get(Member, who) if isinstance(who, int) else member_by_email(session, who)
+    if member is None or member.erased_at is not None:
         return None
     ids = (member.email, member.slack_id, member.teams_id, member.aad_object_id)
     return Person(member, tuple(sorted({i for i in ids if i})))
 
 
-def export_person(session: Session, email: str) -> dict[str, Any]:
+def export_person(session: Session, who: Who) -> dict[str, Any]:
     """Every row about the person, as JSON-ready dicts grouped by what they are."""
-    person = find_person(session, email)
+    person = find_person(session, who)
     if person is None:
-        raise NotFound(f"no member {email!r}")
+        raise NotFound(f"no member {who!r}")
     mid = person.member_id
     teams = {i: t.name for i, t in teams_by_id(session).items()}
     asks = list(session.exec(select_model(Ask).where(col(Ask.member_id) == mid).order_by(col(Ask.id))).all())
@@ -121,20 +125,20 @@ def export_person(session: Session, email: str) -> dict[str, Any]:
     }
 
 
-def export_json(engine: Engine, email: str) -> str:
+def export_json(engine: Engine, who: Who) -> str:
     """The export as a JSON document (UTF-8 text, letters and emoji kept as they are)."""
     with Session(engine) as session:
-        data = export_person(session, email)
+        data = export_person(session, who)
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
 
 
-def forget_person(engine: Engine, email: str, *, actor: str, now: datetime) -> ErasureResult:
+def forget_person(engine: Engine, who: Who, *, actor: str, now: datetime) -> ErasureResult:
     """Erase the person; forgetting someone already forgotten (or never known) changes nothing."""
-    return run_transaction(engine, lambda session: _forget(session, email, actor, now))
+    return run_transaction(engine, lambda session: _forget(session, who, actor, now))
 
 
-def _forget(session: Session, email: str, actor: str, now: datetime) -> ErasureResult:
-    person = find_person(session, email)
+def _forget(session: Session, who: Who, actor: str, now: datetime) -> ErasureResult:
+    person = find_person(session, who)
     if person is None:
         return ErasureResult(rows=0, erasure_id=None)
     mid = person.member_id
