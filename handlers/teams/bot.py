@@ -30,6 +30,7 @@ from handlers.teams.cards import CardAction, Element, ask_card, card_action, car
 from handlers.teams.commands import HELP, SCORES, command
 from handlers.teams.conversations import Address, TeamsUser, remember_channel, remember_person
 from handlers.teams.directory import find_member, language_for, member_by_ids
+from handlers.teams.my_data import forget_confirmation, forget_me, is_forget_click, send_my_data, wanted
 from handlers.teams.scorecard_card import scorecard_card
 from prompts import message, team_label
 from storage.db import run_transaction, session_scope
@@ -73,6 +74,10 @@ class OneScoreBot(ActivityHandler):
             if result.note:
                 await turn_context.send_activity(result.note)
             return
+        if is_forget_click(activity.value):
+            speaker = await self._speaker(turn_context)
+            await forget_me(turn_context, self.runtime, speaker.member_id, speaker.language)
+            return
         if activity.value is not None and not (activity.text or "").strip():
             return  # a click on some other card: nothing of ours to do
         await self._command(turn_context)
@@ -114,6 +119,10 @@ class OneScoreBot(ActivityHandler):
             await turn_context.send_activity(message(language, "help.teams", teams=teams))
         elif said.name == SCORES:
             await self._scores(turn_context, said.args, speaker)
+        elif wanted(said.name, said.args) == "my data":
+            await send_my_data(turn_context, self.runtime, speaker.member_id, language)
+        elif wanted(said.name, said.args) == "forget me":
+            await turn_context.send_activity(forget_confirmation(language))
         else:
             await turn_context.send_activity(message(language, "command.unknown_teams", command=said.name))
 
