@@ -8,15 +8,15 @@ import logging
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, String, select
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlalchemy import select
+from sqlmodel import Session
 
 import storage.models  # noqa: F401  (every table in the metadata)
 from bot.cli import main
 from bot.settings import Settings
 from storage.models import Answer, Ask, Erasure, Member
 from tests.conftest import ORG_YAML
+from tests.erasure_scan import rows_holding
 from tests.factories import deal_body, participant
 from tests.slack.answering import answer_in_slack
 from tests.slack.conftest import SlackDriver
@@ -73,21 +73,6 @@ def mikkos_traces(slack: SlackDriver) -> set[str]:
     channels = {ref["channel"] for ref in refs if ref}
     assert channels, "Mikko's asks were delivered in Slack"
     return {"mikko@example.com", "Mikko", "U0MIKKO", MIKKO_WORDS, *channels}
-
-
-def rows_holding(engine: Engine, traces: set[str]) -> list[str]:
-    """Every (table, column) whose stored value contains one of `traces`, over every table."""
-    found = []
-    with engine.connect() as connection:
-        for table in SQLModel.metadata.sorted_tables:
-            columns = [c for c in table.columns if isinstance(c.type, JSON | String)]
-            for row in connection.execute(select(*columns)) if columns else []:
-                for column, value in zip(columns, row, strict=True):
-                    if value is None:
-                        continue
-                    stored = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-                    found += [f"{table.name}.{column.name}: {t!r}" for t in traces if t in stored]
-    return found
 
 
 def test_forget_leaves_no_trace_in_any_table_and_every_scorecard_keeps_its_figures(
