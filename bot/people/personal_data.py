@@ -55,6 +55,8 @@ KNOWN_TABLES = frozenset(
 )
 """Tables handled by name below. The others are either about no one (teams, closes, posts, leases,
 the installation) or unknown to this module and searched generically."""
+JOB_BATCH = 1000
+"""Jobs read at a time when looking for the person's: the queue's history can be long."""
 ABOUT_NO_ONE = frozenset({"teams", "deal_closes", "score_posts", "leases", "installation"})
 
 
@@ -99,19 +101,22 @@ def export_person(session: Session, who: Who) -> dict[str, Any]:
     mid = person.member_id
     teams = {i: t.name for i, t in teams_by_id(session).items()}
     asks = list(session.exec(select_model(Ask).where(col(Ask.member_id) == mid).order_by(col(Ask.id))).all())
-    deals = {d.id: d.external_id for d in session.exec(select_model(Deal)).all()}
+    answers = list(
+        session.exec(select_model(Answer).where(col(Answer.member_id) == mid).order_by(col(Answer.id))).all()
+    )
+    taking_part = list(session.exec(select_model(DealParticipant).where(col(DealParticipant.member_id) == mid)).all())
+    deal_ids = {a.deal_id for a in asks} | {a.deal_id for a in answers} | {p.deal_id for p in taking_part}
+    deals = _external_ids(session, deal_ids)
     member = _row(person.member) | {"team": teams.get(person.member.team_id or 0)}
     return {
         "member": member,
         "asks": [_row(a) | {"deal": deals.get(a.deal_id)} for a in asks],
         "answers": [
-            _row(a) | {"deal": deals.get(a.deal_id), "helping_team": teams.get(a.helping_team_id)}
-            for a in session.exec(select_model(Answer).where(col(Answer.member_id) == mid).order_by(col(Answer.id)))
+            _row(a) | {"deal": deals.get(a.deal_id), "helping_team": teams.get(a.helping_team_id)} for a in answers
         ],
         "deals_owned": [_row(d) for d in session.exec(_owned_deals(person).order_by(col(Deal.id)))],
         "deals_taking_part": [
-            _row(p) | {"deal": deals.get(p.deal_id), "team": teams.get(p.team_id or 0)}
-            for p in session.exec(select_model(DealParticipant).where(col(DealParticipant.member_id) == mid))
+            _row(p) | {"deal": deals.get(p.deal_id), "team": teams.get(p.team_id or 0)} for p in taking_part
         ],
         "conversation_refs": [_row(r) for r in session.exec(select_model(ConversationRef).where(_refs_of(person)))],
         "notices_and_messages": [_row(j) for j in _jobs_about(session, person, {a.id for a in asks})],
@@ -198,6 +203,13 @@ def _anonymise(session: Session, member: Member, now: datetime) -> None:
     session.flush()
 
 
+def _external_ids(session: Session, deal_ids: set[int]) -> dict[int, str]:
+    if not deal_ids:
+        return {}
+    rows = session.exec(select_model(Deal.id, Deal.external_id).where(col(Deal.id).in_(deal_ids))).all()
+    return {deal_id: external_id for deal_id, external_id in rows if deal_id is not None}
+
+
 def _owned_deals(person: Person) -> Any:
     owned = col(Deal.owner_id) == person.member_id
     if person.member.email:
@@ -211,7 +223,8 @@ def _refs_of(person: Person) -> ColumnElement[bool]:
 
 def _jobs_about(session: Session, person: Person, ask_ids: set[int | None]) -> Iterator[Job]:
     """Queued and finished work about the person: messages to them, about their asks, notices naming them."""
-    for job in session.exec(select_model(Job).order_by(col(Job.id))).all():
+    every_job = select_model(Job).order_by(col(Job.id)).execution_options(yield_per=JOB_BATCH)
+    for job in session.exec(every_job):
         payload = job.payload or {}
         points_at = payload.get("ask_id") in ask_ids or payload.get("member_id") == person.member_id
         text = _text_of(job.payload, job.dedupe_key, job.result, job.last_error)
