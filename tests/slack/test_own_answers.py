@@ -84,6 +84,8 @@ def test_take_back_removes_the_answer_from_the_scorecard_and_reopens_the_ask(sla
 
     assert slack.client.get("/api/deals/hubspot:1").json()["answers"] == []
     assert aino_ask(slack).status == "pending"
+    home = slack.fake.calls("views.publish")[-1].args
+    assert home["user_id"] == "U0AINO" and button(home["view"]["blocks"], "ask.answer")  # App Home, at once
     assert marketing_answers(slack) == 0
     slack.pump()
     reopened = latest_update(slack, where)

@@ -28,6 +28,10 @@ from handlers.slack.listeners.payload import record_id, text
 from prompts import message
 from storage.db import run_transaction
 
+OWN_ANSWER_ACTIONS = (AskAction.WITHDRAW, AskAction.SNOOZE)
+"""Clicked in the DM, these still change what App Home lists (answered or pending, snoozed), so Home
+is published again at once rather than when it is next opened."""
+
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def answer(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
@@ -86,7 +90,7 @@ async def _act(
         return
     if changed:
         deps.wake()
-    if _from_home(body):
+    if _from_home(body) or (changed and action in OWN_ANSWER_ACTIONS):
         await publish_home(deps, client, user_id)
 
 
