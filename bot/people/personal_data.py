@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, String, Table, Text, cast, delete, false, or_, update
+from sqlalchemy import JSON, ColumnElement, String, Table, Text, case, cast, delete, false, or_, update
 from sqlalchemy import select as select_rows
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col
@@ -53,11 +53,11 @@ KNOWN_TABLES = frozenset(
     str(t.__tablename__)
     for t in (Member, Deal, DealParticipant, Ask, Answer, ConversationRef, Job, ProcessedEvent, Erasure)
 )
-"""Tables handled by name below. The others are either about no one (teams, closes, posts, leases,
-the installation) or unknown to this module and searched generically."""
+"""Tables handled by name below."""
+ABOUT_NO_ONE = frozenset({"teams", "deal_closes", "score_posts", "leases", "installation"})
+"""Tables that hold nothing about a person. Any table in neither set is searched generically."""
 JOB_BATCH = 1000
 """Jobs read at a time when looking for the person's: the queue's history can be long."""
-ABOUT_NO_ONE = frozenset({"teams", "deal_closes", "score_posts", "leases", "installation"})
 
 
 @dataclass(frozen=True)
@@ -146,42 +146,7 @@ def _forget(session: Session, who: Who, actor: str, now: datetime) -> ErasureRes
     person = find_person(session, who)
     if person is None:
         return ErasureResult(rows=0, erasure_id=None)
-    mid = person.member_id
-    ask_ids = set(session.exec(select_model(Ask.id).where(col(Ask.member_id) == mid)).all())
-    rows = 0
-    rows += _delete_ids(session, Job, [j.id for j in _jobs_about(session, person, ask_ids)])
-    rows += _count(session.execute(delete(ConversationRef).where(_refs_of(person))))
-    rows += _count(session.execute(delete(ProcessedEvent).where(_mentions(_table(ProcessedEvent), person))))
-    for table, clause in _other_tables(person):
-        rows += _count(session.execute(delete(table).where(clause)))
-    rows += _count(
-        session.execute(
-            delete(Ask).where(
-                col(Ask.member_id) == mid, col(Ask.sent_at).is_(None), col(Ask.status) != AskStatus.ANSWERED.value
-            )
-        )
-    )
-    rows += _count(
-        session.execute(
-            update(Ask).where(col(Ask.member_id) == mid).values(question=ERASED_TEXT, message_ref=None, updated_at=now)
-        )
-    )
-    rows += _count(
-        session.execute(
-            update(Ask)
-            .where(col(Ask.member_id) == mid, col(Ask.status) == AskStatus.PENDING.value)
-            .values(status=AskStatus.EXPIRED.value)
-        )
-    )
-    rows += _count(
-        session.execute(
-            update(Answer).where(col(Answer.member_id) == mid).values(text=ERASED_TEXT, quotable=False, updated_at=now)
-        )
-    )
-    if person.member.email:
-        rows += _count(
-            session.execute(update(Deal).where(col(Deal.owner_email) == person.member.email).values(owner_email=None))
-        )
+    rows = _delete_traces(session, person) + _strip_records(session, person, now)
     _anonymise(session, person.member, now)
     rows += 1
     erasure = Erasure(erased_at=now, kind="member", actor=actor, rows=rows)
@@ -189,6 +154,39 @@ def _forget(session: Session, who: Who, actor: str, now: datetime) -> ErasureRes
     session.flush()
     log.info("erasure %s: a member was forgotten at the request of %s (%d rows)", erasure.id, actor, rows)
     return ErasureResult(rows=rows, erasure_id=erasure.id)
+
+
+def _delete_traces(session: Session, person: Person) -> int:
+    """Rows that exist only because of the person: work queued about them, where they were
+    reached, deliveries naming them, asks never sent to them, and rows of tables added later."""
+    mid = person.member_id
+    ask_ids = set(session.exec(select_model(Ask.id).where(col(Ask.member_id) == mid)).all())
+    rows = _delete_ids(session, Job, [job.id for job in _jobs_about(session, person, ask_ids)])
+    rows += _count(session.execute(delete(ConversationRef).where(_refs_of(person))))
+    rows += _count(session.execute(delete(ProcessedEvent).where(_mentions(_table(ProcessedEvent), person))))
+    for table, clause in _other_tables(person):
+        rows += _count(session.execute(delete(table).where(clause)))
+    unsent = delete(Ask).where(
+        col(Ask.member_id) == mid, col(Ask.sent_at).is_(None), col(Ask.status) != AskStatus.ANSWERED.value
+    )
+    return rows + _count(session.execute(unsent))
+
+
+def _strip_records(session: Session, person: Person, now: datetime) -> int:
+    """Rows the scorecards count, kept without their words: a sent ask keeps whether it was
+    answered (a pending one expires, so nobody is reminded), an answer its deal, team and impact."""
+    mid = person.member_id
+    still_pending = case((col(Ask.status) == AskStatus.PENDING.value, AskStatus.EXPIRED.value), else_=col(Ask.status))
+    asks = update(Ask).where(col(Ask.member_id) == mid)
+    rows = _count(
+        session.execute(asks.values(question=ERASED_TEXT, message_ref=None, status=still_pending, updated_at=now))
+    )
+    answers = update(Answer).where(col(Answer.member_id) == mid)
+    rows += _count(session.execute(answers.values(text=ERASED_TEXT, quotable=False, updated_at=now)))
+    if person.member.email:
+        owned = update(Deal).where(col(Deal.owner_email) == person.member.email)
+        rows += _count(session.execute(owned.values(owner_email=None)))
+    return rows
 
 
 def _anonymise(session: Session, member: Member, now: datetime) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -90,6 +91,11 @@ def test_forget_leaves_no_trace_in_any_table_and_every_scorecard_keeps_its_figur
 
     assert rows_holding(slack.runtime.engine, traces) == []
     assert scores(slack) == before
+    dms = len(slack.dms("U0MIKKO"))
+    slack.clock.advance(timedelta(days=2))  # past reminder_after: his unanswered ask was expired, not reminded
+    slack.pump()
+    assert len(slack.dms("U0MIKKO")) == dms
+    assert scores(slack)[0] == before[0]
     highlights = slack.client.get("/api/scores", params={"week": "2026-W48"}).json()["highlights"]
     assert MIKKO_WORDS not in [h["text"] for h in highlights]
     assert "Aino's own words about marketing" in [h["text"] for h in highlights]
