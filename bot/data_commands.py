@@ -56,7 +56,7 @@ def cmd_member_forget(args: argparse.Namespace, runtime: Runtime) -> int:
         print(f"Nobody to forget: no member {args.email!r} (already forgotten, or never known).")
         return 0
     print(f"Forgotten: {result.rows} rows erased or anonymised (erasure #{result.erasure_id}).")
-    if runtime.org.member(args.email) is not None:
+    if result.listed_in_file:
         print(
             f"{args.email} is still listed in {runtime.settings.config_path}: remove them there, "
             "or the next start adds them again (with none of their past data).",

@@ -206,4 +206,5 @@ MESSAGES: dict[str, Entry] = {
     "forget.confirm": _LABEL,
     "forget.button": _entry(max_length=SLACK_CONFIRM_BUTTON),
     "forget.done": _LABEL,
+    "forget.done_in_file": _LABEL,
 }

@@ -78,6 +78,8 @@ class ErasureResult:
     rows: int
     """Rows changed or deleted; 0 when there was nobody (left) to forget."""
     erasure_id: int | None
+    listed_in_file: bool = False
+    """The person is in the organisation file too: the next start adds them again unless it is edited."""
 
 
 Who = str | int
@@ -146,6 +148,7 @@ def _forget(session: Session, who: Who, actor: str, now: datetime) -> ErasureRes
     person = find_person(session, who)
     if person is None:
         return ErasureResult(rows=0, erasure_id=None)
+    listed_in_file = person.member.from_config
     rows = _delete_traces(session, person) + _strip_records(session, person, now)
     _anonymise(session, person.member, now)
     rows += 1
@@ -153,7 +156,9 @@ def _forget(session: Session, who: Who, actor: str, now: datetime) -> ErasureRes
     session.add(erasure)
     session.flush()
     log.info("erasure %s: a member was forgotten at the request of %s (%d rows)", erasure.id, actor, rows)
-    return ErasureResult(rows=rows, erasure_id=erasure.id)
+    if listed_in_file:
+        log.warning("erasure %s: the member is still listed in the organisation file; remove them there", erasure.id)
+    return ErasureResult(rows=rows, erasure_id=erasure.id, listed_in_file=listed_in_file)
 
 
 def _delete_traces(session: Session, person: Person) -> int:

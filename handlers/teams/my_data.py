@@ -95,9 +95,11 @@ def forget_confirmation(language: str) -> Activity:
 
 
 async def forget_me(turn_context: TurnContext, runtime: Runtime, member_id: int | None, language: str) -> None:
+    in_file = False
     if member_id is not None:
-        await asyncio.to_thread(forget_person, runtime.engine, member_id, actor="chat", now=runtime.now())
-    await turn_context.send_activity(message(language, "forget.done"))
+        engine, now = runtime.engine, runtime.now()
+        in_file = (await asyncio.to_thread(forget_person, engine, member_id, actor="chat", now=now)).listed_in_file
+    await turn_context.send_activity(message(language, "forget.done_in_file" if in_file else "forget.done"))
 
 
 def _export(runtime: Runtime, member_id: int | None) -> str | None:

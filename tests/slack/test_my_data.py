@@ -55,8 +55,10 @@ def test_forget_me_asks_first_then_erases_once(slack: SlackDriver) -> None:
     assert forget["style"] == "danger"
     where = {"channel": "D0AINO", "ts": "1700000000.000100", "blocks": confirmation["blocks"]}
     slack.click("U0AINO", forget, where=where)
-    slack.click("U0AINO", forget, where=where)  # a double click
-    assert replies(slack)[-1] == {
+    slack.click("U0AINO", forget, where=where)  # a double click: nobody left to forget
+    first, second = replies(slack)[-2:]
+    assert first["text"].startswith("Done: OneScore has forgotten you. You are also listed in its organisation file")
+    assert second == {
         "text": "Done: OneScore has forgotten you.",
         "replace_original": True,
         "response_type": "ephemeral",
@@ -73,3 +75,13 @@ def test_other_words_are_unknown_commands(slack: SlackDriver) -> None:
     slack.command("U0AINO", "my stuff")
     assert [r["text"].split("“")[1].split("”")[0] for r in replies(slack)[-2:]] == ["forget everyone", "my stuff"]
     assert slack.client.get("/api/members/aino@example.com/export").status_code == 200
+
+
+def test_forget_me_for_someone_who_joined_in_chat(slack: SlackDriver) -> None:
+    slack.command("U0STRANGER", "join marketing")
+    assert slack.client.get("/api/members/stranger@example.com/export").json()["member"]["team"] == "marketing"
+    slack.command("U0STRANGER", "forget me")
+    forget = button(replies(slack)[-1]["blocks"], "onescore.forget_me")
+    slack.click("U0STRANGER", forget, where={"channel": "D0STRANGER", "ts": "1700000000.000200"})
+    assert replies(slack)[-1]["text"] == "Done: OneScore has forgotten you."
+    assert slack.client.get("/api/members/stranger@example.com/export").status_code == 404

@@ -67,9 +67,12 @@ async def forget_me(call: CommandCall) -> None:
 async def _forget_me(deps: SlackDeps, user_id: str, respond: AsyncRespond) -> None:
     language = await deps.directory.language(user_id)
     member = await deps.directory.member(user_id)
+    in_file = False
     if member is not None and member.id is not None:
-        await asyncio.to_thread(forget_person, deps.runtime.engine, member.id, actor="chat", now=deps.runtime.now())
-    await respond(text=message(language, "forget.done"), replace_original=True, response_type="ephemeral")
+        engine, now = deps.runtime.engine, deps.runtime.now()
+        in_file = (await asyncio.to_thread(forget_person, engine, member.id, actor="chat", now=now)).listed_in_file
+    done = message(language, "forget.done_in_file" if in_file else "forget.done")
+    await respond(text=done, replace_original=True, response_type="ephemeral")
 
 
 def _export(deps: SlackDeps, member_id: int | None) -> str | None:
