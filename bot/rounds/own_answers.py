@@ -26,7 +26,8 @@ from storage.models import Answer, Ask, AskStatus, Member
 
 MAX_SNOOZES = 2
 STILL_OPEN_AFTER_REMINDER = timedelta(days=1)
-"""A snoozed ask stays answerable at least this long after its reminder, whatever its expiry was."""
+"""A snoozed ask stays answerable at least this long after its reminder, and a reopened one this
+long after its answer was taken back, whatever its expiry was."""
 
 
 def can_snooze(ask: Ask) -> bool:
@@ -42,6 +43,7 @@ def withdraw_answer(session: Session, ask_id: int, member_id: int | None, *, now
         return False
     session.delete(answer)
     ask.status = AskStatus.PENDING.value
+    ask.expires_at = max(ask.expires_at or now, now + STILL_OPEN_AFTER_REMINDER)  # time to answer again
     ask.updated_at = now
     session.add(ask)
     session.flush()
