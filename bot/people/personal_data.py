@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -56,8 +56,6 @@ KNOWN_TABLES = frozenset(
 """Tables handled by name below."""
 ABOUT_NO_ONE = frozenset({"teams", "deal_closes", "score_posts", "leases", "installation"})
 """Tables that hold nothing about a person. Any table in neither set is searched generically."""
-JOB_BATCH = 1000
-"""Jobs read at a time when looking for the person's: the queue's history can be long."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +119,9 @@ def export_person(session: Session, who: Who) -> dict[str, Any]:
             _row(p) | {"deal": deals.get(p.deal_id), "team": teams.get(p.team_id or 0)} for p in taking_part
         ],
         "conversation_refs": [_row(r) for r in session.exec(select_model(ConversationRef).where(_refs_of(person)))],
-        "notices_and_messages": [_row(j) for j in _jobs_about(session, person, {a.id for a in asks})],
+        "notices_and_messages": [
+            _row(j) for j in session.exec(select_model(Job).where(_jobs_about(person)).order_by(col(Job.id)))
+        ],
         "deliveries_remembered": [
             _row(e) for e in session.exec(select_model(ProcessedEvent).where(_mentions(_table(ProcessedEvent), person)))
         ],
@@ -165,8 +165,7 @@ def _delete_traces(session: Session, person: Person) -> int:
     """Rows that exist only because of the person: work queued about them, where they were
     reached, deliveries naming them, asks never sent to them, and rows of tables added later."""
     mid = person.member_id
-    ask_ids = set(session.exec(select_model(Ask.id).where(col(Ask.member_id) == mid)).all())
-    rows = _delete_ids(session, Job, [job.id for job in _jobs_about(session, person, ask_ids)])
+    rows = _count(session.execute(delete(Job).where(_jobs_about(person))))
     rows += _count(session.execute(delete(ConversationRef).where(_refs_of(person))))
     rows += _count(session.execute(delete(ProcessedEvent).where(_mentions(_table(ProcessedEvent), person))))
     for table, clause in _other_tables(person):
@@ -224,19 +223,17 @@ def _refs_of(person: Person) -> ColumnElement[bool]:
     return or_(col(ConversationRef.member_id) == person.member_id, _mentions(_table(ConversationRef), person))
 
 
-def _jobs_about(session: Session, person: Person, ask_ids: set[int | None]) -> Iterator[Job]:
-    """Queued and finished work about the person: messages to them, about their asks, notices naming them."""
-    every_job = select_model(Job).order_by(col(Job.id)).execution_options(yield_per=JOB_BATCH)
-    for job in session.exec(every_job):
-        payload = job.payload or {}
-        points_at = payload.get("ask_id") in ask_ids or payload.get("member_id") == person.member_id
-        text = _text_of(job.payload, job.dedupe_key, job.result, job.last_error)
-        if points_at or any(identifier in text for identifier in person.identifiers):
-            yield job
-
-
-def _text_of(*values: Any) -> str:
-    return "\n".join(json.dumps(v, ensure_ascii=False, default=str) for v in values if v is not None)
+def _jobs_about(person: Person) -> ColumnElement[bool]:
+    """Queued and finished work about the person: about their asks, addressed to them (notices), or
+    naming them. Payload ids are compared as text, which reads the same on SQLite and PostgreSQL and
+    cannot fail on a payload whose id is not a number."""
+    payload = _table(Job).c.payload
+    their_asks = select_rows(cast(col(Ask.id), String)).where(col(Ask.member_id) == person.member_id)
+    return or_(
+        cast(payload["ask_id"].as_string(), String).in_(their_asks),
+        cast(payload["member_id"].as_string(), String) == str(person.member_id),
+        _mentions(_table(Job), person),
+    )
 
 
 def _mentions(table: Table | Any, person: Person) -> ColumnElement[bool]:
@@ -271,12 +268,6 @@ def _other_tables(person: Person) -> Iterable[tuple[Table, ColumnElement[bool]]]
 def _table(model: type[SQLModel]) -> Table:
     table: Table = model.__table__  # type: ignore[attr-defined]
     return table
-
-
-def _delete_ids(session: Session, model: type[Job], ids: list[int | None]) -> int:
-    if not ids:
-        return 0
-    return _count(session.execute(delete(model).where(col(model.id).in_(ids))))
 
 
 def _count(result: Any) -> int:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 import storage.models  # noqa: F401  (every table in the metadata)
 from bot.cli import main
 from bot.settings import Settings
-from storage.models import Answer, Ask, Erasure, Member
+from storage.models import Answer, Ask, Erasure, Job, Member
 from tests.conftest import ORG_YAML
 from tests.erasure_scan import rows_holding
 from tests.factories import deal_body, participant
@@ -76,6 +76,19 @@ def mikkos_traces(slack: SlackDriver) -> set[str]:
     return {"mikko@example.com", "Mikko", "U0MIKKO", MIKKO_WORDS, *channels}
 
 
+def jobs_by_owner(slack: SlackDriver) -> tuple[list[int], list[int]]:
+    """Ids of the outbound jobs about Mikko's asks, and about everyone else's."""
+    with Session(slack.runtime.engine) as session:
+        mikko = session.exec(select(Member.id).where(Member.slack_id == "U0MIKKO")).scalar()
+        his = set(session.exec(select(Ask.id).where(Ask.member_id == mikko)).scalars())
+        jobs = session.exec(select(Job).where(Job.queue == "outbound")).scalars().all()
+    about_asks = [j for j in jobs if "ask_id" in j.payload]
+    return (
+        sorted(j.id for j in about_asks if j.payload["ask_id"] in his),
+        sorted(j.id for j in about_asks if j.payload["ask_id"] not in his),
+    )
+
+
 def test_forget_leaves_no_trace_in_any_table_and_every_scorecard_keeps_its_figures(
     history: SlackDriver, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -86,8 +99,13 @@ def test_forget_leaves_no_trace_in_any_table_and_every_scorecard_keeps_its_figur
     highlights = slack.client.get("/api/scores", params={"week": "2026-W48"}).json()["highlights"]
     assert MIKKO_WORDS in [h["text"] for h in highlights]
 
+    mikkos_jobs, others_jobs = jobs_by_owner(slack)
+    assert mikkos_jobs and others_jobs
+
     with caplog.at_level(logging.INFO, logger="bot.people.personal_data"):
         assert slack.client.delete("/api/members/mikko@example.com").status_code == 204
+
+    assert jobs_by_owner(slack) == ([], others_jobs)  # his messages' jobs went, nobody else's
 
     assert rows_holding(slack.runtime.engine, traces) == []
     assert scores(slack) == before
