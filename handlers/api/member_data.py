@@ -21,7 +21,15 @@ router = APIRouter(
     responses=error_responses(401),
     route_class=TokenFirstRoute,
 )
-Email = Annotated[str, Path(min_length=3, max_length=320, description="The member's email, e.g. aino@example.com")]
+Email = Annotated[
+    str,
+    Path(
+        min_length=3,
+        max_length=320,
+        pattern=r"^[^\x00-\x1f\x7f]+$",  # no control characters: PostgreSQL refuses NUL in text
+        description="The member's email, e.g. aino@example.com",
+    ),
+]
 
 
 @router.get(

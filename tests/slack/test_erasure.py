@@ -185,4 +185,6 @@ def test_the_member_data_routes_need_the_token(history: SlackDriver) -> None:
         assert response.status_code == 401
     assert history.client.get("/api/members/Mikko@Example.com/export").status_code == 200  # any case
     assert history.client.get("/api/members/" + "x" * 400 + "/export").status_code == 422
+    assert history.client.get("/api/members/a%00b@example.com/export").status_code == 422
+    assert history.client.delete("/api/members/a%00b@example.com").status_code == 422
     assert history.client.get("/api/members/ä🎯@example.com/export").status_code == 404
