@@ -18,7 +18,7 @@ router = APIRouter(
     prefix="/api/members",
     tags=["members"],
     dependencies=[Depends(require_api_token)],
-    responses=error_responses(401),
+    responses=error_responses(400, 401, 413, 422),
     route_class=TokenFirstRoute,
 )
 Email = Annotated[
