@@ -85,3 +85,11 @@ def test_forget_me_for_someone_who_joined_in_chat(slack: SlackDriver) -> None:
     slack.click("U0STRANGER", forget, where={"channel": "D0STRANGER", "ts": "1700000000.000200"})
     assert replies(slack)[-1]["text"] == "Done: OneScore has forgotten you."
     assert slack.client.get("/api/members/stranger@example.com/export").status_code == 404
+
+
+def test_a_refused_upload_is_said_not_swallowed(slack: SlackDriver) -> None:
+    answered(slack)
+    slack.fake.refuse("files.getUploadURLExternal", "missing_scope")
+    slack.command("U0AINO", "my data")
+    assert slack.fake.shared_files() == []
+    assert replies(slack)[-1]["text"] == "Something went wrong on our side. Please try again in a moment."

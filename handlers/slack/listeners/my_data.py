@@ -8,9 +8,11 @@ button; only the click erases, and a second click (or a retried one) finds nobod
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
 
 from bot.errors import NotFound
 from bot.people.personal_data import export_json, forget_person
@@ -18,6 +20,8 @@ from handlers.slack.blocks import button, escape, mrkdwn_section
 from handlers.slack.deps import ONESCORE, SlackDeps
 from handlers.slack.listeners.commands import CommandCall, subcommand
 from prompts import message
+
+log = logging.getLogger(__name__)
 
 FORGET_ME = "onescore.forget_me"
 EXPORT_FILENAME = "onescore-my-data.json"
@@ -41,15 +45,20 @@ async def my_data(call: CommandCall) -> None:
     if document is None:
         await call.reply(message(call.language, "mydata.unknown"))
         return
-    opened = await call.client.conversations_open(users=call.user_id)
     text = message(call.language, "mydata.sent")
-    await call.client.files_upload_v2(
-        channel=opened["channel"]["id"],
-        content=document.encode("utf-8"),
-        filename=EXPORT_FILENAME,
-        title=EXPORT_FILENAME,
-        initial_comment=text,
-    )
+    try:
+        opened = await call.client.conversations_open(users=call.user_id)
+        await call.client.files_upload_v2(
+            channel=opened["channel"]["id"],
+            content=document.encode("utf-8"),
+            filename=EXPORT_FILENAME,
+            title=EXPORT_FILENAME,
+            initial_comment=text,
+        )
+    except SlackApiError as exc:
+        log.warning("my data: Slack refused the upload: %s", exc.response.get("error"))
+        await call.reply(message(call.language, "error.generic"))
+        return
     await call.reply(text)
 
 
