@@ -1,6 +1,6 @@
 """Run every benchmark: `python -m bench`."""
 
-from bench import crm_webhooks, directory_sync, ledger, scores_command, scoring, slack_ack
+from bench import crm_webhooks, directory_sync, erasure, ledger, scores_command, scoring, slack_ack
 
 ledger.main([])
 scoring.main([])
@@ -8,3 +8,4 @@ scores_command.main([])
 crm_webhooks.main([])
 slack_ack.main([])
 directory_sync.main([])
+erasure.main([])

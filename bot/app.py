@@ -17,6 +17,7 @@ from bot.durable.dedupe import forget_before
 from bot.durable.scheduler import build_scheduler
 from bot.notices.delivery import AdminNotices
 from bot.people.discovery import PeopleFinder
+from bot.people.retention import Retention
 from bot.people.sync import DirectorySync
 from bot.platforms import chat_adapters, off_routers
 from bot.ports import ChatPlatform
@@ -24,7 +25,7 @@ from bot.posting.posts import ScorePoster
 from bot.posting.weekly import WeeklyScores
 from bot.rounds.loop import TICK_SECONDS, AskLoop
 from bot.runtime import Runtime
-from handlers.api import deals, health, members, scores
+from handlers.api import deals, health, member_data, members, scores
 from handlers.api.body_limit import BodyLimit
 from handlers.api.docs import install_docs
 from handlers.api.errors import install_error_handlers
@@ -88,6 +89,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
             )
             weekly.schedule(scheduler)
             directory_sync.schedule(scheduler, at_start=datetime.now(UTC))
+            Retention(runtime).schedule(scheduler)
             ask_loop.start()
             poster.start()
             crm_intake.start()
@@ -133,6 +135,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     app.include_router(scores.router)
     app.include_router(members.router)
     app.include_router(crm_routes.router)
+    app.include_router(member_data.router)
     for chat_router in [chat.router() for chat in chats] + off_routers(runtime):
         app.include_router(chat_router)
     return app

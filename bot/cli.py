@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from bot.data_commands import add_commands as add_data_commands
 from bot.durable.scheduler import quiet_routine_job_logs
 from bot.organisation import OrganisationFileError
 from bot.periods import Period
@@ -291,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="check each configured CRM's credentials and reachability, one line each"
     )
     check.set_defaults(handler=cmd_crm_check)
+    add_data_commands(commands)
     return parser
 
 

@@ -19,6 +19,8 @@ import yaml
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.retention_period import RetentionPeriod, parse_retention
+
 DEFAULT_TEAMS = ("sales", "marketing", "product", "customer_success", "hr")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -241,6 +243,7 @@ class Organisation(BaseModel):
     score_channels: list[ScoreChannel] = Field(default_factory=list)
     schedule: Schedule = Field(default_factory=Schedule)
     holidays: list[date] = Field(default_factory=list)
+    retention: str = "never"
 
     @field_validator("timezone")
     @classmethod
@@ -260,6 +263,17 @@ class Organisation(BaseModel):
         if isinstance(value, str):
             parse_duration(value)
         return value
+
+    @field_validator("retention", mode="before")
+    @classmethod
+    def _retention(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parse_retention(value)
+        return value
+
+    @property
+    def retention_period(self) -> RetentionPeriod | None:
+        return parse_retention(self.retention)
 
     @model_validator(mode="after")
     def _references(self) -> Organisation:

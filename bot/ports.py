@@ -93,6 +93,10 @@ class AskCard:
     asks_team: bool = False
     """The member has no team yet: "Which team are you in?" comes first (`teams` are the choices),
     and the question follows once they answer it (`bot.people.team_choice`)."""
+    can_snooze: bool = False
+    """Whether "Remind me tomorrow" is offered (pending, not snoozed now, snoozed fewer than twice)."""
+    snoozed: bool = False
+    """Waiting for its snoozed reminder; `texts["own.snoozed"]` says when."""
 
 
 @dataclass(frozen=True)

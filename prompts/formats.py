@@ -6,6 +6,7 @@ fill message placeholders as text, so both chat adapters format them here, the s
 
 from __future__ import annotations
 
+from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal
 
 from prompts.catalogue import primary_subtag
@@ -55,3 +56,13 @@ def format_percent(language: str | None, ratio: float | Decimal, decimals: int =
     """A ratio (0.42) as a percentage (42 %)."""
     _, _, space = _style(language)
     return f"{format_number(language, Decimal(str(ratio)) * 100, decimals)}{space}%"
+
+
+def format_date(language: str | None, day: date) -> str:
+    """A calendar day as the reader writes it: `2026-11-26` in English, `26.11.2026` in Finnish."""
+    return f"{day.day}.{day.month}.{day.year}" if _code(language) == "fi" else day.isoformat()
+
+
+def format_clock(language: str | None, at: time) -> str:
+    """A time of day: `09:00` in English, `9.00` in Finnish."""
+    return f"{at.hour}.{at.minute:02d}" if _code(language) == "fi" else f"{at.hour:02d}:{at.minute:02d}"

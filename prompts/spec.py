@@ -21,6 +21,7 @@ QUESTION_KEY_MAX = 64  # asks.question_key is VARCHAR(64)
 MODAL_TITLE = 24
 BUTTON = 75
 PLACEHOLDER = 150
+SLACK_CONFIRM_BUTTON = 30  # a confirmation dialog's buttons; its title may take 100
 
 
 @dataclass(frozen=True)
@@ -203,4 +204,18 @@ MESSAGES: dict[str, Entry] = {
     "settings.member_unknown": _entry("email"),
     "settings.member_file_decides": _entry("email", "fields"),
     "settings.member_bad_value": _entry("value", "choices"),
+    # A member's own answers and data (withdraw, snooze, my data, forget me).
+    "own.withdraw": _BUTTON,
+    "own.withdraw_title": _entry(max_length=SLACK_CONFIRM_BUTTON * 3),
+    "own.withdraw_confirm": _LABEL,
+    "own.withdraw_yes": _entry(max_length=SLACK_CONFIRM_BUTTON),
+    "own.keep": _entry(max_length=SLACK_CONFIRM_BUTTON),
+    "own.snooze": _BUTTON,
+    "own.snoozed": _entry("date", "time"),
+    "mydata.sent": _LABEL,
+    "mydata.unknown": _LABEL,
+    "forget.confirm": _LABEL,
+    "forget.button": _entry(max_length=SLACK_CONFIRM_BUTTON),
+    "forget.done": _LABEL,
+    "forget.done_in_file": _LABEL,
 }

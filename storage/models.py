@@ -97,6 +97,8 @@ class Member(SQLModel, table=True):
     team_source: str | None = Field(default=None, max_length=16)
     active: bool = True
     directory_seen_at: datetime | None = _ts()
+    erased_at: datetime | None = _ts()
+    """The person asked to be forgotten: the row stays only so their team keeps its credit."""
 
 
 class Deal(SQLModel, table=True):
@@ -172,6 +174,10 @@ class Ask(SQLModel, table=True):
     message_ref: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    snoozes: int = 0
+    """How often the member said "Remind me tomorrow" (at most `MAX_SNOOZES`)."""
+    snoozed_until: datetime | None = _ts()
+    """While set, the ask waits for its snoozed reminder, due then; cleared when it is queued."""
 
 
 class Answer(SQLModel, table=True):
@@ -287,3 +293,16 @@ class Installation(SQLModel, table=True):
     singleton: int = Field(default=1, primary_key=True)
     id: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class Erasure(SQLModel, table=True):
+    """One erasure (a person forgotten, or answers' text past the retention period): when, by what
+    kind of actor, how many rows. It names nobody: the record of forgetting must not remember."""
+
+    __tablename__ = "erasures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    erased_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    kind: str = Field(max_length=16)
+    actor: str = Field(max_length=16)
+    rows: int = 0

@@ -59,8 +59,10 @@ class FileDecides(Exception):
 
 
 def member_views(session: Session) -> list[MemberView]:
+    """Everyone but the erased: their rows stay only so their team keeps its credit."""
     teams = teams_by_id(session)
-    rows = session.exec(select(Member).order_by(col(Member.email), col(Member.id))).all()
+    listed = select(Member).where(col(Member.erased_at).is_(None))
+    rows = session.exec(listed.order_by(col(Member.email), col(Member.id))).all()
     return [_view(member, teams.get(member.team_id) if member.team_id else None) for member in rows]
 
 

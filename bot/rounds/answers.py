@@ -16,14 +16,14 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.errors import InputError, NotFound, UnknownTeam
+from bot.errors import InputError, UnknownTeam
+from bot.organisation import Organisation
 from bot.people.directory import team_by_name
+from bot.rounds.ask_owner import NotYourAsk as NotYourAsk  # re-exported: the edges catch it from here
+from bot.rounds.ask_owner import ask_for_member as ask_for_member
+from bot.rounds.own_answers import snooze_ask, withdraw_answer
 from bot.rounds.release import request_update
 from storage.models import Answer, Ask, AskStatus, Impact
-
-
-class NotYourAsk(Exception):
-    """The ask was sent to someone else."""
 
 
 class Change(StrEnum):
@@ -39,16 +39,6 @@ class AnswerForm:
     text: str | None
     """None keeps the stored text (an edit that changes only the team, impact or quoting)."""
     quotable: bool
-
-
-def ask_for_member(session: Session, ask_id: int, member_id: int | None) -> Ask:
-    """The ask, when it was sent to this member; raises NotFound or NotYourAsk."""
-    ask = session.get(Ask, ask_id)
-    if ask is None:
-        raise NotFound(f"no ask {ask_id}")
-    if member_id is None or ask.member_id != member_id:
-        raise NotYourAsk(f"ask {ask_id} belongs to another member")
-    return ask
 
 
 def answer_ask(
@@ -107,6 +97,8 @@ class AskAction(StrEnum):
     ANSWER = "ask.answer"
     DECLINE = "ask.decline"
     NOT_SURE = "ask.not_sure"
+    WITHDRAW = "ask.withdraw"
+    SNOOZE = "ask.snooze"
 
 
 def act_on_ask(
@@ -116,11 +108,19 @@ def act_on_ask(
     action: AskAction,
     *,
     form: AnswerForm | None = None,
+    org: Organisation | None = None,
     source: str,
     now: datetime,
 ) -> bool:
     """What a click or a submitted form does to an ask, whichever platform it came from; whether
-    anything changed (a repeated click changes nothing, so the delivered card need not be refreshed)."""
+    anything changed (a repeated click changes nothing, so the delivered card need not be refreshed).
+    Snoozing needs the organisation: the member's ask hours decide when "tomorrow" starts."""
+    if action is AskAction.WITHDRAW:
+        return withdraw_answer(session, ask_id, member_id, now=now)
+    if action is AskAction.SNOOZE:
+        if org is None:
+            raise InputError("org", "snoozing needs the organisation's ask hours")
+        return snooze_ask(session, ask_id, member_id, org, now=now) is not None
     if action is AskAction.ANSWER:
         if form is None:
             raise InputError("form", "an answer needs its form")

@@ -6,12 +6,16 @@ thing in the same language.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, col, select
 
 from bot.organisation import Organisation
 from bot.people.profile import MemberProfile, member_profile
 from bot.ports import AnswerShown, AskCard, TeamChoice
+from bot.rounds.own_answers import can_snooze
 from prompts import deal_intro, format_money, message, team_label
+from prompts.formats import format_clock, format_date
 from storage.models import Answer, Ask, AskStatus, Deal, DealClose, Member, Team
 
 CARD_MESSAGES = (
@@ -43,6 +47,12 @@ CARD_MESSAGES = (
     "impact.strong.description",
     "impact.decisive.label",
     "impact.decisive.description",
+    "own.withdraw",
+    "own.withdraw_title",
+    "own.withdraw_confirm",
+    "own.withdraw_yes",
+    "own.keep",
+    "own.snooze",
 )
 TEAM_QUESTION_MESSAGES = (
     "directory.which_team",
@@ -87,6 +97,10 @@ def ask_card(session: Session, ask: Ask, org: Organisation, profile: MemberProfi
     asks_team = member.team_id is None and ask.status == AskStatus.PENDING.value and bool(choices)
     if asks_team:
         texts |= {key: message(language, key) for key in TEAM_QUESTION_MESSAGES}
+    if ask.snoozed_until is not None:
+        texts["own.snoozed"] = _snoozed_text(
+            language, ask.snoozed_until, profile or member_profile(session, member, org)
+        )
     return AskCard(
         ask_id=ask.id,  # type: ignore[arg-type]
         language=language,
@@ -102,6 +116,16 @@ def ask_card(session: Session, ask: Ask, org: Organisation, profile: MemberProfi
         texts=texts,
         answer=shown,
         asks_team=asks_team,
+        can_snooze=can_snooze(ask),
+        snoozed=ask.snoozed_until is not None,
+    )
+
+
+def _snoozed_text(language: str, due: datetime, profile: MemberProfile) -> str:
+    """When the snoozed ask comes back, on the member's own clock."""
+    local = due.astimezone(profile.calendar.zone)
+    return message(
+        language, "own.snoozed", date=format_date(language, local.date()), time=format_clock(language, local.time())
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from bot.durable.jobs import JobWorker
 from bot.ports import ChatPlatform
 from bot.rounds.delivery import AskOutbox
+from bot.rounds.own_answers import queue_snoozed_reminders
 from bot.rounds.planning import open_pending_rounds
 from bot.rounds.release import OUTBOUND, expire_old_asks, queue_reminders, release_due_asks
 from bot.runtime import Runtime
@@ -56,6 +57,7 @@ class AskLoop:
         report.asks_created = open_pending_rounds(runtime.engine, runtime.org, now, runtime.today())
         report.expired = expire_old_asks(runtime.engine, now)
         report.reminders = queue_reminders(runtime.engine, runtime.org, now)
+        report.reminders += queue_snoozed_reminders(runtime.engine, now)
         report.released = release_due_asks(runtime.engine, runtime.org, list(self.platforms.values()), now)
         return report
 

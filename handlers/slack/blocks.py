@@ -31,6 +31,9 @@ STATIC_OPTIONS = 100
 MESSAGE_TEXT = 4000
 FALLBACK_TEXT = 3000
 HEADER_TEXT = 150
+CONFIRM_TITLE = 100
+CONFIRM_TEXT = 300
+CONFIRM_BUTTON = 30
 ELLIPSIS = "…"
 ESCAPES = re.compile(r"&(?:amp|lt|gt);")
 LONGEST_ESCAPE = len("&amp;")
@@ -141,23 +144,27 @@ def _state_blocks(card: AskCard) -> list[Block]:
     value = str(card.ask_id)
     if card.status == AskStatus.PENDING.value:
         decline = card.texts["button.decline_lost" if card.outcome == "lost" else "button.decline"]
-        return [
-            {
-                "type": "actions",
-                "block_id": f"ask:{card.ask_id}",
-                "elements": [
-                    button(card.texts["button.answer"], "ask.answer", value, "primary"),
-                    button(decline, "ask.decline", value),
-                    button(card.texts["button.not_sure"], "ask.not_sure", value),
-                ],
-            }
+        elements = [
+            button(card.texts["button.answer"], "ask.answer", value, "primary"),
+            button(decline, "ask.decline", value),
+            button(card.texts["button.not_sure"], "ask.not_sure", value),
         ]
+        if card.can_snooze:
+            elements.append(button(card.texts["own.snooze"], "ask.snooze", value))
+        snoozed = [context(escape(card.texts["own.snoozed"]))] if card.snoozed else []
+        return [*snoozed, {"type": "actions", "block_id": f"ask:{card.ask_id}", "elements": elements}]
     if card.status == AskStatus.ANSWERED.value and card.answer is not None:
         quoted = "\n".join(f">{line}" for line in escape(card.answer.text).splitlines() or [""])
+        withdraw = button(card.texts["own.withdraw"], "ask.withdraw", value, "danger")
+        withdraw["confirm"] = _withdraw_confirmation(card)
         return [
             mrkdwn_section(f":white_check_mark: {escape(card.texts['ask.answered'])}\n{quoted}"),
             context(escape(card.texts["ask.thanks"])),
-            _single_action(card, "ask.edit", card.texts["button.edit"]),
+            {
+                "type": "actions",
+                "block_id": f"ask:{card.ask_id}",
+                "elements": [button(card.texts["button.edit"], "ask.edit", value), withdraw],
+            },
         ]
     if card.status == AskStatus.DECLINED.value:
         note = card.texts["ask.declined_lost" if card.outcome == "lost" else "ask.declined"]
@@ -168,6 +175,18 @@ def _state_blocks(card: AskCard) -> list[Block]:
             _single_action(card, "ask.answer", card.texts["button.answer"]),
         ]
     return [context(escape(card.texts["ask.expired"]))]
+
+
+def _withdraw_confirmation(card: AskCard) -> Block:
+    """Slack's own "are you sure?" dialog: taking an answer back removes it from every scorecard."""
+    texts = card.texts
+    return {
+        "title": plain(texts["own.withdraw_title"], CONFIRM_TITLE),
+        "text": plain(texts["own.withdraw_confirm"], CONFIRM_TEXT),
+        "confirm": plain(texts["own.withdraw_yes"], CONFIRM_BUTTON),
+        "deny": plain(texts["own.keep"], CONFIRM_BUTTON),
+        "style": "danger",
+    }
 
 
 def _single_action(card: AskCard, action_id: str, text: str) -> Block:

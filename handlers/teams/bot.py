@@ -31,6 +31,7 @@ from handlers.teams.cards import CardAction, Element, ask_card, card_action, car
 from handlers.teams.commands import HELP, SCORES, command
 from handlers.teams.conversations import Address, TeamsUser, remember_channel, remember_person
 from handlers.teams.directory import find_member, language_for, member_by_ids
+from handlers.teams.my_data import forget_confirmation, forget_me, is_forget_click, send_my_data, wanted
 from handlers.teams.scorecard_card import scorecard_card
 from prompts import message, team_label
 from storage.db import run_transaction, session_scope
@@ -80,6 +81,10 @@ class OneScoreBot(ActivityHandler):
             if result.note:
                 await turn_context.send_activity(result.note)
             return
+        if is_forget_click(activity.value):
+            speaker = await self._speaker(turn_context)
+            await forget_me(turn_context, self.runtime, speaker.member_id, speaker.language)
+            return
         if activity.value is not None and not (activity.text or "").strip():
             return  # a click on some other card: nothing of ours to do
         await self._command(turn_context)
@@ -125,6 +130,10 @@ class OneScoreBot(ActivityHandler):
             await turn_context.send_activity(message(language, "help.teams", teams=teams))
         elif said.name == SCORES:
             await self._scores(turn_context, said.args, speaker)
+        elif wanted(said.name, said.args) == "my data":
+            await send_my_data(turn_context, self.runtime, speaker.member_id, language)
+        elif wanted(said.name, said.args) == "forget me":
+            await turn_context.send_activity(forget_confirmation(language))
         else:
             await turn_context.send_activity(message(language, "command.unknown_teams", command=said.name))
 
@@ -193,7 +202,9 @@ class OneScoreBot(ActivityHandler):
         now = self.runtime.now()
         return run_transaction(
             self.runtime.engine,
-            lambda s: act_on_ask(s, action.ask_id, member_id, action.action, form=form, source="teams", now=now),
+            lambda s: act_on_ask(
+                s, action.ask_id, member_id, action.action, form=form, org=self.runtime.org, source="teams", now=now
+            ),
         )
 
     def _card(self, ask_id: int) -> Element:

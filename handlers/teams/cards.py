@@ -42,8 +42,9 @@ PREFILLED_TEXT = 4000
 """Longest stored answer put back into the edit form; a longer one is kept when the box is left empty."""
 ELLIPSIS = "…"
 
-ANSWER, DECLINE, NOT_SURE = (action.value for action in AskAction)
-ACTIONS = (ANSWER, DECLINE, NOT_SURE)
+ANSWER, DECLINE, NOT_SURE = AskAction.ANSWER.value, AskAction.DECLINE.value, AskAction.NOT_SURE.value
+WITHDRAW, SNOOZE = AskAction.WITHDRAW.value, AskAction.SNOOZE.value
+ACTIONS = tuple(action.value for action in AskAction)
 IMPACTS = tuple(impact.value for impact in Impact)
 MAX_ASK_ID = 2**31 - 1
 """Ask ids are a 32-bit integer column in PostgreSQL."""
@@ -149,11 +150,15 @@ def ask_card(card: AskCard, *, lead: str | None = None) -> Element:
             button(card, DECLINE, decline),
             button(card, NOT_SURE, card.texts["button.not_sure"]),
         ]
+        if card.can_snooze:
+            actions.append(button(card, SNOOZE, card.texts["own.snooze"]))
+        if card.snoozed:
+            body.insert(len(body) - len(answer_form(card)), verbatim(card.texts["own.snoozed"], subtle=True))
     elif card.status == AskStatus.ANSWERED.value and card.answer is not None:
         body.append(verbatim("✅ " + card.texts["ask.answered"], weight="bolder"))
         body.append({"type": "Container", "style": "emphasis", "items": [verbatim(card.answer.text)]})
         body.append(verbatim(card.texts["ask.thanks"], subtle=True))
-        actions = [_form_behind(card, card.texts["button.edit"])]
+        actions = [_form_behind(card, card.texts["button.edit"]), _withdraw_behind(card)]
     elif card.status in (AskStatus.DECLINED.value, AskStatus.NOT_SURE.value):
         if card.status == AskStatus.NOT_SURE.value:
             note = card.texts["ask.not_sure"]
@@ -267,6 +272,16 @@ def answer_form(card: AskCard) -> list[Element]:
         },
         {"type": "TextBlock", "text": texts["modal.quotable.hint"], "isSubtle": True, "size": "small", "wrap": True},
     ]
+
+
+def _withdraw_behind(card: AskCard) -> Element:
+    """Take back, behind a confirmation: the answer leaves every scorecard."""
+    texts = card.texts
+    confirm = adaptive_card(
+        [verbatim(texts["own.withdraw_title"], weight="bolder"), verbatim(texts["own.withdraw_confirm"])],
+        [button(card, WITHDRAW, texts["own.withdraw_yes"], style="destructive")],
+    )
+    return {"type": "Action.ShowCard", "title": texts["own.withdraw"], "card": confirm}
 
 
 def _form_behind(card: AskCard, title: str) -> Element:

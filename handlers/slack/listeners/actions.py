@@ -1,4 +1,5 @@
-"""Buttons on an ask (in the DM or on App Home): Answer / Edit open the form, the others act at once.
+"""Buttons on an ask (in the DM or on App Home): Answer / Edit open the form, the others (Didn't
+help, Not sure, Take back, Remind me tomorrow) act at once.
 
 Every click is acknowledged first; what it does follows after the acknowledgement. Only the
 member the ask was sent to may act on it; anyone else gets a polite private note and nothing
@@ -27,6 +28,10 @@ from handlers.slack.listeners.payload import record_id, text
 from prompts import message
 from storage.db import run_transaction
 
+OWN_ANSWER_ACTIONS = (AskAction.WITHDRAW, AskAction.SNOOZE)
+"""Clicked in the DM, these still change what App Home lists (answered or pending, snoozed), so Home
+is published again at once rather than when it is next opened."""
+
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def answer(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
@@ -44,10 +49,20 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             _act(deps, AskAction.NOT_SURE, body, client, respond), name=f"not sure from {body['user']['id']}"
         )
 
+    async def withdraw(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
+        await ack()
+        deps.later.run(_act(deps, AskAction.WITHDRAW, body, client, respond), name=f"withdraw by {body['user']['id']}")
+
+    async def snooze(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
+        await ack()
+        deps.later.run(_act(deps, AskAction.SNOOZE, body, client, respond), name=f"snooze by {body['user']['id']}")
+
     app.action(AskAction.ANSWER.value)(answer)
     app.action("ask.edit")(answer)
     app.action(AskAction.DECLINE.value)(decline)
     app.action(AskAction.NOT_SURE.value)(unsure)
+    app.action(AskAction.WITHDRAW.value)(withdraw)
+    app.action(AskAction.SNOOZE.value)(snooze)
 
 
 async def _open_form(deps: SlackDeps, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
@@ -75,7 +90,7 @@ async def _act(
         return
     if changed:
         deps.wake()
-    if _from_home(body):
+    if _from_home(body) or (changed and action in OWN_ANSWER_ACTIONS):
         await publish_home(deps, client, user_id)
 
 
@@ -103,7 +118,8 @@ def _card_if_theirs(deps: SlackDeps, ask_id: int, member_id: int | None) -> AskC
 
 def _close(deps: SlackDeps, action: AskAction, ask_id: int, member_id: int | None, now: datetime) -> bool:
     return run_transaction(
-        deps.runtime.engine, lambda session: act_on_ask(session, ask_id, member_id, action, source="slack", now=now)
+        deps.runtime.engine,
+        lambda session: act_on_ask(session, ask_id, member_id, action, org=deps.runtime.org, source="slack", now=now),
     )
 
 
