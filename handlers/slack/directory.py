@@ -50,6 +50,17 @@ class SlackDirectory:
             return None
         return await asyncio.to_thread(self._adopt, user)
 
+    async def known_member(self, user_id: str) -> Member | None:
+        """Like `member`, but a stranger stays one: asking what is stored about you, or to be
+        forgotten, must not store you."""
+        known = await asyncio.to_thread(self._by_slack_id, user_id)
+        if known is not None:
+            return known
+        user = await self.user(user_id)
+        if user is None or not user.email:
+            return None
+        return await asyncio.to_thread(self._adopt, user, create=False)
+
     async def user(self, user_id: str) -> SlackUser | None:
         try:
             info = (await self.client.users_info(user=user_id, include_locale=True))["user"]
@@ -79,14 +90,14 @@ class SlackDirectory:
         with Session(self.runtime.engine) as session:
             return session.exec(select(Member).where(Member.slack_id == user_id)).first()
 
-    def _adopt(self, user: SlackUser) -> Member | None:
+    def _adopt(self, user: SlackUser, *, create: bool = True) -> Member | None:
         """The member with the user's email; someone OneScore does not know yet becomes one (no team
         yet: their first ask asks which team they are in), unless Slack lists them as deleted or a bot."""
         now = self.runtime.now()
 
         def work(session: Session) -> Member | None:
             member = member_by_email(session, user.email or "")
-            if member is None and user.active:
+            if member is None and user.active and create:
                 member = Member(email=user.email, name=user.name, source=MemberSource.SELF.value, created_at=now)
                 session.add(member)
                 session.flush()

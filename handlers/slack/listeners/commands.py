@@ -47,15 +47,24 @@ class CommandCall:
 Subcommand = Callable[[CommandCall], Awaitable[None]]
 SUBCOMMANDS: dict[str, Subcommand] = {}
 OPENS_FORM: set[str] = set()
+ABOUT_OWN_DATA: set[str] = set()
 
 
-def subcommand(name: str, *, opens_form: bool = False) -> Callable[[Subcommand], Subcommand]:
-    """Register a subcommand; one that opens a form runs ahead of others (its trigger expires in 3 s)."""
+def subcommand(
+    name: str, *, opens_form: bool = False, about_own_data: bool = False
+) -> Callable[[Subcommand], Subcommand]:
+    """Register a subcommand; one that opens a form runs ahead of others (its trigger expires in 3 s).
+
+    One about the caller's own data (`my data`, `forget me`) must not make a stranger a member:
+    asking what is stored about you, or to be forgotten, should never store you.
+    """
 
     def add(handler: Subcommand) -> Subcommand:
         SUBCOMMANDS[name] = handler
         if opens_form:
             OPENS_FORM.add(name)
+        if about_own_data:
+            ABOUT_OWN_DATA.add(name)
         return handler
 
     return add
@@ -82,7 +91,8 @@ async def _run(
     name: str,
     args: list[str],
 ) -> None:
-    await deps.directory.member(command["user_id"])  # someone OneScore does not know yet becomes a member
+    if name not in ABOUT_OWN_DATA:
+        await deps.directory.member(command["user_id"])  # someone OneScore does not know yet becomes a member
     language = await deps.directory.language(command["user_id"])
     call = CommandCall(deps, respond, client, command, args, language)
     handler = SUBCOMMANDS.get(name)
