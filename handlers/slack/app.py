@@ -30,7 +30,7 @@ from handlers.slack.after_ack import AfterAck
 from handlers.slack.deps import SlackDeps
 from handlers.slack.directory import SlackDirectory
 from handlers.slack.identity import BotIdentity
-from handlers.slack.listeners import actions, commands, events, options, scores, views
+from handlers.slack.listeners import actions, commands, dashboard, events, options, scores, views
 from handlers.slack.listeners.scores import ScoreDeps
 from handlers.slack.platform import SlackPlatform
 from handlers.slack.request_checks import SlackSignature, checked_request
@@ -40,7 +40,7 @@ from handlers.slack.web_client import slack_web_client
 
 log = logging.getLogger(__name__)
 
-LISTENERS = (commands, actions, views, events, options)
+LISTENERS = (commands, actions, views, events, options, dashboard)
 EVENTS_PATH = "/slack/events"
 STOP_GRACE_SECONDS = 10.0
 

@@ -29,6 +29,7 @@ from bot.scoring.view import scorecard_summary
 from handlers.teams.cards import CardAction, Element, ask_card, card_action, card_message
 from handlers.teams.commands import HELP, SCORES, command
 from handlers.teams.conversations import Address, TeamsUser, remember_channel, remember_person
+from handlers.teams.dashboard import DASHBOARD, send_dashboard_link
 from handlers.teams.directory import find_member, language_for, member_by_ids
 from handlers.teams.scorecard_card import scorecard_card
 from prompts import message, team_label
@@ -114,6 +115,9 @@ class OneScoreBot(ActivityHandler):
             await turn_context.send_activity(message(language, "help.teams", teams=teams))
         elif said.name == SCORES:
             await self._scores(turn_context, said.args, speaker)
+        elif said.name == DASHBOARD:
+            personal = _conversation_type(activity) == PERSONAL
+            await send_dashboard_link(turn_context, self.runtime, speaker.member_id, language, personal=personal)
         else:
             await turn_context.send_activity(message(language, "command.unknown_teams", command=said.name))
 
