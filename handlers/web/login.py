@@ -18,8 +18,9 @@ from bot.access.login import LOGIN_TOKEN_LIFETIME, pending_login, redeem_login_t
 from bot.access.secret import new_secret
 from bot.access.sessions import SESSION_LIFETIME, end_session, start_session
 from bot.access.throttle import AttemptLimit
+from bot.access.viewer import load_viewer
 from bot.runtime import Runtime
-from handlers.web.render import render
+from handlers.web.render import render, words_for
 from handlers.web.security import same_token
 from handlers.web.session import (
     SESSION_COOKIE,
@@ -66,9 +67,11 @@ def confirm_login(token: str, request: Request) -> Response:
         return refused
     with Session(runtime.engine) as session:
         member = pending_login(session, token, runtime.now())
-        name = (member.name or member.email or "") if member is not None else None
-    if name is None:
+        viewer = load_viewer(session, runtime.org, member.id) if member is not None and member.id else None
+    if viewer is None:
         return sign_in_page(words, notice_key="dashboard.login.invalid")
+    words = words_for(runtime.org, viewer.language)
+    name = viewer.name
     csrf = new_secret()
     response = render("login.html", words, name=name, csrf=csrf, action=f"{LOGIN_PATH}/{token}", signed=None)
     response.set_cookie(

@@ -20,7 +20,7 @@ from bot.dashboard.deals import DealFilters, DealPage, deal_owners, list_deals, 
 from bot.dashboard.export import table_csv
 from bot.dashboard.team import TeamHistory, team_history
 from bot.errors import InputError
-from bot.periods import Period
+from bot.periods import Period, local_date
 from bot.runtime import Runtime
 from bot.scoring.query import ScoreQueryError, resolve_period
 from bot.scoring.request import PERIOD_ERRORS
@@ -46,7 +46,8 @@ def _period(runtime: Runtime, text: str | None) -> Period:
         raise PageError(422, "dashboard.error.period", {"value": text or ""}) from None
 
 
-def _neighbours(period: Period) -> tuple[Period | None, Period | None]:
+def _neighbours(runtime: Runtime, period: Period) -> tuple[Period | None, Period | None]:
+    """The periods before and after, for stepping through; none after the one running now."""
     try:
         before: Period | None = period.shifted(-1)
     except ValueError:
@@ -54,6 +55,8 @@ def _neighbours(period: Period) -> tuple[Period | None, Period | None]:
     try:
         after: Period | None = period.shifted(1)
     except ValueError:
+        after = None
+    if after is not None and after.first > local_date(runtime.now(), runtime.org.zone):
         after = None
     return before, after
 
@@ -93,7 +96,7 @@ def scorecard_page(
         return _csv(scorecard_csv(card), f"onescore-{card.period}.csv")
     words = signed.words
     view = scorecard_view(card, runtime.org, words.language, runtime.now())
-    before, after = _neighbours(chosen)
+    before, after = _neighbours(runtime, chosen)
     return render(
         "scorecard.html",
         words,

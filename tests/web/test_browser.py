@@ -260,7 +260,9 @@ def _shoot(browser: Any, shots: Path, name: str) -> None:
     browser.set_window_size(*DESKTOP)
 
 
-def test_the_access_log_never_holds_a_sign_in_token(site: str, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_access_log_never_holds_a_sign_in_token(
+    site: str, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
     link = slack_link(site, fake, "U0AINO")
     token = link.rsplit("/", 1)[1]
     with caplog.at_level(logging.INFO, logger="uvicorn.access"):
