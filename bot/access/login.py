@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from bot.access.secret import digest, new_secret
 from storage.models import LoginToken, Member
@@ -64,8 +64,8 @@ def redeem_login_token(session: Session, token: str, now: datetime) -> int | Non
 
 
 def forget_old_login_tokens(session: Session, now: datetime) -> None:
-    """Used and expired tokens are of no further use to anyone."""
-    session.execute(LoginToken.__table__.delete().where(col(LoginToken.expires_at) <= now))  # type: ignore[attr-defined]
+    """Expired tokens, used or not, are of no further use to anyone."""
+    session.execute(delete(LoginToken).where(col(LoginToken.expires_at) <= now))
 
 
 def _plausible(token: str) -> bool:

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Form, Request
 from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
-from bot.access.login import LOGIN_TOKEN_LIFETIME, pending_login, redeem_login_token
+from bot.access.login import LOGIN_TOKEN_LIFETIME, forget_old_login_tokens, pending_login, redeem_login_token
 from bot.access.secret import new_secret
-from bot.access.sessions import SESSION_LIFETIME, end_session, start_session
+from bot.access.sessions import SESSION_LIFETIME, end_session, forget_expired_sessions, start_session
 from bot.access.throttle import AttemptLimit
 from bot.access.viewer import load_viewer
 from bot.runtime import Runtime
@@ -101,6 +101,8 @@ def log_in(token: str, request: Request, csrf: Annotated[str, Form()] = "") -> R
         member_id = redeem_login_token(session, token, now)
         if member_id is None:
             return None
+        forget_old_login_tokens(session, now)
+        forget_expired_sessions(session, now)
         return start_session(session, member_id, now).session_id, member_id
 
     started = run_transaction(runtime.engine, work)
