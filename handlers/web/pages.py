@@ -61,6 +61,12 @@ def _neighbours(runtime: Runtime, period: Period) -> tuple[Period | None, Period
     return before, after
 
 
+def _period_heading(period: Period, words: Words) -> str:
+    """A period as a row's label: "viikko 48/2026" starts a sentence in Finnish, "Viikko 48/2026" a row."""
+    name = period_name(period, words.language)
+    return name[:1].upper() + name[1:]
+
+
 def _csv(text: str, filename: str) -> Response:
     return Response(
         text,
@@ -112,7 +118,7 @@ def scorecard_page(
         min_group_size=runtime.org.min_group_size,
         model=words(f"scorecard.model.{card.attribution}"),
         csv_url=_here(request, format=CSV),
-        period_name=lambda p: period_name(p, words.language),
+        period_name=lambda p: _period_heading(p, words),
     )
 
 
@@ -120,7 +126,7 @@ def _trend_bars(card: Scorecard, words: Words) -> list[Bar]:
     points = [(point.period, point.won_revenue) for point in card.trend] + [(card.period, card.won_revenue)]
     return bars(
         [
-            (period_name(Period.parse(label), words.language), float(amount), words.money(amount, card.currency), None)
+            (_period_heading(Period.parse(label), words), float(amount), words.money(amount, card.currency), None)
             for label, amount in points
         ]
     )
@@ -156,7 +162,7 @@ def team_page(
     chart = bars(
         [
             (
-                period_name(row.period, words.language),
+                _period_heading(row.period, words),
                 row.attributed_cents / 100,
                 words.money(_money(row.attributed_cents), currency),
                 None,
@@ -176,7 +182,7 @@ def team_page(
         currency=currency,
         through=through,
         money=lambda cents: words.money(_money(cents), currency),
-        period_name=lambda p: period_name(p, words.language),
+        period_name=lambda p: _period_heading(p, words),
         min_group_size=runtime.org.min_group_size,
         csv_url=_here(request, format=CSV),
         deals_url="/deals?" + urlencode({"team": entry.name}),

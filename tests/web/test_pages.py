@@ -155,6 +155,18 @@ def test_the_deal_page_shows_answers_by_the_quotable_rule(web: TestClient, runti
     assert "Sinun vastauksesi" not in page.text
 
 
+def test_the_deal_page_shows_its_asks_by_team_and_status_only(aino: TestClient) -> None:
+    aino.portal.call(aino.app.state.ask_loop.pump)  # type: ignore[attr-defined]
+    api = aino.get("/api/deals/acme", headers=API).json()
+    assert api["asks"]
+    page = aino.get("/deals/acme").text
+    asks = page.split('id="asks"')[1].split('id="answers"')[0]
+    assert asks.count("Waiting for an answer") == sum(1 for ask in api["asks"] if ask["status"] == "pending")
+    for ask in api["asks"]:
+        assert ask["question"] not in page
+    assert "mikko" not in asks.lower() and "Marketing" in asks
+
+
 def test_hostile_names_and_answers_are_text(aino: TestClient) -> None:
     for path in ("/", "/?period=2026-W48", "/deals", "/deals/hostile"):
         html = aino.get(path).text
