@@ -131,23 +131,37 @@ def test_the_login_limit_counts_per_client_within_its_window() -> None:
     assert limit.allow("a", NOW + timedelta(minutes=10, seconds=1))
 
 
-def _seed(runtime: Runtime) -> None:
+MIXED_ANSWERS = [
+    ("crm:usd", "mikko@example.com", "marketing", "some"),
+    ("crm:jpy", "mikko@example.com", "marketing", "decisive"),
+    ("crm:sanna", "olli@example.com", "product", "strong"),
+    ("crm:sanna", "mikko@example.com", "marketing", "some"),
+]
+
+
+def _seed(runtime: Runtime, *, mixed: bool = True) -> None:
+    """Five EUR deals with answers; `mixed` adds a USD deal, one in a currency without a rate and one owned by hr."""
     for number, (stage, closed) in enumerate(
         [("won", "2026-11-23"), ("lost", "2026-11-24"), ("won", "2026-11-10"), ("open", None), ("won", "2026-09-02")]
     ):
         write_deal(runtime, f"crm:{number}", stage=stage, closed_at=closed, amount=1000 * (number + 1))
+    if mixed:
+        write_deal(runtime, "crm:usd", currency="USD", amount=1234.57, closed_at="2026-11-24")
+        write_deal(runtime, "crm:jpy", currency="JPY", amount=99, closed_at="2026-11-24")  # no rate: not counted
+        write_deal(runtime, "crm:sanna", owner="sanna@example.com", amount=333.33, closed_at="2026-11-12")
     for external_id, member, team, impact in [
         ("crm:0", "mikko@example.com", "marketing", "strong"),
         ("crm:0", "sanna@example.com", "hr", "some"),
         ("crm:2", "olli@example.com", "product", "decisive"),
         ("crm:4", "mikko@example.com", "marketing", "none"),
+        *(MIXED_ANSWERS if mixed else []),
     ]:
         data = AnswerInput(member=member, helping_team=team, impact=impact, text="Ääni 🎉")
         run_transaction(runtime.engine, lambda s, e=external_id, d=data: record_answer(s, e, d, source="api", now=NOW))
 
 
 def test_the_deal_list_filters_and_pages_in_sql(synced: Runtime) -> None:
-    _seed(synced)
+    _seed(synced, mixed=False)
     with Session(synced.engine) as session:
 
         def ids(filters: DealFilters, page_size: int = 50) -> list[str]:
@@ -200,7 +214,7 @@ def test_a_teams_history_has_each_periods_scorecard_figures(synced: Runtime, thr
 
 
 def test_share_of_collaboration(synced: Runtime) -> None:
-    _seed(synced)
+    _seed(synced, mixed=False)
     with Session(synced.engine) as session:
         week = team_history(session, synced.org, "hr", Period.parse("2026-W48")).periods[-1]
         quarter = team_history(session, synced.org, "marketing", Period.parse("2026-Q4")).periods[-1]

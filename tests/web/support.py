@@ -18,6 +18,7 @@ ORG = """
 timezone: Europe/Helsinki
 language: en
 currency: EUR
+fx_rates: {USD: 0.9213}
 min_group_size: 1
 teams:
   - {name: sales}
