@@ -20,7 +20,7 @@ from bot.dashboard.deals import DealFilters, DealPage, deal_owners, list_deals, 
 from bot.dashboard.export import table_csv
 from bot.dashboard.team import TeamHistory, team_history
 from bot.errors import InputError
-from bot.periods import Period, local_date
+from bot.periods import Period, PeriodKind, current_period, local_date
 from bot.runtime import Runtime
 from bot.scoring.query import ScoreQueryError, resolve_period
 from bot.scoring.request import PERIOD_ERRORS
@@ -59,6 +59,12 @@ def _neighbours(runtime: Runtime, period: Period) -> tuple[Period | None, Period
     if after is not None and after.first > local_date(runtime.now(), runtime.org.zone):
         after = None
     return before, after
+
+
+def _current_periods(runtime: Runtime) -> list[tuple[str, str]]:
+    """The week, month and quarter running now, as (catalogue key, label) for the picker's shortcuts."""
+    kinds = (("this_week", PeriodKind.WEEK), ("this_month", PeriodKind.MONTH), ("this_quarter", PeriodKind.QUARTER))
+    return [(key, current_period(runtime.now(), runtime.org.zone, kind).label) for key, kind in kinds]
 
 
 def _period_heading(period: Period, words: Words) -> str:
@@ -113,6 +119,7 @@ def scorecard_page(
         period=chosen,
         before=before,
         after=after,
+        current=_current_periods(runtime),
         trend=_trend_bars(card, words),
         shares=_share_bars(card, words, chosen),
         min_group_size=runtime.org.min_group_size,
@@ -157,6 +164,7 @@ def team_page(
         raise PageError(422, "dashboard.error.period", {"value": period or ""}) from None
     words = signed.words
     currency = runtime.org.currency
+    before, after = _neighbours(runtime, through)
     if fmt == CSV:
         return _csv(_team_csv(history, currency), f"onescore-{entry.name}-{through.label}.csv")
     chart = bars(
@@ -181,6 +189,9 @@ def team_page(
         chart=chart,
         currency=currency,
         through=through,
+        before=before,
+        after=after,
+        current=_current_periods(runtime),
         money=lambda cents: words.money(_money(cents), currency),
         period_name=lambda p: _period_heading(p, words),
         min_group_size=runtime.org.min_group_size,

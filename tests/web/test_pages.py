@@ -228,3 +228,14 @@ def test_csv_downloads_have_a_bom_and_say_what_the_page_shows(aino: TestClient) 
 
 def test_the_organisation_file_has_an_admin() -> None:
     assert "role: admin" in ORG
+
+
+def test_the_period_picker_steps_back_and_jumps_to_the_running_periods(aino: TestClient) -> None:
+    now = aino.get("/").text
+    assert 'href="/?period=2026-W48" aria-current="page">This week' in now
+    assert 'href="/?period=2026-11">This month' in now and 'href="/?period=2026-Q4">This quarter' in now
+    assert 'rel="prev" href="/?period=2026-W47"' in now
+    assert 'rel="next"' not in now  # nothing to see after the running week
+    earlier = aino.get("/teams/sales?period=2026-10").text
+    assert 'rel="prev" href="/teams/sales?period=2026-09"' in earlier
+    assert 'rel="next" href="/teams/sales?period=2026-11"' in earlier
