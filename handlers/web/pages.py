@@ -20,7 +20,7 @@ from bot.dashboard.deals import DealFilters, DealPage, deal_owners, list_deals, 
 from bot.dashboard.export import table_csv
 from bot.dashboard.team import TeamHistory, team_history
 from bot.errors import InputError
-from bot.periods import Period, PeriodKind, current_period, local_date
+from bot.periods import FIRST_YEAR, Period, PeriodKind, current_period, local_date
 from bot.runtime import Runtime
 from bot.scoring.query import ScoreQueryError, resolve_period
 from bot.scoring.request import PERIOD_ERRORS
@@ -36,7 +36,6 @@ router = APIRouter(include_in_schema=False, route_class=DashboardRoute)
 PeriodParam = Annotated[str | None, Query()]
 FormatParam = Annotated[str | None, Query(alias="format")]
 CSV = "csv"
-STATUSES = ("pending", "answered", "declined", "not_sure", "expired")
 
 
 def _period(runtime: Runtime, text: str | None) -> Period:
@@ -47,10 +46,13 @@ def _period(runtime: Runtime, text: str | None) -> Period:
 
 
 def _neighbours(runtime: Runtime, period: Period) -> tuple[Period | None, Period | None]:
-    """The periods before and after, for stepping through; none after the one running now."""
+    """The periods before and after, for stepping through: none before the supported calendar, none
+    after the one running now."""
     try:
         before: Period | None = period.shifted(-1)
     except ValueError:
+        before = None
+    if before is not None and before.year < FIRST_YEAR:
         before = None
     try:
         after: Period | None = period.shifted(1)
@@ -83,7 +85,7 @@ def _csv(text: str, filename: str) -> Response:
 
 def _here(request: Request, **changes: str | None) -> str:
     """This page's URL with some query values changed (None removes one)."""
-    query = {key: value for key, value in request.query_params.items()}
+    query = dict(request.query_params)
     for key, value in changes.items():
         if value is None:
             query.pop(key, None)
