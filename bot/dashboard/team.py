@@ -2,9 +2,11 @@
 part in the revenue won together.
 
 The figures are the scorecard's (the same conversion, split and privacy rule; a test holds each
-period against `compute_scorecard`), but read for one team across all twelve periods at once: the
-database groups the totals and counts, and only the won deals this team helped come back one by one,
-because splitting a deal's cents exactly among its helping teams (`split_cents`) is done per deal.
+period against `compute_scorecard`), but read for one team across all twelve periods at once: one
+lean query for the won deals of the whole window, one for their credits grouped per deal and team,
+one counting the team's answers per day. Splitting a deal's cents exactly among its helping teams
+(`split_cents`) is done per deal, and only for the deals this team helped. (A correlated EXISTS per
+deal was tried first: PostgreSQL answered it by hashing every answer of the team, 3x slower.)
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import cast
 
-from sqlalchemy import ColumnElement, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -71,10 +73,9 @@ def team_history(
     sums: defaultdict[Period, _Sums] = defaultdict(_Sums)
     team_id = next((tid for tid, name in names.items() if name == team), None)
     window = _Window(org, periods[0].first, periods[-1].last, through)
-    window.add_totals(session, sums)
+    window.add_won(session, team, team_id, names, sums)
     if team_id is not None:
         window.add_answers(session, team_id, sums)
-        window.add_helped(session, team, team_id, names, sums)
     return TeamHistory(team=team, hidden=False, periods=[_period(period, sums[period]) for period in periods])
 
 
@@ -116,38 +117,35 @@ class _Window:
             col(Deal.currency).in_([self.org.currency, *self.org.fx_rates]),
         )
 
-    def add_totals(self, session: Session, sums: Mapping[Period, _Sums]) -> None:
-        """Won cents and the cents won together (a team other than the owner's helped), grouped by day;
-        deals in another currency by their exact amount, so each converts as the scorecard converts it."""
+    def add_won(
+        self, session: Session, team: str, team_id: int | None, names: Mapping[int, str], sums: Mapping[Period, _Sums]
+    ) -> None:
+        """Every won deal of the window that counts, with its credits, one by one: its cents in the
+        totals, and where the team helped (its owner's team, or credited with some impact), its share
+        split exactly as the scorecard splits it."""
         owner = aliased(Member)
-        other_team_helped = exists().where(
-            col(Answer.deal_id) == col(Deal.id),
-            col(Answer.impact) != Impact.NONE.value,
-            or_(col(owner.team_id).is_(None), col(Answer.helping_team_id) != col(owner.team_id)),
-        )
-        together = case((other_team_helped, 1), else_=0)
-        home = col(Deal.currency) == self.org.currency
-        foreign_amount = case((~home, col(Deal.amount_cents)))
-        rows = session.connection().execute(
-            select(
-                col(Deal.closed_at),
-                col(Deal.currency),
-                foreign_amount,
-                together,
-                func.count(),
-                func.sum(case((home, col(Deal.amount_cents)))),
-            )
+        won = (
+            select(col(Deal.id), col(Deal.closed_at), col(Deal.amount_cents), col(Deal.currency), col(owner.team_id))
             .select_from(Deal)
             .outerjoin(owner, col(owner.id) == col(Deal.owner_id))
             .where(*self.won_that_count())
-            .group_by(col(Deal.closed_at), col(Deal.currency), foreign_amount, together)
         )
-        for closed_at, currency, amount, collaborative, count, home_sum in rows:
-            cents = int(home_sum or 0) if amount is None else count * (self.convert(amount, currency) or 0)
+        deals = cast(list[tuple[int, date, int, str, int | None]], session.connection().execute(won).all())
+        impacts = self._impacts(session, names)
+        for deal_id, closed_at, amount, currency, owner_team_id in deals:
+            cents = self.convert(amount, currency) or 0
+            owner_team = names.get(owner_team_id) if owner_team_id is not None else None
+            credit = impacts.get(deal_id, {})
+            together = any(name != owner_team for name in credit)
             period = sums[self.bucket(closed_at)]
             period.won += cents
-            if collaborative:
-                period.together += cents
+            period.together += cents if together else 0
+            if team_id is None or (owner_team != team and team not in credit):
+                continue
+            weights = helping_weights(owner_team, credit, self.org.attribution)
+            period.influenced += cents
+            period.attributed += split_cents(cents, weights).get(team, 0)
+            period.together_helped += cents if together else 0
 
     def add_answers(self, session: Session, team_id: int, sums: Mapping[Period, _Sums]) -> None:
         """Answers crediting the team about deals closed (won or lost) in the window, as the scorecard counts them."""
@@ -166,53 +164,16 @@ class _Window:
         for closed_at, count in cast(list[tuple[date, int]], rows.all()):
             sums[self.bucket(closed_at)].answers += int(count)
 
-    def add_helped(
-        self, session: Session, team: str, team_id: int, names: Mapping[int, str], sums: Mapping[Period, _Sums]
-    ) -> None:
-        """The won deals the team helped (its owner's team, or credited with some impact), one by one:
-        each is split among its helping teams exactly as the scorecard splits it."""
-        owner = aliased(Member)
-        credited = exists().where(
-            col(Answer.deal_id) == col(Deal.id),
-            col(Answer.helping_team_id) == team_id,
-            col(Answer.impact) != Impact.NONE.value,
-        )
-        helped = (
-            select(col(Deal.id), col(Deal.closed_at), col(Deal.amount_cents), col(Deal.currency), col(owner.team_id))
-            .select_from(Deal)
-            .outerjoin(owner, col(owner.id) == col(Deal.owner_id))
-            .where(*self.won_that_count(), or_(col(owner.team_id) == team_id, credited))
-        )
-        deals = cast(list[tuple[int, date, int, str, int | None]], session.connection().execute(helped).all())
-        impacts = self._impacts(session, [deal[0] for deal in deals], names)
-        for deal_id, closed_at, amount, currency, owner_team_id in deals:
-            cents = self.convert(amount, currency) or 0
-            owner_team = names.get(owner_team_id) if owner_team_id is not None else None
-            credit = impacts.get(deal_id, {})
-            weights = helping_weights(owner_team, credit, self.org.attribution)
-            period = sums[self.bucket(closed_at)]
-            period.influenced += cents
-            period.attributed += split_cents(cents, weights).get(team, 0)
-            if any(name != owner_team for name in credit):
-                period.together_helped += cents
-
-    def _impacts(self, session: Session, deal_ids: list[int], names: Mapping[int, str]) -> dict[int, dict[str, int]]:
-        """Per deal, each team credited with some impact and its highest impact rank."""
+    def _impacts(self, session: Session, names: Mapping[int, str]) -> dict[int, dict[str, int]]:
+        """Per won deal of the window, each team credited with some impact and its highest impact rank."""
         rank = case(IMPACT_RANK, value=col(Answer.impact), else_=0)
+        window = select(col(Deal.id)).where(*self.won_that_count())
+        rows = session.connection().execute(
+            select(col(Answer.deal_id), col(Answer.helping_team_id), func.max(rank))
+            .where(col(Answer.deal_id).in_(window), col(Answer.impact) != Impact.NONE.value)
+            .group_by(col(Answer.deal_id), col(Answer.helping_team_id))
+        )
         found: defaultdict[int, dict[str, int]] = defaultdict(dict)
-        for chunk in range(0, len(deal_ids), _IN_CHUNK):
-            rows = session.connection().execute(
-                select(col(Answer.deal_id), col(Answer.helping_team_id), func.max(rank))
-                .where(
-                    col(Answer.deal_id).in_(deal_ids[chunk : chunk + _IN_CHUNK]),
-                    col(Answer.impact) != Impact.NONE.value,
-                )
-                .group_by(col(Answer.deal_id), col(Answer.helping_team_id))
-            )
-            for deal_id, helping_team_id, highest in rows:
-                found[deal_id][names[helping_team_id]] = int(highest)
+        for deal_id, helping_team_id, highest in rows:
+            found[deal_id][names[helping_team_id]] = int(highest)
         return found
-
-
-_IN_CHUNK = 5_000
-"""Deal ids per IN list: well under SQLite's limit on bound parameters."""
