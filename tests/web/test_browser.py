@@ -265,10 +265,16 @@ def _shoot(browser: Any, shots: Path, name: str) -> None:
 
 
 def test_the_access_log_never_holds_a_sign_in_token(
-    site: str, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+    site: str, fake: FakeSlack, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every logger at INFO, the level `onescore serve` runs at: the link's way from Slack to sign-in."""
-    with caplog.at_level(logging.INFO):
+    """Every logger at INFO, the level `onescore serve` runs at: the link's way from Slack to sign-in.
+
+    The access log is read from its own logger: a uvicorn started elsewhere with uvicorn's default
+    log config (another test) stops it propagating to the root logger that caplog listens on."""
+    access_logger = logging.getLogger("uvicorn.access")
+    monkeypatch.setattr(access_logger, "disabled", False)
+    monkeypatch.setattr(access_logger, "handlers", [*access_logger.handlers, caplog.handler])
+    with caplog.at_level(logging.INFO), caplog.at_level(logging.INFO, logger="uvicorn.access"):
         link = slack_link(site, fake, "U0AINO")
         token = link.rsplit("/", 1)[1]
         with httpx.Client() as browser:
