@@ -31,6 +31,7 @@ from handlers.api.docs import install_docs
 from handlers.api.errors import install_error_handlers
 from handlers.crm import routes as crm_routes
 from handlers.crm.intake import CrmIntake
+from handlers.web import install_dashboard
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     app.include_router(member_data.router)
     for chat_router in [chat.router() for chat in chats] + off_routers(runtime):
         app.include_router(chat_router)
+    install_dashboard(app)
     return app
 
 

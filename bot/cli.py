@@ -242,6 +242,25 @@ def cmd_crm_check(_args: argparse.Namespace, settings: Settings) -> int:
     return 0 if all(status.ok for status in statuses) else 1
 
 
+def cmd_dashboard_link(args: argparse.Namespace, runtime: Runtime) -> int:
+    """A sign-in link for a member, for the first admin before chat is set up (the link goes to stdout only)."""
+    from bot.access.links import PublicUrlMissing, member_id_by_email, sign_in_link
+
+    upgrade(runtime.engine)
+    runtime.sync_organisation()
+    member_id = member_id_by_email(runtime, args.email)
+    if member_id is None:
+        print(f"onescore: no member with the email {args.email!r}: add them to the organisation file", file=sys.stderr)
+        return 1
+    try:
+        link = sign_in_link(runtime, member_id)
+    except PublicUrlMissing:
+        print("onescore: the dashboard link needs ONESCORE_PUBLIC_URL (the service's public base URL)", file=sys.stderr)
+        return EXIT_USAGE
+    print(link.url)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="onescore", description="OneScore: one outcome scorecard for every team, in Slack and Teams."
@@ -284,6 +303,11 @@ def build_parser() -> argparse.ArgumentParser:
         "sync-directory", help="make the members of mapped Slack user groups and Teams teams members of their team"
     )
     sync.set_defaults(handler=cmd_sync_directory)
+    dashboard_link = commands.add_parser(
+        "dashboard-link", help="print a one-time dashboard sign-in link for a member (valid 10 minutes)"
+    )
+    dashboard_link.add_argument("email", metavar="EMAIL")
+    dashboard_link.set_defaults(handler=cmd_dashboard_link)
 
     crm = commands.add_parser("crm", help="CRM intake (HubSpot, Pipedrive, Salesforce)")
     crm.set_defaults(needs_organisation=False)

@@ -306,3 +306,34 @@ class Erasure(SQLModel, table=True):
     kind: str = Field(max_length=16)
     actor: str = Field(max_length=16)
     rows: int = 0
+
+
+class LoginToken(SQLModel, table=True):
+    """A one-time dashboard sign-in link, kept only as the SHA-256 of its token.
+
+    Whoever reads the database cannot sign in with what they read; `used_at` is set by the one
+    conditional UPDATE that redeems it, so two clicks on the same link start one session at most.
+    """
+
+    __tablename__ = "login_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    member_id: int = _fk("members.id", nullable=False, ondelete="CASCADE", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    used_at: datetime | None = _ts()
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in dashboard browser. The cookie holds the session id; this table holds its SHA-256,
+    so sessions survive restarts and are shared by replicas without the database holding a usable id."""
+
+    __tablename__ = "web_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_hash: str = Field(max_length=64, unique=True)
+    member_id: int = _fk("members.id", nullable=False, ondelete="CASCADE", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime(), nullable=False, index=True)

@@ -31,7 +31,7 @@ from handlers.slack.deps import SlackDeps
 from handlers.slack.directory import SlackDirectory
 from handlers.slack.directory_source import SlackDirectorySource
 from handlers.slack.identity import BotIdentity
-from handlers.slack.listeners import actions, commands, events, my_data, options, scores, team_choice, views
+from handlers.slack.listeners import actions, commands, dashboard, events, my_data, options, scores, team_choice, views
 from handlers.slack.listeners.scores import ScoreDeps
 from handlers.slack.platform import SlackPlatform
 from handlers.slack.request_checks import SlackSignature, checked_request
@@ -41,7 +41,7 @@ from handlers.slack.web_client import slack_web_client
 
 log = logging.getLogger(__name__)
 
-LISTENERS = (commands, actions, views, events, options, team_choice, my_data)
+LISTENERS = (commands, actions, views, events, options, team_choice, my_data, dashboard)
 EVENTS_PATH = "/slack/events"
 STOP_GRACE_SECONDS = 10.0
 

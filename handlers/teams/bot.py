@@ -30,6 +30,7 @@ from bot.scoring.view import scorecard_summary
 from handlers.teams.cards import CardAction, Element, ask_card, card_action, card_message, team_choice
 from handlers.teams.commands import HELP, SCORES, command
 from handlers.teams.conversations import Address, TeamsUser, remember_channel, remember_person
+from handlers.teams.dashboard import DASHBOARD, send_dashboard_link
 from handlers.teams.directory import find_member, language_for, member_by_ids
 from handlers.teams.my_data import forget_confirmation, forget_me, is_forget_click, send_my_data, wanted
 from handlers.teams.scorecard_card import scorecard_card
@@ -134,6 +135,9 @@ class OneScoreBot(ActivityHandler):
             await send_my_data(turn_context, self.runtime, speaker.member_id, language)
         elif wanted(said.name, said.args) == "forget me":
             await turn_context.send_activity(forget_confirmation(language))
+        elif said.name == DASHBOARD:
+            personal = _conversation_type(activity) == PERSONAL
+            await send_dashboard_link(turn_context, self.runtime, speaker.member_id, language, personal=personal)
         else:
             await turn_context.send_activity(message(language, "command.unknown_teams", command=said.name))
 
