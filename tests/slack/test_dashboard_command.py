@@ -51,10 +51,17 @@ def test_each_request_gets_a_new_link_in_the_members_language(slack: SlackDriver
     assert "Kirjautumislinkkisi" in replies(slack)[0]["text"]
 
 
-def test_a_stranger_gets_no_link(slack: SlackDriver) -> None:
-    slack.command("U0STRANGER", "dashboard")
+def test_someone_slack_lists_as_deleted_gets_no_link(slack: SlackDriver) -> None:
+    slack.fake.add_user("U0GONE", "gone@example.com", name="Gone", deleted=True)
+    slack.command("U0GONE", "dashboard")
     [reply] = replies(slack)
     assert "/login/" not in reply["text"] and "member" in reply["text"]
+
+
+def test_someone_in_the_workspace_not_yet_known_becomes_a_member_and_gets_a_link(slack: SlackDriver) -> None:
+    slack.command("U0STRANGER", "dashboard")
+    [reply] = replies(slack)
+    assert LINK.search(reply["text"])
 
 
 def test_without_a_public_url_the_reply_says_what_is_missing(slack: SlackDriver) -> None:
