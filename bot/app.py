@@ -23,6 +23,7 @@ from bot.posting.weekly import WeeklyScores
 from bot.rounds.loop import TICK_SECONDS, AskLoop
 from bot.runtime import Runtime
 from handlers.api import deals, health, scores
+from handlers.api import insights as insights_api
 from handlers.api.body_limit import BodyLimit
 from handlers.api.docs import install_docs
 from handlers.api.errors import install_error_handlers
@@ -122,6 +123,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     app.include_router(health.router)
     app.include_router(deals.router)
     app.include_router(scores.router)
+    app.include_router(insights_api.router)
     app.include_router(crm_routes.router)
     for chat_router in [chat.router() for chat in chats] + off_routers(runtime):
         app.include_router(chat_router)

@@ -281,3 +281,16 @@ class Installation(SQLModel, table=True):
     singleton: int = Field(default=1, primary_key=True)
     id: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class InsightsCache(SQLModel, table=True):
+    """The insights last computed for a period (and maybe one team), with the fingerprint of what they
+    were computed from: while the period's answers, deals and people are unchanged, they are served
+    from here instead of being found again."""
+
+    __tablename__ = "insights_cache"
+
+    key: str = Field(primary_key=True, max_length=255)
+    fingerprint: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
