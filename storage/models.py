@@ -291,6 +291,14 @@ class InsightsCache(SQLModel, table=True):
     __tablename__ = "insights_cache"
 
     key: str = Field(primary_key=True, max_length=255)
+    probe: str = Field(max_length=64)
+    """What the whole database looked like (counts, latest ids and changes): read in milliseconds."""
     fingerprint: str = Field(max_length=64)
+    """What the period's own answers and deals looked like: read only when the probe has changed."""
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+Index("ix_answers_updated_at", Answer.updated_at)
+Index("ix_deals_updated_at", Deal.updated_at)
+"""The latest change to answers and deals, read by the insights cache's probe without a scan."""

@@ -1,22 +1,27 @@
 """Insights are served from `insights_cache` while what they were computed from is unchanged.
 
-Finding themes in a quarter takes seconds; reading a stored result takes milliseconds. The stored
-result carries a fingerprint of its period's answers (how many, their ids, text lengths, quoting
-consent and latest change), of the period's deals and of the people and settings that decide
-privacy. Any edit, withdrawal, erasure or new answer in the period changes it, and the next request
-computes afresh; a change in another period leaves this one's result alone.
+Finding themes in a quarter takes seconds; reading a stored result takes milliseconds. Two checks
+decide whether the stored result still holds:
+- the probe: counts and latest ids and changes of answers, deals and members, read through indexes
+  in a few milliseconds. Unchanged: nothing anywhere changed, the stored result is served.
+- the fingerprint of the period itself (how many answers, their ids, text lengths, quoting consent,
+  authors, teams and latest change; the period's deals and amounts). Read only when the probe moved:
+  when it still matches, a change elsewhere left this period alone and the result is kept.
+Examples are stored as answer ids and their text is read afresh each time, so an answer withdrawn,
+erased or no longer quotable never shows, even before the fingerprint notices.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from sqlalchemy import Integer, cast, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.insights.report import Insights, compute_insights
+from bot.insights.report import Example, Insights, compute_insights, quotable_examples
 from bot.organisation import Organisation
 from bot.periods import Period
 from storage.db import run_transaction
@@ -26,29 +31,84 @@ _CLOSED = (Stage.WON.value, Stage.LOST.value)
 
 
 def insights_for(engine: Engine, org: Organisation, period: Period, *, team: str | None = None) -> Insights:
-    """The period's insights (only `team`'s with a team), from the cache when it is still true.
+    """The period's insights (only `team`'s with a team), from the cache when it still holds.
 
-    The core function every surface calls: the REST API, Slack, Teams and the dashboard. Reads the
-    database and may compute for seconds: call it off the event loop."""
+    The one core function every surface calls: the REST API, Slack, Teams and the dashboard. Reads
+    the database and may compute for seconds: call it off the event loop."""
     key = period.label if team is None else f"{period.label}/{team}"
     with Session(engine) as session:
-        fingerprint = period_fingerprint(session, org, period)
+        probe = _probe(session, org)
         cached = session.get(InsightsCache, key)
+        if cached is not None and cached.probe == probe:
+            return _served(session, cached.payload)
+        fingerprint = period_fingerprint(session, org, period)
         if cached is not None and cached.fingerprint == fingerprint:
-            return Insights.model_validate(cached.payload)
+            _store(engine, key, probe, fingerprint, cached.payload)
+            return _served(session, cached.payload)
         insights = compute_insights(session, org, period, team=team)
-    payload = insights.model_dump(mode="json")
+    _store(engine, key, probe, fingerprint, _stored(insights))
+    return insights
 
+
+def _stored(insights: Insights) -> dict[str, Any]:
+    return {"insights": insights.model_dump(mode="json"), "examples": [e.answer_id for e in _examples(insights)]}
+
+
+def _served(session: Session, payload: dict[str, Any]) -> Insights:
+    insights = Insights.model_validate(payload["insights"])
+    ids: list[int] = payload["examples"]
+    texts = quotable_examples(session, ids)
+    fresh = iter([texts.get(answer_id) for answer_id in ids])
+
+    def refill(examples: list[Example]) -> list[Example]:
+        return [example for example in (next(fresh) for _ in examples) if example is not None]
+
+    return insights.model_copy(
+        update={
+            "teams": [
+                team.model_copy(
+                    update={"themes": [t.model_copy(update={"examples": refill(t.examples)}) for t in team.themes]}
+                )
+                for team in insights.teams
+            ],
+            "lost_lessons": [
+                lesson.model_copy(update={"examples": refill(lesson.examples)}) for lesson in insights.lost_lessons
+            ],
+        }
+    )
+
+
+def _examples(insights: Insights) -> list[Example]:
+    """Every example, in the one order `_served` walks them."""
+    found = [example for team in insights.teams for theme in team.themes for example in theme.examples]
+    return found + [example for lesson in insights.lost_lessons for example in lesson.examples]
+
+
+def _store(engine: Engine, key: str, probe: str, fingerprint: str, payload: dict[str, Any]) -> None:
     def store(session: Session) -> None:
         row = session.get(InsightsCache, key)
         if row is None:
-            session.add(InsightsCache(key=key, fingerprint=fingerprint, payload=payload))
-        else:
-            row.fingerprint, row.payload = fingerprint, payload
-            session.add(row)
+            session.add(InsightsCache(key=key, probe=probe, fingerprint=fingerprint, payload=payload))
+            return
+        row.probe, row.fingerprint, row.payload = probe, fingerprint, payload
+        session.add(row)
 
     run_transaction(engine, store)
-    return insights
+
+
+def _probe(session: Session, org: Organisation) -> str:
+    answers = session.exec(select(func.count(), func.max(col(Answer.id)), func.max(col(Answer.updated_at)))).one()
+    deals = session.exec(select(func.count(), func.max(col(Deal.id)), func.max(col(Deal.updated_at)))).one()
+    people = _people(session)
+    return _digest([list(answers), list(deals), people, _settings(org)])
+
+
+def _people(session: Session) -> list[Any]:
+    """Who is in which team decides what is hidden, and names decide which words never become terms."""
+    row = session.exec(
+        select(func.count(), func.max(col(Member.id)), func.sum(func.coalesce(col(Member.team_id), 0) * col(Member.id)))
+    ).one()
+    return [*row, session.exec(select(func.count(col(Member.name)))).one()]
 
 
 def period_fingerprint(session: Session, org: Organisation, period: Period) -> str:
@@ -68,9 +128,12 @@ def period_fingerprint(session: Session, org: Organisation, period: Period) -> s
     deals = session.exec(
         select(func.count(), func.max(col(Deal.updated_at)), func.sum(col(Deal.amount_cents))).where(*in_period)
     ).one()
-    people = session.exec(
-        select(func.count(), func.sum(func.coalesce(col(Member.team_id), 0)), func.max(col(Member.created_at)))
-    ).one()
-    settings = org.model_dump(mode="json", include={"min_group_size", "currency", "fx_rates", "teams"})
-    text = json.dumps([list(answers), list(deals), list(people), settings], default=str, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return _digest([list(answers), list(deals), _people(session), _settings(org)])
+
+
+def _settings(org: Organisation) -> Any:
+    return org.model_dump(mode="json", include={"min_group_size", "currency", "fx_rates", "teams"})
+
+
+def _digest(parts: list[Any]) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()

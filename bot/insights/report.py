@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from bot.insights.agreement import corroboration
@@ -34,6 +34,8 @@ class _Out(BaseModel):
 class Example(_Out):
     deal: str
     text: str
+    answer_id: int | None = Field(default=None, exclude=True)
+    """Kept out of JSON; the cache stores it instead of the text, and reads the text afresh when serving."""
 
 
 class ThemeOut(_Out):
@@ -156,7 +158,7 @@ def _themes(corpus: Corpus, rows: IntArray, min_people: int) -> list[Theme] | No
 
 def _theme(corpus: Corpus, theme: Theme, quotes: Quotes) -> ThemeOut:
     deals = np.unique(corpus.deal_index[theme.rows])
-    won_cents = sum(corpus.deals[index].cents or 0 for index in deals.tolist() if corpus.deals[index].won)
+    won_cents = int(corpus.deals.cents[deals][corpus.deals.won[deals]].sum())
     return ThemeOut(
         label=theme.label,
         terms=theme.terms,
@@ -169,8 +171,7 @@ def _theme(corpus: Corpus, theme: Theme, quotes: Quotes) -> ThemeOut:
 
 
 def _win_rate(corpus: Corpus, deals: IntArray) -> float | None:
-    won = sum(1 for index in deals.tolist() if corpus.deals[index].won)
-    return _ratio(won, int(deals.size))
+    return _ratio(int(corpus.deals.won[deals].sum()), int(deals.size))
 
 
 def _lost_rows(corpus: Corpus, team_ids: Sequence[int]) -> IntArray:
@@ -196,19 +197,26 @@ Quotes = Callable[[Theme], list[Example]]
 
 def _quotes(session: Session, corpus: Corpus, themes: Sequence[Theme]) -> Quotes:
     """Each theme's examples: its strongest quotable answers, their text read in one query (the corpus
-    keeps none). The query checks `quotable` again, so an answer withdrawn from quoting meanwhile is left out."""
+    keeps none)."""
     chosen = {id(theme): corpus.answer_ids[theme.rows[corpus.quotable[theme.rows]][:EXAMPLE_COUNT]] for theme in themes}
-    wanted = sorted({int(answer_id) for ids in chosen.values() for answer_id in ids.tolist()})
-    texts: dict[int, Example] = {}
+    texts = quotable_examples(session, [int(answer_id) for ids in chosen.values() for answer_id in ids.tolist()])
+
+    def examples(theme: Theme) -> list[Example]:
+        return [texts[answer_id] for answer_id in chosen[id(theme)].tolist() if answer_id in texts]
+
+    return examples
+
+
+def quotable_examples(session: Session, answer_ids: Sequence[int]) -> dict[int, Example]:
+    """The answers among `answer_ids` that may be quoted now, as examples. Asked again whenever insights are
+    served, so an answer withdrawn, erased or no longer quotable is never shown, even from the cache."""
+    wanted = sorted(set(answer_ids))
+    found: dict[int, Example] = {}
     for start in range(0, len(wanted), 500):
         rows = session.exec(
             select(Answer.id, Deal.name, Answer.text)
             .join(Deal, col(Deal.id) == col(Answer.deal_id))
             .where(col(Answer.id).in_(wanted[start : start + 500]), col(Answer.quotable).is_(True))
         ).all()
-        texts.update({answer_id: Example(deal=deal, text=text) for answer_id, deal, text in rows if answer_id is not None})
-
-    def examples(theme: Theme) -> list[Example]:
-        return [texts[answer_id] for answer_id in chosen[id(theme)].tolist() if answer_id in texts]
-
-    return examples
+        found.update({answer_id: Example(deal=deal, text=text, answer_id=answer_id) for answer_id, deal, text in rows})
+    return found

@@ -19,7 +19,9 @@ from sklearn.feature_extraction.text import TfidfTransformer
 MAX_THEMES = 6
 MIN_THEME_ANSWERS = 4
 """Fewer answers than this in a corpus (or per theme on average) are too few to find a theme in."""
-FIT_SAMPLE = 6_000
+FIT_SAMPLE = 4_000
+MAX_FEATURES = 2_000
+"""The terms in most answers; rarer ones cannot shape a theme that needs several people anyway."""
 MAX_DOCUMENT_SHARE = 0.9
 """A term in more answers than this share says nothing about which kind of help an answer describes."""
 LABEL_TERMS = 2
@@ -51,7 +53,8 @@ def find_themes(terms: sparse.csr_matrix, vocabulary: list[str], answer_ids: Int
     documents = int(talking.sum())
     if documents < MIN_THEME_ANSWERS:
         return None
-    keep = np.flatnonzero((frequency >= 2) & (frequency <= max(2.0, MAX_DOCUMENT_SHARE * documents)))
+    usable = np.flatnonzero((frequency >= 2) & (frequency <= max(2.0, MAX_DOCUMENT_SHARE * documents)))
+    keep = np.sort(usable[np.argsort(-frequency[usable], kind="stable")[:MAX_FEATURES]])
     if keep.size == 0:
         return None
     kept = terms[:, keep]
@@ -61,7 +64,7 @@ def find_themes(terms: sparse.csr_matrix, vocabulary: list[str], answer_ids: Int
     tfidf = TfidfTransformer(sublinear_tf=True).fit(kept[sample])
     weights = tfidf.transform(kept)
     components = min(MAX_THEMES, keep.size, max(1, sample.size // MIN_THEME_ANSWERS))
-    model = NMF(n_components=components, init="nndsvda", random_state=RANDOM_STATE, max_iter=400)
+    model = NMF(n_components=components, init="nndsvda", random_state=RANDOM_STATE, max_iter=300)
     model.fit(weights[sample])
     topics = model.components_
     scores = np.asarray(weights @ topics.T)
