@@ -30,7 +30,7 @@ from handlers.slack.after_ack import AfterAck
 from handlers.slack.deps import SlackDeps
 from handlers.slack.directory import SlackDirectory
 from handlers.slack.identity import BotIdentity
-from handlers.slack.listeners import actions, commands, events, options, scores, views
+from handlers.slack.listeners import actions, commands, events, insights, options, scores, views
 from handlers.slack.listeners.scores import ScoreDeps
 from handlers.slack.platform import SlackPlatform
 from handlers.slack.request_checks import SlackSignature, checked_request
@@ -79,6 +79,7 @@ class SlackAdapter:
         for listener in LISTENERS:
             listener.register(self.bolt, deps)
         scores.register(self.bolt, ScoreDeps(self.runtime, self.directory, poster, self.later))
+        insights.register()
 
     def router(self) -> APIRouter:
         if not self.runtime.settings.slack_over_http:
