@@ -299,6 +299,6 @@ class InsightsCache(SQLModel, table=True):
     computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
 
 
-Index("ix_answers_updated_at", Answer.updated_at)
-Index("ix_deals_updated_at", Deal.updated_at)
+Index("ix_answers_updated_at", Answer.__table__.c.updated_at)  # type: ignore[attr-defined]
+Index("ix_deals_updated_at", Deal.__table__.c.updated_at)  # type: ignore[attr-defined]
 """The latest change to answers and deals, read by the insights cache's probe without a scan."""

@@ -9,9 +9,10 @@ million answers within seconds.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -82,7 +83,7 @@ def load_corpus(session: Session, org: Organisation, period: Period) -> Corpus:
         home_team[member_id] = -1 if team_id is None else team_id
     lexicon = Lexicon(excluded=name_words(word for _id, name, email, _team in people for word in (name, email)))
     statement = (
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
             Answer.id,
             Answer.deal_id,
             Answer.member_id,
@@ -97,6 +98,7 @@ def load_corpus(session: Session, org: Organisation, period: Period) -> Corpus:
     )
     position = dict(zip(deals.ids.tolist(), range(deals.ids.size), strict=True))
     columns: list[list[IntArray]] = [[] for _ in range(6)]
+    values: Iterable[Any]
     forms: list[IntArray] = []
     per_answer: list[IntArray] = []
     for batch in session.connection().execute(statement).partitions():

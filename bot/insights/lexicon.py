@@ -107,14 +107,14 @@ class Lexicon:
         known = np.zeros((counts.shape[1], len(LANGUAGES)), dtype=np.float32)
         maps = []
         for column, language in enumerate(LANGUAGES):
-            rows, cols = array("q"), array("q")
+            sources, targets = array("q"), array("q")
             for index, form in enumerate(ordered):
                 known[index, column] = simplemma.is_known(form, lang=language, low_memory=True)
                 lemma = _LEMMATIZER.lemmatize(form, lang=language).lower()
                 if _is_term(form, lemma, self.excluded):
-                    rows.append(index)
-                    cols.append(lemmas.setdefault(lemma, len(lemmas)))
-            maps.append((np.frombuffer(rows, dtype=np.int64), np.frombuffer(cols, dtype=np.int64)))
+                    sources.append(index)
+                    targets.append(lemmas.setdefault(lemma, len(lemmas)))
+            maps.append((np.frombuffer(sources, dtype=np.int64), np.frombuffer(targets, dtype=np.int64)))
         shape = (counts.shape[1], max(len(lemmas), 1))
         votes = counts @ known
         finnish = votes[:, 1] > votes[:, 0]

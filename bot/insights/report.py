@@ -218,5 +218,11 @@ def quotable_examples(session: Session, answer_ids: Sequence[int]) -> dict[int, 
             .join(Deal, col(Deal.id) == col(Answer.deal_id))
             .where(col(Answer.id).in_(wanted[start : start + 500]), col(Answer.quotable).is_(True))
         ).all()
-        found.update({answer_id: Example(deal=deal, text=text, answer_id=answer_id) for answer_id, deal, text in rows})
+        found.update(
+            {
+                answer_id: Example(deal=deal, text=text, answer_id=answer_id)
+                for answer_id, deal, text in rows
+                if answer_id
+            }
+        )
     return found

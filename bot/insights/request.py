@@ -70,7 +70,9 @@ def parse_insights_words(text: str, now: datetime, runtime: Runtime) -> Period:
     raise ValueError(text)
 
 
-def answer_insights_request(runtime: Runtime, text: str, *, language: str, usage_key: str, **usage: str) -> InsightsReply:
+def answer_insights_request(
+    runtime: Runtime, text: str, *, language: str, usage_key: str, **usage: str
+) -> InsightsReply:
     """The reply to `text` (the words after `insights`). Reads the database and may compute for seconds:
     call it off the event loop."""
     words = text.strip()
@@ -86,7 +88,9 @@ def insights_view(insights: Insights, runtime: Runtime, language: str | None) ->
     words = resolve_language(language or runtime.org.language)
     labels = {entry.name: team_heading(words, entry.name, entry.label) for entry in runtime.org.teams}
     minimum = runtime.org.min_group_size
-    sections = [_team_section(words, team, labels.get(team.team, team.team), insights, minimum) for team in insights.teams]
+    sections = [
+        _team_section(words, team, labels.get(team.team, team.team), insights, minimum) for team in insights.teams
+    ]
     sections.append(_lost_section(words, insights))
     agreement = _corroboration_section(words, insights, labels)
     if agreement.lines:
@@ -104,7 +108,11 @@ def _team_section(language: str, team: TeamInsights, label: str, insights: Insig
     if team.hidden:
         return InsightsSection(label, [InsightsLine(message(language, "insights.team_hidden", min_group_size=minimum))])
     heading = message(
-        language, "insights.team_heading", team=label, answers=team.answers or 0, win_rate=_percent(language, team.win_rate)
+        language,
+        "insights.team_heading",
+        team=label,
+        answers=team.answers or 0,
+        win_rate=_percent(language, team.win_rate),
     )
     if team.too_few_answers or not team.themes:
         return InsightsSection(heading, [InsightsLine(message(language, "insights.too_few"))])

@@ -25,7 +25,9 @@ router = APIRouter(
 
 PeriodParam = Annotated[
     str | None,
-    Query(max_length=16, description="A week (2026-W48), a month (2026-11) or a quarter (2026-Q4); this week when absent"),
+    Query(
+        max_length=16, description="A week (2026-W48), a month (2026-11) or a quarter (2026-Q4); this week when absent"
+    ),
 ]
 TeamParam = Annotated[str | None, Query(max_length=200, description="Only this team's themes and corroboration")]
 

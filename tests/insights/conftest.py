@@ -33,7 +33,13 @@ def put_deal(client: TestClient, external_id: str, owner: str, helper: str | Non
 
 
 def post_answer(client: TestClient, external_id: str, author: str, team: str, impact: str, text: str, quotable: bool):
-    body = {"member": f"{author}@example.com", "helping_team": team, "impact": impact, "text": text, "quotable": quotable}
+    body = {
+        "member": f"{author}@example.com",
+        "helping_team": team,
+        "impact": impact,
+        "text": text,
+        "quotable": quotable,
+    }
     response = client.post(f"/api/deals/{external_id}/answers", json=body)
     assert response.status_code == 201, response.text
 

@@ -38,7 +38,8 @@ WEBINAR_EN = [
     Planted("webinar_en", "aino", "marketing", "The webinar on data security brought their CTO to the table."),
     Planted("webinar_en", "pekka", "marketing", "Two of their buyers attended our webinar and asked for a meeting."),
     Planted("webinar_en", "minna", "marketing", "Our webinar recording answered the questions their board had."),
-    Planted("webinar_en", "mari", "marketing", "The webinars gave our champion material for the steering group.", won=False),
+    Planted("webinar_en", "mari", "marketing", "The webinars gave our champion material for the steering group.",
+            won=False),
     Planted("webinar_en", "liisa", "marketing", "They signed up for the webinar series and the trust grew from there."),
     Planted("webinar_en", "sakari", "marketing", "Webinar attendees from the account became our strongest contacts.",
             quotable=False),
@@ -55,7 +56,8 @@ CASE_EN = [
     Planted("case_en", "pekka", "marketing", "The case study of a similar retailer made the difference."),
     Planted("case_en", "liisa", "marketing", "We shared two case studies from their own industry.", won=False),
     Planted("case_en", "minna", "marketing", "A customer case study showed the payback period clearly."),
-    Planted("case_en", "mari", "marketing", "Case studies with real numbers convinced the finance director.", won=False),
+    Planted("case_en", "mari", "marketing", "Case studies with real numbers convinced the finance director.",
+            won=False),
     Planted("case_en", "sakari", "marketing", "The logistics case study matched their situation exactly."),
 ]  # fmt: skip
 CASE_FI = [

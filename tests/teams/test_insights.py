@@ -7,10 +7,10 @@ from dataclasses import replace
 import jsonschema
 import pytest
 
+from tests.fakes.bot_connector import REPLY
 from tests.insights.conftest import plant
 from tests.insights.planted import ORG, PLANTED
 from tests.teams.conftest import CARD, STRANGER, TeamsDriver, card_text, personal_chat
-from tests.fakes.bot_connector import REPLY
 from tests.teams.test_limits import MESSAGE_LIMIT, schema
 
 
