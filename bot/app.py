@@ -7,6 +7,7 @@ with it, so uvicorn's graceful shutdown on SIGTERM stops them too.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 
 from bot.durable.dedupe import forget_before
 from bot.durable.scheduler import build_scheduler
+from bot.insights.lexicon import warm_up
 from bot.notices.delivery import AdminNotices
 from bot.platforms import chat_adapters, off_routers
 from bot.ports import ChatPlatform
@@ -82,6 +84,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
                 args=[runtime, [chat.delivery_prefix for chat in chats]],
             )
             weekly.schedule(scheduler)
+            threading.Thread(target=warm_up, name="insights warm-up", daemon=True).start()
             ask_loop.start()
             poster.start()
             crm_intake.start()

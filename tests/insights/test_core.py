@@ -6,8 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from scipy import sparse
 from sqlmodel import Session, select
 
 from bot.insights.cache import insights_for
@@ -30,8 +32,6 @@ def test_inflected_forms_share_a_lemma_and_odd_texts_have_no_terms() -> None:
     texts = ["Webinaarissa", "webinaarin jälkeen", "webinaareista", "", "👍🎉🙌", "ok", "2026-11-10", "The webinars"]
     forms, per_text = lexicon.read(texts)
     assert per_text.tolist() == [1, 2, 1, 0, 0, 1, 0, 2]
-    import numpy as np
-    from scipy import sparse
 
     rows = np.repeat(np.arange(len(texts)), per_text)
     counts = sparse.csr_matrix((np.ones(forms.size, dtype=np.float32), (rows, lexicon.canonical(forms))))
