@@ -8,18 +8,20 @@ cover all answers, not only the sample.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 from sklearn.decomposition import NMF
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
 
 MAX_THEMES = 6
 MIN_THEME_ANSWERS = 4
 """Fewer answers than this in a corpus (or per theme on average) are too few to find a theme in."""
-FIT_SAMPLE = 4_000
+FIT_SAMPLE = 2_500
 MAX_FEATURES = 2_000
 """The terms in most answers; rarer ones cannot shape a theme that needs several people anyway."""
 MAX_DOCUMENT_SHARE = 0.9
@@ -27,6 +29,7 @@ MAX_DOCUMENT_SHARE = 0.9
 LABEL_TERMS = 2
 THEME_TERMS = 8
 RANDOM_STATE = 0
+MAX_ITERATIONS = 200
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -64,8 +67,10 @@ def find_themes(terms: sparse.csr_matrix, vocabulary: list[str], answer_ids: Int
     tfidf = TfidfTransformer(sublinear_tf=True).fit(kept[sample])
     weights = tfidf.transform(kept)
     components = min(MAX_THEMES, keep.size, max(1, sample.size // MIN_THEME_ANSWERS))
-    model = NMF(n_components=components, init="nndsvda", random_state=RANDOM_STATE, max_iter=300)
-    model.fit(weights[sample])
+    model = NMF(n_components=components, init="nndsvda", random_state=RANDOM_STATE, max_iter=MAX_ITERATIONS, tol=1e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # themes settle long before the factors do
+        model.fit(weights[sample])
     topics = model.components_
     scores = np.asarray(weights @ topics.T)
     best = scores.argmax(axis=1)
