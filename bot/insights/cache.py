@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, Select, cast, func
@@ -25,7 +26,7 @@ from bot.insights.report import Example, Insights, compute_insights, quotable_ex
 from bot.organisation import Organisation
 from bot.periods import Period
 from storage.db import run_transaction
-from storage.models import Answer, Deal, InsightsCache, Member, Stage
+from storage.models import Answer, Deal, InsightsCache, Member, Stage, utcnow
 
 _CLOSED = (Stage.WON.value, Stage.LOST.value)
 
@@ -42,13 +43,15 @@ def insights_for(engine: Engine, org: Organisation, period: Period, *, team: str
         if cached is not None and cached.probe == probe:
             return _served(session, cached.payload)
         fingerprint = period_fingerprint(session, org, period)
-        if cached is not None and cached.fingerprint == fingerprint:
-            payload = cached.payload
+        computed_at = None if cached is None or cached.fingerprint != fingerprint else cached.computed_at
+        if computed_at is not None:
+            payload = cached.payload if cached is not None else {}
             insights = _served(session, payload)
         else:
             insights = compute_insights(session, org, period, team=team)
             payload = _stored(insights)
-    _store(engine, key, probe, fingerprint, payload)  # after the read ends: SQLite lets one transaction at a time
+    # after the read ends: SQLite lets one transaction write at a time
+    _store(engine, key, probe, fingerprint, payload, computed_at or utcnow())
     return insights
 
 
@@ -86,13 +89,17 @@ def _examples(insights: Insights) -> list[Example]:
     return found + [example for lesson in insights.lost_lessons for example in lesson.examples]
 
 
-def _store(engine: Engine, key: str, probe: str, fingerprint: str, payload: dict[str, Any]) -> None:
+def _store(
+    engine: Engine, key: str, probe: str, fingerprint: str, payload: dict[str, Any], computed_at: datetime
+) -> None:
     def store(session: Session) -> None:
         row = session.get(InsightsCache, key)
         if row is None:
-            session.add(InsightsCache(key=key, probe=probe, fingerprint=fingerprint, payload=payload))
+            session.add(
+                InsightsCache(key=key, probe=probe, fingerprint=fingerprint, payload=payload, computed_at=computed_at)
+            )
             return
-        row.probe, row.fingerprint, row.payload = probe, fingerprint, payload
+        row.probe, row.fingerprint, row.payload, row.computed_at = probe, fingerprint, payload, computed_at
         session.add(row)
 
     run_transaction(engine, store)

@@ -20,7 +20,7 @@ from bot.insights.request import insights_view
 from bot.periods import Period
 from bot.runtime import Runtime
 from storage.db import session_scope
-from storage.models import Answer
+from storage.models import Answer, InsightsCache
 from tests.insights.conftest import plant, post_answer, put_deal
 from tests.insights.planted import PLANTED, Planted
 
@@ -129,3 +129,24 @@ def test_the_chat_view_in_both_languages(client: TestClient, runtime: Runtime, l
     else:
         assert view.title == "Insights · Q4 2026"
         assert "What could have helped on lost deals" in headings
+
+
+def test_a_change_in_another_period_keeps_the_result_and_one_in_this_period_renews_it(
+    client: TestClient, runtime: Runtime
+) -> None:
+    plant(client, PLANTED)
+    insights_for(runtime.engine, runtime.org, QUARTER)
+
+    def computed_at() -> object:
+        with Session(runtime.engine) as session:
+            return session.exec(select(InsightsCache.computed_at).where(InsightsCache.key == "2026-Q4")).one()
+
+    first = computed_at()
+    later = {"name": "Later", "amount": 5, "currency": "EUR", "stage": "won", "owner": "aino@example.com",
+             "closed_at": "2027-01-15"}  # fmt: skip
+    assert client.put("/api/deals/later", json=later).status_code == 201
+    post_answer(client, "later", "minna", "marketing", "strong", "A webinar in January.", True)
+    assert insights_for(runtime.engine, runtime.org, QUARTER).teams and computed_at() == first
+    post_answer(client, "p1", "pekka", "marketing", "strong", "One more webinar answer.", True)
+    insights_for(runtime.engine, runtime.org, QUARTER)
+    assert computed_at() != first

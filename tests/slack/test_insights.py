@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from bot.organisation import ScoreChannel
+from bot.periods import Period
 from tests.insights.conftest import plant
 from tests.insights.planted import ORG, PLANTED
 from tests.slack.conftest import SlackDriver, texts
@@ -55,3 +57,13 @@ def test_very_long_answers_fit_slacks_limits(slack: SlackDriver) -> None:
     [reply] = replies(slack)
     assert len(reply["blocks"]) <= 50
     assert "webinaari" in texts(reply["blocks"])
+
+
+def test_the_weekly_post_carries_the_line_about_a_grown_kind_of_help(slack: SlackDriver) -> None:
+    plant(slack.client, PLANTED)
+    poster = slack.app.state.score_poster
+    poster.request([ScoreChannel(slack="C0SCORES")], Period.parse("2026-W46"), force=True)
+    slack.client.portal.call(poster.drain)
+    [post] = [call.args for call in slack.fake.calls("chat.postMessage") if call.args.get("channel") == "C0SCORES"]
+    shown = texts(post["blocks"])
+    assert "Marketing's most common help this month: webinaari · asiakas — 6 answers, deals won 83%" in shown
