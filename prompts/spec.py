@@ -197,7 +197,7 @@ MESSAGES: dict[str, Entry] = {
     "insights.team_heading": _entry("team", "answers", "win_rate"),
     "insights.theme": _entry("label", "answers", "deals", "won_revenue", "win_rate"),
     "insights.example": _entry("text", "deal"),
-    "insights.team_hidden": _entry("min_group_size"),
+    "insights.team_hidden": _LABEL,
     "insights.too_few": _LABEL,
     "insights.lost_heading": _LABEL,
     "insights.lesson": _entry("label", "answers"),

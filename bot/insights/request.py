@@ -88,9 +88,7 @@ def insights_view(insights: Insights, runtime: Runtime, language: str | None) ->
     words = resolve_language(language or runtime.org.language)
     labels = {entry.name: team_heading(words, entry.name, entry.label) for entry in runtime.org.teams}
     minimum = runtime.org.min_group_size
-    sections = [
-        _team_section(words, team, labels.get(team.team, team.team), insights, minimum) for team in insights.teams
-    ]
+    sections = [_team_section(words, team, labels.get(team.team, team.team), insights) for team in insights.teams]
     sections.append(_lost_section(words, insights))
     agreement = _corroboration_section(words, insights, labels)
     if agreement.lines:
@@ -104,9 +102,9 @@ def insights_view(insights: Insights, runtime: Runtime, language: str | None) ->
     )
 
 
-def _team_section(language: str, team: TeamInsights, label: str, insights: Insights, minimum: int) -> InsightsSection:
+def _team_section(language: str, team: TeamInsights, label: str, insights: Insights) -> InsightsSection:
     if team.hidden:
-        return InsightsSection(label, [InsightsLine(message(language, "insights.team_hidden", min_group_size=minimum))])
+        return InsightsSection(label, [InsightsLine(message(language, "insights.team_hidden"))])
     heading = message(
         language,
         "insights.team_heading",

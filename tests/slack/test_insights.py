@@ -32,7 +32,7 @@ def test_insights_of_this_month_are_shown_privately_with_themes_and_quotable_exa
     shown = texts(reply["blocks"])
     assert reply["text"] == "Insights · 11/2026"
     assert "webinaari" in shown and "webinar" in shown and "case · study" in shown
-    assert "Hidden: fewer than 3 people" in shown
+    assert "Hidden, as on the scorecard" in shown
     assert "What could have helped on lost deals" in shown
     assert not any(answer.text in shown for answer in PLANTED if not answer.quotable)
     assert "podcast" not in shown
