@@ -75,6 +75,7 @@ class Corpus:
 
 
 def load_corpus(session: Session, org: Organisation, period: Period) -> Corpus:
+    """Every answer about a deal closed in `period`, in answer id order, whatever order the database used."""
     names = team_names(session)
     deals = load_deals(session, org, period)
     people = session.exec(select(Member.id, Member.name, Member.email, Member.team_id)).all()  # type: ignore[call-overload]
@@ -99,8 +100,7 @@ def load_corpus(session: Session, org: Organisation, period: Period) -> Corpus:
         (np.ones(int(indptr[-1]), dtype=np.float32), lexicon.canonical(_joined(forms)), indptr),
         shape=(counts.size, max(len(lexicon.forms), 1)),
     )
-    by_id = np.argsort(_joined(columns[0]), kind="stable")
-    """The database returns rows in any order it likes; the corpus is always in answer id order."""
+    by_id = np.argsort(_joined(columns[0]), kind="stable")  # the database returns rows in any order it likes
     answer_ids, deal_index, member_ids, team_ids, impact_ranks, quotable_flags = (
         _joined(parts)[by_id] for parts in columns
     )
