@@ -19,7 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
 
 MAX_THEMES = 6
-MIN_THEME_ANSWERS = 4
+MIN_THEME_ANSWERS = 3
 """Fewer answers than this in a corpus (or per theme on average) are too few to find a theme in."""
 FIT_SAMPLE = 2_500
 MAX_FEATURES = 2_000

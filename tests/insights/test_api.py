@@ -104,6 +104,7 @@ def test_won_revenue_and_win_rate_of_the_deals_whose_answers_show_a_theme(plante
 def test_lost_lessons_gather_what_could_have_helped(planted: TestClient) -> None:
     body = insights(planted)
     [price] = [lesson for lesson in body["lost_lessons"] if lesson["terms"][0] == "price"]
+    assert price["answers"] == 4  # the four about price, none of the lost deals' webinar or case study answers
     quoted = {example["text"] for example in price["examples"]}
     assert quoted and all("price" in text.lower() for text in quoted)
 
