@@ -18,11 +18,12 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, cast, func
+from sqlalchemy import Select, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.insights.report import Example, Insights, compute_insights, quotable_examples
+from bot.insights.corpus import answer_summary, load_corpus
+from bot.insights.report import Example, Insights, insights_from, quotable_examples
 from bot.organisation import Organisation
 from bot.periods import Period
 from storage.db import run_transaction
@@ -42,15 +43,18 @@ def insights_for(engine: Engine, org: Organisation, period: Period, *, team: str
         cached = session.get(InsightsCache, key)
         if cached is not None and cached.probe == probe:
             return _served(session, cached.payload)
-        fingerprint = period_fingerprint(session, org, period)
+        fingerprint = period_fingerprint(session, org, period) if cached is not None else None
         computed_at = None if cached is None or cached.fingerprint != fingerprint else cached.computed_at
-        if computed_at is not None:
-            payload = cached.payload if cached is not None else {}
+        if cached is not None and computed_at is not None:
+            payload = cached.payload
             insights = _served(session, payload)
         else:
-            insights = compute_insights(session, org, period, team=team)
+            corpus = load_corpus(session, org, period)
+            insights = insights_from(session, org, period, corpus, team=team)
             payload = _stored(insights)
+            fingerprint = period_fingerprint(session, org, period, answers=corpus.summary)
     # after the read ends: SQLite lets one transaction write at a time
+    assert fingerprint is not None
     _store(engine, key, probe, fingerprint, payload, computed_at or utcnow())
     return insights
 
@@ -128,24 +132,14 @@ def _people(session: Session) -> list[Any]:
     return [*row, session.exec(select(func.count(col(Member.name)))).one()]
 
 
-def period_fingerprint(session: Session, org: Organisation, period: Period) -> str:
+def period_fingerprint(session: Session, org: Organisation, period: Period, *, answers: list[Any] | None = None) -> str:
+    """`answers`: the period's answers already summed up (`Corpus.summary`), so they are not read twice."""
     in_period = (col(Deal.stage).in_(_CLOSED), col(Deal.closed_at) >= period.first, col(Deal.closed_at) <= period.last)
-    answers = session.exec(
-        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
-            func.count(),
-            func.sum(col(Answer.id)),
-            func.max(col(Answer.updated_at)),
-            func.sum(func.length(col(Answer.text))),
-            func.sum(cast(col(Answer.quotable), Integer)),
-            func.sum(col(Answer.member_id) * 7 + col(Answer.helping_team_id)),
-        )
-        .join(Deal, col(Deal.id) == col(Answer.deal_id))
-        .where(*in_period)
-    ).one()
+    summary = answer_summary(session, period) if answers is None else answers
     deals = session.exec(
         select(func.count(), func.max(col(Deal.updated_at)), func.sum(col(Deal.amount_cents))).where(*in_period)
     ).one()
-    return _digest([list(answers), list(deals), _people(session), _settings(org)])
+    return _digest([summary, list(deals), _people(session), _settings(org)])
 
 
 def _settings(org: Organisation) -> Any:

@@ -93,7 +93,11 @@ def compute_insights(session: Session, org: Organisation, period: Period, *, tea
 
     With `team` (a configured team's name) only that team's entries, and lost lessons over the answers
     about that team."""
-    corpus = load_corpus(session, org, period)
+    return insights_from(session, org, period, load_corpus(session, org, period), team=team)
+
+
+def insights_from(session: Session, org: Organisation, period: Period, corpus: Corpus, *, team: str | None) -> Insights:
+    """The insights of a corpus already loaded (the cache also takes its fingerprint from it)."""
     configured = [entry.name for entry in org.teams]
     ids = {name: team_id for team_id, name in corpus.team_names.items()}
     present = {corpus.team_names[team_id] for team_id in np.unique(corpus.team_ids).tolist()}

@@ -13,6 +13,7 @@ from scipy import sparse
 from sqlmodel import Session, select
 
 from bot.insights.cache import insights_for
+from bot.insights.corpus import answer_summary, load_corpus
 from bot.insights.growth import weekly_line
 from bot.insights.lexicon import Lexicon
 from bot.insights.report import compute_insights
@@ -150,3 +151,11 @@ def test_a_change_in_another_period_keeps_the_result_and_one_in_this_period_rene
     post_answer(client, "p1", "pekka", "marketing", "strong", "One more webinar answer.", True)
     insights_for(runtime.engine, runtime.org, QUARTER)
     assert computed_at() != first
+
+
+def test_the_corpus_sums_its_answers_up_exactly_as_sql_does(client: TestClient, runtime: Runtime) -> None:
+    """The cache's fingerprint is taken from the corpus when it is computed, and from SQL when it is checked."""
+    plant(client, PLANTED)
+    with Session(runtime.engine) as session:
+        for period in (QUARTER, Period.parse("2027-Q1")):
+            assert load_corpus(session, runtime.org, period).summary == answer_summary(session, period)
