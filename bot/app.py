@@ -7,6 +7,7 @@ with it, so uvicorn's graceful shutdown on SIGTERM stops them too.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 
 from bot.durable.dedupe import forget_before
 from bot.durable.scheduler import build_scheduler
+from bot.insights.lexicon import warm_up
 from bot.notices.delivery import AdminNotices
 from bot.people.discovery import PeopleFinder
 from bot.people.retention import Retention
@@ -26,6 +28,7 @@ from bot.posting.weekly import WeeklyScores
 from bot.rounds.loop import TICK_SECONDS, AskLoop
 from bot.runtime import Runtime
 from handlers.api import deals, health, member_data, members, scores
+from handlers.api import insights as insights_api
 from handlers.api.body_limit import BodyLimit
 from handlers.api.docs import install_docs
 from handlers.api.errors import install_error_handlers
@@ -91,6 +94,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
             weekly.schedule(scheduler)
             directory_sync.schedule(scheduler, at_start=datetime.now(UTC))
             Retention(runtime).schedule(scheduler)
+            threading.Thread(target=warm_up, name="insights warm-up", daemon=True).start()
             ask_loop.start()
             poster.start()
             crm_intake.start()
@@ -135,6 +139,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     app.include_router(deals.router)
     app.include_router(scores.router)
     app.include_router(members.router)
+    app.include_router(insights_api.router)
     app.include_router(crm_routes.router)
     app.include_router(member_data.router)
     for chat_router in [chat.router() for chat in chats] + off_routers(runtime):

@@ -218,6 +218,21 @@ MESSAGES: dict[str, Entry] = {
     "forget.button": _entry(max_length=SLACK_CONFIRM_BUTTON),
     "forget.done": _LABEL,
     "forget.done_in_file": _LABEL,
+    # insights: themes of help, lessons of lost deals, corroboration
+    "insights.title": _entry("period"),
+    "insights.team_heading": _entry("team", "answers", "win_rate"),
+    "insights.theme": _entry("label", "answers", "deals", "won_revenue", "win_rate"),
+    "insights.example": _entry("text", "deal"),
+    "insights.team_hidden": _LABEL,
+    "insights.too_few": _LABEL,
+    "insights.lost_heading": _LABEL,
+    "insights.lesson": _entry("label", "answers"),
+    "insights.corroboration_heading": _LABEL,
+    "insights.corroboration": _entry("team", "pairs", "agreement"),
+    "insights.footer": _entry("min_group_size"),
+    "insights.usage": _entry("args", "onescore"),
+    "insights.usage_teams": _entry("args"),
+    "insights.weekly_line": _entry("team", "label", "answers", "win_rate"),
 }
 
 # The web dashboard: its sign-in link in chat, and the words of its pages.

@@ -337,3 +337,24 @@ class WebSession(SQLModel, table=True):
     csrf_token: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
     expires_at: datetime = Field(sa_type=UTCDateTime(), nullable=False, index=True)
+
+
+class InsightsCache(SQLModel, table=True):
+    """The insights last computed for a period (and maybe one team), with the fingerprint of what they
+    were computed from: while the period's answers, deals and people are unchanged, they are served
+    from here instead of being found again."""
+
+    __tablename__ = "insights_cache"
+
+    key: str = Field(primary_key=True, max_length=255)
+    probe: str = Field(max_length=64)
+    """What the whole database looked like (counts, latest ids and changes): read in milliseconds."""
+    fingerprint: str = Field(max_length=64)
+    """What the period's own answers and deals looked like: read only when the probe has changed."""
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+Index("ix_answers_updated_at", Answer.__table__.c.updated_at)  # type: ignore[attr-defined]
+Index("ix_deals_updated_at", Deal.__table__.c.updated_at)  # type: ignore[attr-defined]
+"""The latest change to answers and deals, read by the insights cache's probe without a scan."""

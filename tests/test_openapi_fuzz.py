@@ -69,13 +69,13 @@ def fuzz(api_schema: schemathesis.BaseSchema, token: str) -> list[str]:
 
 
 def test_with_the_token_no_server_error_and_every_answer_as_documented(api_schema: schemathesis.BaseSchema) -> None:
-    assert len(fuzz(api_schema, API_TOKEN)) == 14
+    assert len(fuzz(api_schema, API_TOKEN)) == 15
 
 
 def test_without_the_token_every_api_call_is_401_and_nothing_is_a_server_error(
     api_schema: schemathesis.BaseSchema,
 ) -> None:
-    assert len(fuzz(api_schema, "wrong")) == 14
+    assert len(fuzz(api_schema, "wrong")) == 15
 
 
 def test_every_operation_declares_the_refusals_it_can_answer(client: TestClient) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.durable.jobs import JobWorker, PermanentFailure, RetryLater, enqueue, queue_outcome
+from bot.insights.growth import weekly_line
 from bot.organisation import Organisation, ScoreChannel
 from bot.periods import Period, PeriodKind
 from bot.ports import MessageRef, ScorecardChannel
@@ -255,9 +256,21 @@ class ScorePoster:
             return installation_id(session, self.runtime.now())
 
     def _view(self, post: ScorePost, team: str | None, key: str) -> ScorecardView:
+        period = Period.parse(post.period)
         with Session(self.engine) as session:
-            scorecard = compute_scorecard(session, self.org, Period.parse(post.period), team=team)
-        return scorecard_view(scorecard, self.org, self.org.language, self.runtime.now(), team=team, post_key=key)
+            scorecard = compute_scorecard(session, self.org, period, team=team)
+        view = scorecard_view(scorecard, self.org, self.org.language, self.runtime.now(), team=team, post_key=key)
+        if team is None and period.kind is PeriodKind.WEEK:
+            view = replace(view, insight_line=self._insight_line(period, view.language))
+        return view
+
+    def _insight_line(self, week: Period, language: str) -> str | None:
+        """The insights line is a bonus: whatever goes wrong finding it, the scorecard still goes out."""
+        try:
+            return weekly_line(self.engine, self.org, week, language)
+        except Exception:
+            log.exception("score post for %s: no insights line", week.label)
+            return None
 
     def _chart(self, post: ScorePost) -> ChartImage:
         period = Period.parse(post.period)

@@ -30,6 +30,8 @@ class ScorecardView:
     """The one team asked about (`/scores team NAME`), or None for every team."""
     post_key: str | None = None
     """Identifies one post across retries (platforms may attach it to the message as metadata)."""
+    insight_line: str | None = None
+    """The weekly post's line about a kind of help that has grown this month (`bot.insights.growth`)."""
 
     def team_label(self, name: str) -> str:
         return self.team_labels.get(name, name)

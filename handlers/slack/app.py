@@ -31,7 +31,18 @@ from handlers.slack.deps import SlackDeps
 from handlers.slack.directory import SlackDirectory
 from handlers.slack.directory_source import SlackDirectorySource
 from handlers.slack.identity import BotIdentity
-from handlers.slack.listeners import actions, commands, dashboard, events, my_data, options, scores, team_choice, views
+from handlers.slack.listeners import (
+    actions,
+    commands,
+    dashboard,
+    events,
+    insights,
+    my_data,
+    options,
+    scores,
+    team_choice,
+    views,
+)
 from handlers.slack.listeners.scores import ScoreDeps
 from handlers.slack.platform import SlackPlatform
 from handlers.slack.request_checks import SlackSignature, checked_request
@@ -81,6 +92,7 @@ class SlackAdapter:
         for listener in LISTENERS:
             listener.register(self.bolt, deps)
         scores.register(self.bolt, ScoreDeps(self.runtime, self.directory, poster, self.later))
+        insights.register()
 
     def router(self) -> APIRouter:
         if not self.runtime.settings.slack_over_http:

@@ -27,6 +27,8 @@ def scorecard_blocks(view: ScorecardView) -> list[Block]:
     blocks.extend(_trend(view))
     blocks.extend(_highlights(view))
     blocks.extend(_not_counted(view))
+    if view.insight_line:
+        blocks.append(context(escape(view.insight_line)))
     blocks.append(context(message(view.language, "scorecard.footer")))
     if len(blocks) > MESSAGE_BLOCKS:
         blocks = [*blocks[: MESSAGE_BLOCKS - 1], blocks[-1]]

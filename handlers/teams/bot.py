@@ -20,6 +20,7 @@ from msrest.exceptions import HttpOperationError
 from sqlmodel import Session
 
 from bot.errors import InputError, NotFound
+from bot.insights.request import InsightsView, answer_insights_request
 from bot.people.team_choice import choose_team
 from bot.rounds.answer_form import FormErrors, read_answer_form
 from bot.rounds.answers import AnswerForm, AskAction, NotYourAsk, act_on_ask
@@ -28,10 +29,11 @@ from bot.runtime import Runtime
 from bot.scoring.request import ScoresCommand, ScoresRefusal, ScoresShown, answer_scores_request
 from bot.scoring.view import scorecard_summary
 from handlers.teams.cards import CardAction, Element, ask_card, card_action, card_message, team_choice
-from handlers.teams.commands import HELP, SCORES, command
+from handlers.teams.commands import HELP, INSIGHTS, SCORES, command
 from handlers.teams.conversations import Address, TeamsUser, remember_channel, remember_person
 from handlers.teams.dashboard import DASHBOARD, send_dashboard_link
 from handlers.teams.directory import find_member, language_for, member_by_ids
+from handlers.teams.insights_card import insights_card
 from handlers.teams.my_data import forget_confirmation, forget_me, is_forget_click, send_my_data, wanted
 from handlers.teams.scorecard_card import scorecard_card
 from prompts import message, team_label
@@ -138,6 +140,8 @@ class OneScoreBot(ActivityHandler):
         elif said.name == DASHBOARD:
             personal = _conversation_type(activity) == PERSONAL
             await send_dashboard_link(turn_context, self.runtime, speaker.member_id, language, personal=personal)
+        elif said.name == INSIGHTS:
+            await self._insights(turn_context, said.args, speaker)
         else:
             await turn_context.send_activity(message(language, "command.unknown_teams", command=said.name))
 
@@ -156,6 +160,20 @@ class OneScoreBot(ActivityHandler):
             view = reply.view
             await turn_context.send_activity(card_message(scorecard_card(view), scorecard_summary(view)))
         elif isinstance(reply, ScoresRefusal):
+            await turn_context.send_activity(message(speaker.language, reply.key, **reply.values))
+
+    async def _insights(self, turn_context: TurnContext, args: tuple[str, ...], speaker: Speaker) -> None:
+        """What the answers say, read by the core with the same words as Slack's `/onescore insights`."""
+        reply = await asyncio.to_thread(
+            answer_insights_request,
+            self.runtime,
+            " ".join(args),
+            language=speaker.language,
+            usage_key="insights.usage_teams",
+        )
+        if isinstance(reply, InsightsView):
+            await turn_context.send_activity(card_message(insights_card(reply), reply.summary))
+        else:
             await turn_context.send_activity(message(speaker.language, reply.key, **reply.values))
 
     async def _act(self, turn_context: TurnContext, action: CardAction) -> ActionResult:

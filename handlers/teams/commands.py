@@ -1,4 +1,4 @@
-"""What people type to the bot in Teams: `help`, or `scores` with the same words as Slack's `/scores`.
+"""What people type to the bot in Teams: `help`, `scores` with the same words as Slack's `/scores`, or `insights`.
 
 Teams has no slash commands: the words arrive as the text of a message, in the personal chat or
 after an @mention in a channel (the mention is in the text as `<at>OneScore</at>`). The words
@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 HELP, SCORES = "help", "scores"
+INSIGHTS = "insights"
 _SPACES = re.compile(r"\s+")
 
 

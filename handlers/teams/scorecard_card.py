@@ -22,6 +22,8 @@ def scorecard_card(view: ScorecardView) -> Element:
     body.extend(_trend(view))
     body.extend(_highlights(view))
     body.extend(_not_counted(view))
+    if view.insight_line:
+        body.append(verbatim(view.insight_line, subtle=True))
     body.append(verbatim(message(view.language, "scorecard.footer"), subtle=True, size="small"))
     return adaptive_card(body)
 
