@@ -40,26 +40,18 @@ class SlackDirectory:
         self.runtime = runtime
         self.client = client
 
-    async def member(self, user_id: str) -> Member | None:
-        """The member behind a Slack user, or None when OneScore does not know them."""
-        known = await asyncio.to_thread(self._by_slack_id, user_id)
-        if known is not None:
-            return known
-        user = await self.user(user_id)
-        if user is None or not user.email:
-            return None
-        return await asyncio.to_thread(self._adopt, user)
+    async def member(self, user_id: str, *, adopt: bool = True) -> Member | None:
+        """The member behind a Slack user, or None when OneScore does not know them.
 
-    async def known_member(self, user_id: str) -> Member | None:
-        """Like `member`, but a stranger stays one: asking what is stored about you, or to be
-        forgotten, must not store you."""
+        A workspace user OneScore does not know yet becomes a member, unless `adopt` is off: asking
+        what is stored about you, or to be forgotten, must not store you."""
         known = await asyncio.to_thread(self._by_slack_id, user_id)
         if known is not None:
             return known
         user = await self.user(user_id)
         if user is None or not user.email:
             return None
-        return await asyncio.to_thread(self._adopt, user, create=False)
+        return await asyncio.to_thread(self._adopt, user, create=adopt)
 
     async def user(self, user_id: str) -> SlackUser | None:
         try:

@@ -40,7 +40,7 @@ async def my_data(call: CommandCall) -> None:
     if [word.lower() for word in call.args] != ["data"]:
         await _unknown(call)
         return
-    member = await call.deps.directory.known_member(call.user_id)
+    member = await call.deps.directory.member(call.user_id, adopt=False)
     document = await asyncio.to_thread(_export, call.deps, member.id if member else None)
     if document is None:
         await call.reply(message(call.language, "mydata.unknown"))
@@ -75,7 +75,7 @@ async def forget_me(call: CommandCall) -> None:
 
 async def _forget_me(deps: SlackDeps, user_id: str, respond: AsyncRespond) -> None:
     language = await deps.directory.language(user_id)
-    member = await deps.directory.known_member(user_id)
+    member = await deps.directory.member(user_id, adopt=False)
     in_file = False
     if member is not None and member.id is not None:
         engine, now = deps.runtime.engine, deps.runtime.now()
