@@ -95,7 +95,11 @@ class Member(SQLModel, table=True):
 
 class Deal(SQLModel, table=True):
     __tablename__ = "deals"
-    __table_args__ = (Index("ix_deals_stage_closed_at", "stage", "closed_at"),)
+    __table_args__ = (
+        Index(
+            "ix_deals_closed_figures", "stage", "closed_at", "currency", "amount_cents", "owner_id", "created_at", "id"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     external_id: str = Field(max_length=255, unique=True)
@@ -172,7 +176,10 @@ class Answer(SQLModel, table=True):
     """A contribution: which team helped a deal, how much, in the member's own words."""
 
     __tablename__ = "answers"
-    __table_args__ = (Index("ix_answers_deal_team_impact", "deal_id", "helping_team_id", "impact"),)
+    __table_args__ = (
+        Index("ix_answers_deal_team_impact", "deal_id", "helping_team_id", "impact"),
+        Index("ix_answers_deal_quotable", "deal_id", "quotable", "impact", "answered_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     deal_id: int = _fk("deals.id", nullable=False, ondelete="CASCADE", index=True)
