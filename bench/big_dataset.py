@@ -3,7 +3,7 @@
 Building it takes minutes, so it is built once and kept: on SQLite as a file under
 `$TMPDIR/onescore-bench/`, on PostgreSQL as the database's schema `public`, marked with a comment
 (`COMMENT ON SCHEMA public`). Either is rebuilt when the size, this module's `DATASET_VERSION` or
-the migrations' head differ from what it was built with, so a stale copy is never measured.
+the migrations differ from what it was built with, so a stale copy is never measured.
 
 The data is drawn from a seeded generator, so every build is the same, and it is meant to make the
 scorecard do all of its work: two years of deals closing every day, three foreign currencies (one
@@ -14,6 +14,7 @@ second one as cover), asks in every status, and quotable answers in Finnish with
 
 from __future__ import annotations
 
+import hashlib
 import random
 import tempfile
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ from sqlalchemy.engine import Engine
 from bench.common import reset_postgres
 from bot.organisation import Organisation, parse_organisation
 from storage.db import is_sqlite, make_engine
-from storage.migrate import alembic_config, upgrade
+from storage.migrate import MIGRATIONS_DIR, alembic_config, upgrade
 from storage.models import Answer, Ask, Deal, Member, Team
 
 DATASET_VERSION = 2
@@ -77,7 +78,7 @@ class BigDataset:
 def open_dataset(postgres_url: str | None = None, *, deals: int = DEFAULT_DEALS) -> BigDataset:
     """The dataset on SQLite, or on PostgreSQL at `postgres_url` (whose schema `public` it owns), built if need be."""
     url = postgres_url or f"sqlite:///{_sqlite_path(deals)}"
-    marker = f"onescore big_dataset v{DATASET_VERSION} deals={deals} head={_migrations_head()}"
+    marker = f"onescore big_dataset v{DATASET_VERSION} deals={deals} head={_schema_fingerprint()}"
     if is_sqlite(url):
         path = _sqlite_path(deals)
         if not path.exists():
@@ -87,13 +88,17 @@ def open_dataset(postgres_url: str | None = None, *, deals: int = DEFAULT_DEALS)
     return BigDataset(url=url, engine=make_engine(url), organisation=ORGANISATION, deals=deals)
 
 
-def _migrations_head() -> str:
-    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-    return head or "none"
+def _schema_fingerprint() -> str:
+    """The migrations' head and a digest of their text: an index changed in place rebuilds too."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() or "none"
+    digest = hashlib.sha256()
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        digest.update(path.read_bytes())
+    return f"{head}-{digest.hexdigest()[:12]}"
 
 
 def _sqlite_path(deals: int) -> Path:
-    return CACHE_DIR / f"big-v{DATASET_VERSION}-{deals}-{_migrations_head()}.db"
+    return CACHE_DIR / f"big-v{DATASET_VERSION}-{deals}-{_schema_fingerprint()}.db"
 
 
 def _build_sqlite(path: Path, deals: int) -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from sqlalchemy import JSON, BigInteger, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -178,7 +178,14 @@ class Answer(SQLModel, table=True):
     __tablename__ = "answers"
     __table_args__ = (
         Index("ix_answers_deal_team_impact", "deal_id", "helping_team_id", "impact"),
-        Index("ix_answers_deal_quotable", "deal_id", "quotable", "impact", "answered_at"),
+        Index(
+            "ix_answers_quotable",
+            "deal_id",
+            "impact",
+            "answered_at",
+            sqlite_where=text("quotable = 1"),
+            postgresql_where=text("quotable = true"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

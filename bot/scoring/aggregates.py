@@ -19,6 +19,7 @@ lets both databases walk the per-deal indexes in order and group without sorting
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,22 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, literal_column, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.sql.selectable import CTE
 from sqlmodel import Session, col
 
@@ -106,29 +122,42 @@ class ClosedTotals:
 
 
 def closed_totals(session: Session, org: Organisation, periods: Sequence[Period]) -> list[ClosedTotals]:
-    """The totals of consecutive `periods` (oldest first) from one query grouped by period and stage."""
-    bucket: ColumnElement[int] = case(
-        *((col(Deal.closed_at) <= period.last, index) for index, period in enumerate(periods[:-1])),
-        else_=len(periods) - 1,
-    )
+    """The totals of consecutive `periods` (oldest first).
+
+    Two queries grouped in the order of `ix_deals_closed_figures` (stage, closed_at, currency,
+    amount), so the database streams its groups instead of sorting tens of thousands of deals: one
+    counts deals and sums home-currency cents per stage and day, the other lists the won deals'
+    foreign amounts per day; Python files the days into periods.
+    """
+    first, last = periods[0].first, periods[-1].last
     money = _money(org)
-    won = col(Deal.stage) == Stage.WON.value
-    home = case((won, money.home))
-    currency = case((won, money.currency))
-    amount = case((and_(won, money.countable), money.amount))
-    rows = session.connection().execute(
-        select(bucket, col(Deal.stage), currency, amount, func.count(), func.sum(home))
-        .where(*closed_within(periods[0].first, periods[-1].last))
-        .group_by(bucket, col(Deal.stage), currency, amount)
+    by_day = select(col(Deal.stage), col(Deal.closed_at), func.count(), func.sum(money.home)).where(
+        *closed_within(first, last)
     )
+    abroad = select(col(Deal.closed_at), col(Deal.currency), col(Deal.amount_cents), func.count()).where(
+        *_won_within(first, last), col(Deal.currency) != org.currency, col(Deal.amount_cents).is_not(None)
+    )
+    ends = [period.last for period in periods]
     totals = [ClosedTotals() for _ in periods]
-    for index, stage, deal_currency, deal_amount, count, home_sum in rows:
-        total = totals[index]
+    connection = session.connection()
+    for stage, closed_at, count, home_sum in connection.execute(by_day.group_by(col(Deal.stage), col(Deal.closed_at))):
+        total = totals[_period_of(ends, closed_at)]
         total.closed += count
         if stage == Stage.WON.value:
             total.won += count
-            total.won_cents += _cents(org, home_sum, deal_currency, deal_amount, count)
+            total.won_cents += _cents(org, home_sum, None, None, count)
+    for closed_at, currency, amount, count in connection.execute(
+        abroad.group_by(col(Deal.closed_at), col(Deal.currency), col(Deal.amount_cents))
+    ):
+        totals[_period_of(ends, closed_at)].won_cents += _cents(org, None, currency, amount, count)
     return totals
+
+
+def _period_of(ends: Sequence[date], day: date | None) -> int:
+    """The index of the period (given by its last days, in order) that contains a closed deal's day."""
+    if day is None:
+        raise ValueError("a closed deal has a closing day")
+    return bisect_left(ends, day)
 
 
 @dataclass(frozen=True)
@@ -193,11 +222,14 @@ def impact_rank() -> ColumnElement[int]:
 
 
 def highlight_rows(session: Session, period: Period, limit: int) -> list[tuple[str, str, str]]:
-    """(deal, team, text) of the quotable answers, strongest first, then newest."""
+    """(deal, team, text) of the quotable answers, strongest first, then newest.
+
+    `quotable = true` rather than `IS TRUE`: PostgreSQL searches an index only by an operator.
+    """
     order = (impact_rank().desc(), col(Answer.answered_at).desc(), col(Answer.id).desc())
     chosen = (
         select(col(Answer.id))
-        .where(col(Answer.deal_id).in_(_closed_ids(period.first, period.last)), col(Answer.quotable).is_(True))
+        .where(col(Answer.deal_id).in_(_closed_ids(period.first, period.last)), col(Answer.quotable) == true())
         .order_by(*order)
         .limit(limit)
     )
@@ -218,14 +250,18 @@ class Attribution:
     influenced: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
     attributed: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
     answers: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
-    unattributed: int = 0
+    helped: int = 0
+    """Won cents of deals some team can be credited with; the rest of won revenue is unattributed."""
     collaborative: int = 0
     """Won cents of deals that a team other than the owner's helped (with no owner team, any team)."""
 
 
 def attribution(session: Session, org: Organisation, period: Period, names: Mapping[int, str]) -> Attribution:
-    """Answers per team over every closed deal; influenced and attributed cents over the won deals that count."""
-    closed_ids = _closed_ids(period.first, period.last)
+    """Answers per team over every closed deal; influenced and attributed cents over the won deals that count.
+
+    One statement, so the period's answers are read and grouped once: its rows are either a team's
+    answer count (`team_id` set) or a group of won deals (see `_won_groups`).
+    """
     credit = (
         select(
             col(Answer.deal_id).label("deal_id"),
@@ -233,80 +269,80 @@ def attribution(session: Session, org: Organisation, period: Period, names: Mapp
             func.max(impact_rank()).label("rank"),
             func.count().label("answers"),
         )
-        .where(col(Answer.deal_id).in_(closed_ids))
+        .where(col(Answer.deal_id).in_(_closed_ids(period.first, period.last)))
         .group_by(col(Answer.deal_id), col(Answer.helping_team_id))
         .cte("credit")
     )
+    group_columns = (String, Integer, Integer, BigInteger, String, BigInteger, Integer, BigInteger)
+    answers = select(
+        credit.c.team_id, func.sum(credit.c.answers), *(cast(null(), kind) for kind in group_columns)
+    ).group_by(credit.c.team_id)
+    groups = _won_groups(org, period, credit)
     result = Attribution()
-    answers = select(credit.c.team_id, func.sum(credit.c.answers)).group_by(credit.c.team_id)
-    for team_id, count in session.connection().execute(answers):
-        result.answers[names[team_id]] += int(count)
-    for row in session.connection().execute(_won_groups(org, period, credit)):
-        _add_group(result, org, names, _WonGroup(*row))
+    for row in session.connection().execute(union_all(answers, groups)):
+        team_id, count, *group = row
+        if team_id is not None:
+            result.answers[names[team_id]] += int(count)
+        else:
+            _add_group(result, org, names, _WonGroup(*group))
     return result
 
 
 def _won_groups(org: Organisation, period: Period, credit: CTE) -> Select[Any]:
-    """Won deals that count, grouped by (pattern, weights' total, collaborative, residue, foreign amount).
+    """Won deals that count and that some team helped, grouped by what decides their split.
 
-    The pattern is "team_id:weight,…" over the helping teams (in whatever order the database
-    concatenates them: the parse does not care), NULL for a deal nobody can be credited with.
+    The key is the pattern "team_id:weight,…" of the helping teams (concatenated in whatever order
+    the database likes: the parse does not care), the weights' total, whether a team other than the
+    owner's helped, and the cents modulo that total, or for another currency the exact amount.
     """
     money = _money(org)
-    won = (
-        select(
-            col(Deal.id).label("id"),
-            money.home.label("home"),
-            money.currency.label("currency"),
-            money.amount.label("amount"),
-            col(Member.team_id).label("owner_team"),
-        )
-        .outerjoin(Member, col(Member.id) == col(Deal.owner_id))
-        .where(*_won_within(period.first, period.last), money.countable)
-        .cte("won")
-    )
     credits = credit.c
+    won = (*_won_within(period.first, period.last), money.countable)
+    owner_team = col(Member.team_id)
     weight = credits.rank if org.attribution == "impact_weighted" else literal_column("1")
-    owner_weight = OWNER_TEAM_RANK if org.attribution == "impact_weighted" else 1
+    owner_weight: ColumnElement[int] = literal_column(
+        str(OWNER_TEAM_RANK if org.attribution == "impact_weighted" else 1)
+    )
+    deal_money = (money.home.label("home"), money.currency.label("currency"), money.amount.label("amount"))
     helping = union_all(
-        select(credits.deal_id, credits.team_id, weight.label("weight"), literal_column("1").label("credited"))
-        .join(won, won.c.id == credits.deal_id)
-        .where(credits.rank > 0, credits.team_id.is_distinct_from(won.c.owner_team)),
-        select(won.c.id, won.c.owner_team, literal_column(str(owner_weight)), literal_column("0")).where(
-            won.c.owner_team.is_not(None)
-        ),
-    ).cte("helping")
-    term = cast(helping.c.team_id, String) + ":" + cast(helping.c.weight, String)
+        select(
+            credits.deal_id, credits.team_id, weight.label("weight"), literal_column("1").label("credited"), *deal_money
+        )
+        .join(Deal, col(Deal.id) == credits.deal_id)
+        .outerjoin(Member, col(Member.id) == col(Deal.owner_id))
+        .where(*won, credits.rank > 0, credits.team_id.is_distinct_from(owner_team)),
+        select(
+            col(Deal.id), owner_team, owner_weight.label("weight"), literal_column("0").label("credited"), *deal_money
+        )
+        .join(Member, col(Member.id) == col(Deal.owner_id))
+        .where(*won, owner_team.is_not(None)),
+    ).subquery("helping")
+    deal_id, team_id, team_weight, credited, home, currency, amount = helping.c
+    term = cast(team_id, String) + ":" + cast(team_weight, String)
     per_deal = (
         select(
-            won.c.home,
-            won.c.currency,
-            won.c.amount,
             func.aggregate_strings(term, ",").label("pattern"),
-            func.sum(helping.c.weight).label("whole"),
-            func.max(helping.c.credited).label("collaborative"),
+            func.sum(team_weight).label("whole"),
+            func.max(credited).label("collaborative"),
+            home,
+            currency,
+            amount,
         )
-        .select_from(won.outerjoin(helping, helping.c.deal_id == won.c.id))
-        .group_by(won.c.id, won.c.home, won.c.currency, won.c.amount)
+        .group_by(deal_id, home, currency, amount)
         .subquery("per_deal")
     )
-    residue = per_deal.c.home % per_deal.c.whole
-    keys = (
-        per_deal.c.pattern,
-        per_deal.c.whole,
-        per_deal.c.collaborative,
-        residue,
-        per_deal.c.currency,
-        per_deal.c.amount,
+    shape = per_deal.c
+    keys = (shape.pattern, shape.whole, shape.collaborative, shape.home % shape.whole, shape.currency, shape.amount)
+    return select(literal_column("NULL"), literal_column("NULL"), *keys, func.count(), func.sum(shape.home)).group_by(
+        *keys
     )
-    return select(*keys, func.count(), func.sum(per_deal.c.home)).group_by(*keys)
 
 
 @dataclass(frozen=True)
 class _WonGroup:
-    pattern: str | None
-    whole: int | None
-    collaborative: int | None
+    pattern: str
+    whole: int
+    collaborative: int
     residue: int | None
     currency: str | None
     amount: int | None
@@ -316,9 +352,7 @@ class _WonGroup:
 
 def _add_group(result: Attribution, org: Organisation, names: Mapping[int, str], group: _WonGroup) -> None:
     cents = _cents(org, group.home_sum, group.currency, group.amount, group.count)
-    if group.pattern is None or group.whole is None:
-        result.unattributed += cents
-        return
+    result.helped += cents
     if group.collaborative:
         result.collaborative += cents
     weights = _weights(group.pattern, names)

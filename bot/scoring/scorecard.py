@@ -166,7 +166,7 @@ def compute_scorecard(session: Session, org: Organisation, period: Period, *, te
         answer_rate=_ratio(answered, sent),
         attribution=org.attribution,
         teams=[_team_score(name, shares, name in visible) for name in shown],
-        unattributed_revenue=_money(shares.unattributed),
+        unattributed_revenue=_money(totals.won_cents - shares.helped),
         trend=[
             TrendPoint(period=p.label, won_revenue=_money(t.won_cents), win_rate=_ratio(t.won, t.closed))
             for p, t in zip(trend_periods, trend_totals, strict=True)
