@@ -298,25 +298,32 @@ def _won_groups(org: Organisation, period: Period, credit: CTE) -> Select[Any]:
     """
     money = _money(org)
     credits = credit.c
-    won = (*_won_within(period.first, period.last), money.countable)
-    owner_team = col(Member.team_id)
+    won = (
+        select(
+            col(Deal.id).label("id"),
+            col(Member.team_id).label("owner_team"),
+            money.home.label("home"),
+            money.currency.label("currency"),
+            money.amount.label("amount"),
+        )
+        .outerjoin(Member, col(Member.id) == col(Deal.owner_id))
+        .where(*_won_within(period.first, period.last), money.countable)
+        .cte("won")
+    )
     weight = credits.rank if org.attribution == "impact_weighted" else literal_column("1")
     owner_weight: ColumnElement[int] = literal_column(
         str(OWNER_TEAM_RANK if org.attribution == "impact_weighted" else 1)
     )
-    deal_money = (money.home.label("home"), money.currency.label("currency"), money.amount.label("amount"))
+    deal_money = (won.c.home, won.c.currency, won.c.amount)
     helping = union_all(
         select(
             credits.deal_id, credits.team_id, weight.label("weight"), literal_column("1").label("credited"), *deal_money
         )
-        .join(Deal, col(Deal.id) == credits.deal_id)
-        .outerjoin(Member, col(Member.id) == col(Deal.owner_id))
-        .where(*won, credits.rank > 0, credits.team_id.is_distinct_from(owner_team)),
+        .join(won, won.c.id == credits.deal_id)
+        .where(credits.rank > 0, credits.team_id.is_distinct_from(won.c.owner_team)),
         select(
-            col(Deal.id), owner_team, owner_weight.label("weight"), literal_column("0").label("credited"), *deal_money
-        )
-        .join(Member, col(Member.id) == col(Deal.owner_id))
-        .where(*won, owner_team.is_not(None)),
+            won.c.id, won.c.owner_team, owner_weight.label("weight"), literal_column("0").label("credited"), *deal_money
+        ).where(won.c.owner_team.is_not(None)),
     ).subquery("helping")
     deal_id, team_id, team_weight, credited, home, currency, amount = helping.c
     term = cast(team_id, String) + ":" + cast(team_weight, String)
