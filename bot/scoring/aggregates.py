@@ -169,10 +169,14 @@ class UncountedDeal:
 
 
 def uncounted_deals(session: Session, org: Organisation, period: Period) -> list[UncountedDeal]:
-    """Won deals of the period whose money cannot be counted, oldest first."""
+    """Won deals of the period whose money cannot be counted, oldest first.
+
+    Found in `ix_deals_closed_figures` first, so only those few deals are read from the table.
+    """
+    uncounted = select(col(Deal.id)).where(*_won_within(period.first, period.last), ~_money(org).countable)
     rows = session.connection().execute(
         select(col(Deal.external_id), col(Deal.name), col(Deal.amount_cents), col(Deal.currency))
-        .where(*_won_within(period.first, period.last), ~_money(org).countable)
+        .where(col(Deal.id).in_(uncounted))
         .order_by(col(Deal.closed_at), col(Deal.id))
     )
     return [UncountedDeal(*row) for row in rows]
