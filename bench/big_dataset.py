@@ -9,7 +9,8 @@ The data is drawn from a seeded generator, so every build is the same, and it is
 scorecard do all of its work: two years of deals closing every day, three foreign currencies (one
 without a rate, so some won deals are not counted), deals without an amount or a start date,
 owners without a team, a team too small to be shown apart (which makes the privacy rule hide a
-second one as cover), asks in every status, and quotable answers in Finnish with emoji.
+second one as cover), asks in every status, and quotable answers in Finnish with emoji. The rows
+are inserted in bulk, so the per-deal rollups are computed once at the end, as a backfill would.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ from bot.organisation import Organisation, parse_organisation
 from storage.db import is_sqlite, make_engine
 from storage.migrate import MIGRATIONS_DIR, alembic_config, upgrade
 from storage.models import Answer, Ask, Deal, Member, Team
+from storage.rollups import refresh_all_deal_figures
 
-DATASET_VERSION = 2
+DATASET_VERSION = 3
 DEFAULT_DEALS = 100_000
 ANSWERS_PER_DEAL = 5
 """Answers (and asks) on every deal, open ones too, as `bench.scoring` has them, so figures compare."""
@@ -161,6 +163,8 @@ def _fill(engine: Engine, deals: int) -> None:
             if len(answers) >= _CHUNK:
                 _flush(engine, answers, asks)
     _flush(engine, answers, asks)
+    with engine.begin() as connection:
+        refresh_all_deal_figures(connection)
 
 
 def _flush(engine: Engine, answers: list[dict[str, Any]], asks: list[dict[str, Any]]) -> None:

@@ -295,3 +295,63 @@ class Installation(SQLModel, table=True):
     singleton: int = Field(default=1, primary_key=True)
     id: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class DealFigures(SQLModel, table=True):
+    """One deal's scorecard figures, kept up to date in the transaction of every write (storage.rollups).
+
+    A copy of the deal columns the scorecard reads, plus what it would otherwise gather from the
+    deal's asks and answers: the asks sent and answered, and the teams its answers credit. The
+    owner's team is not stored: it is read through `owner_id` when the scorecard is made, so a
+    member moving to another team changes no rollup. `credit_pattern` lists the credited teams
+    (highest impact rank above zero) as "team_id:rank,…" in no fixed order; `credit_weight` is the
+    sum of those ranks and `credit_teams` their number.
+    """
+
+    __tablename__ = "deal_figures"
+    __table_args__ = (
+        Index(
+            "ix_deal_figures_closed",
+            "stage",
+            "closed_at",
+            "asks_sent",
+            "asks_answered",
+            "owner_id",
+            "credit_weight",
+            "credit_teams",
+            "currency",
+            "amount_cents",
+            "credit_pattern",
+            "deal_id",
+        ),
+    )
+
+    deal_id: int = Field(foreign_key="deals.id", primary_key=True, ondelete="CASCADE")
+    stage: str = Field(max_length=8)
+    closed_at: date | None = None
+    currency: str = Field(max_length=3)
+    amount_cents: int | None = Field(default=None, sa_type=BigInteger)
+    owner_id: int | None = None
+    asks_sent: int = 0
+    asks_answered: int = 0
+    credit_pattern: str = Field(default="", sa_type=Text)
+    credit_weight: int = 0
+    credit_teams: int = 0
+
+
+class DealTeamCredit(SQLModel, table=True):
+    """Per deal and helping team: the highest impact rank its answers give and how many answers there are.
+
+    The deal's stage and closing day are copied here so a period's answers per team are counted
+    from one index without visiting the deals.
+    """
+
+    __tablename__ = "deal_team_credit"
+    __table_args__ = (Index("ix_deal_team_credit_closed", "team_id", "stage", "closed_at", "answers"),)
+
+    deal_id: int = Field(foreign_key="deals.id", primary_key=True, ondelete="CASCADE")
+    team_id: int = Field(foreign_key="teams.id", primary_key=True)
+    stage: str = Field(max_length=8)
+    closed_at: date | None = None
+    rank: int = 0
+    answers: int = 0

@@ -25,7 +25,8 @@ from sqlmodel import Session, select
 from bot.organisation import Organisation
 from bot.periods import Period
 from bot.scoring.scorecard import Highlight, NotCounted, Scorecard, TeamScore, TrendPoint, compute_scorecard
-from storage.models import Answer, Ask, Deal, Member, Team
+from storage.models import Answer, Ask, Deal, DealFigures, DealTeamCredit, Member, Team
+from storage.rollups import refresh_all_deal_figures
 
 TEAMS = ("sales", "marketing", "product", "hr")
 RANK = {"none": 0, "some": 1, "strong": 2, "decisive": 3}
@@ -235,7 +236,7 @@ ORGANISATIONS = st.fixed_dictionaries(
 
 def _clear(engine: Engine) -> None:
     with engine.begin() as connection:
-        for table in (Answer, Ask, Deal, Member, Team):
+        for table in (DealTeamCredit, DealFigures, Answer, Ask, Deal, Member, Team):
             connection.execute(delete(table))
 
 
@@ -298,6 +299,7 @@ def _store(
         ]
         if ask_rows:
             connection.execute(insert(Ask), ask_rows)
+        refresh_all_deal_figures(connection)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

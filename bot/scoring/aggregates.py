@@ -13,13 +13,13 @@ Python only finishes what SQL cannot do exactly on both SQLite and PostgreSQL:
   of that residue plus a whole multiple of the weights (the remainders that decide who gets a spare
   cent depend on the residue alone), so one `split_cents` per group gives every deal's exact shares.
 
-Every query reaches the answers and asks through the period's deal ids (`deal_id IN (…)`), which
-lets both databases walk the per-deal indexes in order and group without sorting.
+Asks, answer counts and the won deals' groups are read from the per-deal rollups
+(`storage.rollups`: `deal_figures`, `deal_team_credit`), about one index entry per closed deal and
+per (deal, helping team), instead of the period's answers and asks themselves.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,29 +28,23 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
-    Integer,
     Select,
-    String,
     and_,
     case,
-    cast,
     func,
-    literal_column,
-    null,
     select,
     true,
-    union_all,
 )
-from sqlalchemy.sql.selectable import CTE
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import Session, col
 
 from bot.organisation import Organisation
 from bot.periods import Period
 from bot.scoring.attribution import IMPACT_RANK, OWNER_TEAM_RANK, split_cents
 from storage.expressions import days_between
-from storage.models import Answer, Ask, AskStatus, Deal, Member, Stage, Team
+from storage.models import Answer, Deal, DealFigures, DealTeamCredit, Member, Stage, Team
 
 _CLOSED = (Stage.WON.value, Stage.LOST.value)
 _CENT = Decimal(1)
@@ -122,42 +116,52 @@ class ClosedTotals:
 
 
 def closed_totals(session: Session, org: Organisation, periods: Sequence[Period]) -> list[ClosedTotals]:
-    """The totals of consecutive `periods` (oldest first).
+    """The totals of consecutive `periods` (oldest first), each summed by the database.
 
-    Two queries grouped in the order of `ix_deals_closed_figures` (stage, closed_at, currency,
-    amount), so the database streams its groups instead of sorting tens of thousands of deals: one
-    counts deals and sums home-currency cents per stage and day, the other lists the won deals'
-    foreign amounts per day; Python files the days into periods.
+    The deals are grouped per stage and day first, in the order of `ix_deals_closed_figures`
+    (stage, closed_at, currency, amount), so the database streams those groups instead of sorting
+    tens of thousands of deals; the days are then summed into their periods. Won deals in another
+    currency come back per period and exact amount, each converted once.
     """
     first, last = periods[0].first, periods[-1].last
     money = _money(org)
-    by_day = select(col(Deal.stage), col(Deal.closed_at), func.count(), func.sum(money.home)).where(
-        *closed_within(first, last)
+    by_day = (
+        select(
+            col(Deal.stage).label("stage"),
+            col(Deal.closed_at).label("day"),
+            func.count().label("deals"),
+            func.sum(money.home).label("home"),
+        )
+        .where(*closed_within(first, last))
+        .group_by(col(Deal.stage), col(Deal.closed_at))
+        .subquery("by_day")
     )
-    abroad = select(col(Deal.closed_at), col(Deal.currency), col(Deal.amount_cents), func.count()).where(
-        *_won_within(first, last), col(Deal.currency) != org.currency, col(Deal.amount_cents).is_not(None)
+    day_period = _period_index(by_day.c.day, periods)
+    by_period = select(day_period, by_day.c.stage, func.sum(by_day.c.deals), func.sum(by_day.c.home)).group_by(
+        day_period, by_day.c.stage
     )
-    ends = [period.last for period in periods]
+    deal_period = _period_index(col(Deal.closed_at), periods)
+    abroad = (
+        select(deal_period, col(Deal.currency), col(Deal.amount_cents), func.count())
+        .where(*_won_within(first, last), col(Deal.currency) != org.currency, col(Deal.amount_cents).is_not(None))
+        .group_by(deal_period, col(Deal.currency), col(Deal.amount_cents))
+    )
     totals = [ClosedTotals() for _ in periods]
     connection = session.connection()
-    for stage, closed_at, count, home_sum in connection.execute(by_day.group_by(col(Deal.stage), col(Deal.closed_at))):
-        total = totals[_period_of(ends, closed_at)]
-        total.closed += count
+    for index, stage, count, home_sum in connection.execute(by_period):
+        total = totals[index]
+        total.closed += int(count)
         if stage == Stage.WON.value:
-            total.won += count
-            total.won_cents += _cents(org, home_sum, None, None, count)
-    for closed_at, currency, amount, count in connection.execute(
-        abroad.group_by(col(Deal.closed_at), col(Deal.currency), col(Deal.amount_cents))
-    ):
-        totals[_period_of(ends, closed_at)].won_cents += _cents(org, None, currency, amount, count)
+            total.won += int(count)
+            total.won_cents += _cents(org, home_sum, None, None, int(count))
+    for index, currency, amount, count in connection.execute(abroad):
+        totals[index].won_cents += _cents(org, None, currency, amount, int(count))
     return totals
 
 
-def _period_of(ends: Sequence[date], day: date | None) -> int:
-    """The index of the period (given by its last days, in order) that contains a closed deal's day."""
-    if day is None:
-        raise ValueError("a closed deal has a closing day")
-    return bisect_left(ends, day)
+def _period_index(day: SQLCoreOperations[Any], periods: Sequence[Period]) -> ColumnElement[int]:
+    """Which of the consecutive `periods` a closing day falls in (days outside them are not selected)."""
+    return case(*((day <= period.last, index) for index, period in enumerate(periods[:-1])), else_=len(periods) - 1)
 
 
 @dataclass(frozen=True)
@@ -207,18 +211,29 @@ def median_cycle_days(session: Session, period: Period) -> float | None:
 
 
 def ask_counts(session: Session, period: Period) -> tuple[int, int]:
-    """(asks sent, of which answered) about the period's deals; an ask never sent is not asked."""
-    answered = case((col(Ask.status) == AskStatus.ANSWERED.value, col(Ask.sent_at)))
+    """(asks sent, of which answered) about the period's deals; an ask never sent is not asked.
+
+    Summed from the deals' rollups (`deal_figures`), one index entry per closed deal.
+    """
     sent_count, answered_count = (
         session.connection()
         .execute(
-            select(func.count(col(Ask.sent_at)), func.count(answered)).where(
-                col(Ask.deal_id).in_(_closed_ids(period.first, period.last))
-            )
+            select(
+                func.coalesce(func.sum(col(DealFigures.asks_sent)), 0),
+                func.coalesce(func.sum(col(DealFigures.asks_answered)), 0),
+            ).where(*_figures_closed_within(period.first, period.last))
         )
         .one()
     )
     return int(sent_count), int(answered_count)
+
+
+def _figures_closed_within(first: date, last: date) -> tuple[ColumnElement[bool], ...]:
+    return (
+        col(DealFigures.stage).in_(_CLOSED),
+        col(DealFigures.closed_at) >= first,
+        col(DealFigures.closed_at) <= last,
+    )
 
 
 def impact_rank() -> ColumnElement[int]:
@@ -263,96 +278,83 @@ class Attribution:
 def attribution(session: Session, org: Organisation, period: Period, names: Mapping[int, str]) -> Attribution:
     """Answers per team over every closed deal; influenced and attributed cents over the won deals that count.
 
-    One statement, so the period's answers are read and grouped once: its rows are either a team's
-    answer count (`team_id` set) or a group of won deals (see `_won_groups`).
+    Read from the rollups: answers per team from `deal_team_credit` (one index range per team),
+    the won deals' groups from `deal_figures` (see `_won_groups`).
     """
-    credit = (
-        select(
-            col(Answer.deal_id).label("deal_id"),
-            col(Answer.helping_team_id).label("team_id"),
-            func.max(impact_rank()).label("rank"),
-            func.count().label("answers"),
-        )
-        .where(col(Answer.deal_id).in_(_closed_ids(period.first, period.last)))
-        .group_by(col(Answer.deal_id), col(Answer.helping_team_id))
-        .cte("credit")
-    )
-    group_columns = (String, Integer, Integer, BigInteger, String, BigInteger, Integer, BigInteger)
-    answers = select(
-        credit.c.team_id, func.sum(credit.c.answers), *(cast(null(), kind) for kind in group_columns)
-    ).group_by(credit.c.team_id)
-    groups = _won_groups(org, period, credit)
     result = Attribution()
-    patterns = _Patterns(names)
-    for row in session.connection().execute(union_all(answers, groups)):
-        team_id, count, *group = row
-        if team_id is not None:
-            result.answers[names[team_id]] += int(count)
-        else:
-            _add_group(result, org, patterns, _WonGroup(*group))
+    connection = session.connection()
+    answers = (
+        select(col(DealTeamCredit.team_id), func.sum(col(DealTeamCredit.answers)))
+        .where(
+            col(DealTeamCredit.team_id).in_(list(names)),
+            col(DealTeamCredit.stage).in_(_CLOSED),
+            col(DealTeamCredit.closed_at) >= period.first,
+            col(DealTeamCredit.closed_at) <= period.last,
+        )
+        .group_by(col(DealTeamCredit.team_id))
+    )
+    for team_id, count in connection.execute(answers):
+        result.answers[names[team_id]] += int(count)
+    patterns = _Patterns(names, org.attribution == "impact_weighted")
+    for row in connection.execute(_won_groups(org, period)):
+        _add_group(result, org, patterns, _WonGroup(*row))
     return result
 
 
-def _won_groups(org: Organisation, period: Period, credit: CTE) -> Select[Any]:
+def _won_groups(org: Organisation, period: Period) -> Select[Any]:
     """Won deals that count and that some team helped, grouped by what decides their split.
 
-    The key is the pattern "team_id:weight,…" of the helping teams (concatenated in whatever order
-    the database likes: the parse does not care), the weights' total, whether a team other than the
-    owner's helped, and the cents modulo that total, or for another currency the exact amount.
+    The key is the deal's credit pattern with its owner's team (read through the member now, so a
+    team change needs no refresh), the weights' total, whether a team other than the owner's
+    helped, and the cents modulo that total, or for another currency the exact amount. The owner's
+    team weighs `OWNER_TEAM_RANK` whatever its answers say, so its own credit, found in
+    `deal_team_credit`, is taken out of the pattern's totals.
     """
-    money = _money(org)
-    credits = credit.c
-    won = (
-        select(
-            col(Deal.id).label("id"),
-            col(Member.team_id).label("owner_team"),
-            money.home.label("home"),
-            money.currency.label("currency"),
-            money.amount.label("amount"),
-        )
-        .outerjoin(Member, col(Member.id) == col(Deal.owner_id))
-        .where(*_won_within(period.first, period.last), money.countable)
-        .cte("won")
+    figures = DealFigures
+    own = aliased(DealTeamCredit)
+    owner_team = col(Member.team_id)
+    own_rank = func.coalesce(col(own.rank), 0)
+    own_credited = case((own_rank > 0, 1), else_=0)
+    has_owner_team = case((owner_team.is_not(None), 1), else_=0)
+    if org.attribution == "impact_weighted":
+        whole = col(figures.credit_weight) - case((own_rank > 0, own_rank), else_=0) + has_owner_team * OWNER_TEAM_RANK
+    else:
+        whole = col(figures.credit_teams) - own_credited + has_owner_team
+    others = col(figures.credit_teams) - own_credited
+    collaborative = case((others > 0, 1), else_=0)
+    at_home = col(figures.currency) == org.currency
+    abroad = col(figures.currency) != org.currency
+    home = case((at_home, col(figures.amount_cents)))
+    countable = and_(col(figures.amount_cents).is_not(None), col(figures.currency).in_([org.currency, *org.fx_rates]))
+    keys = (
+        col(figures.credit_pattern),
+        owner_team,
+        whole,
+        collaborative,
+        home % whole,
+        case((abroad, col(figures.currency))),
+        case((abroad, col(figures.amount_cents))),
     )
-    weight = credits.rank if org.attribution == "impact_weighted" else literal_column("1")
-    owner_weight: ColumnElement[int] = literal_column(
-        str(OWNER_TEAM_RANK if org.attribution == "impact_weighted" else 1)
-    )
-    deal_money = (won.c.home, won.c.currency, won.c.amount)
-    helping = union_all(
-        select(
-            credits.deal_id, credits.team_id, weight.label("weight"), literal_column("1").label("credited"), *deal_money
+    return (
+        select(*keys, func.count(), func.sum(home))
+        .select_from(figures)
+        .outerjoin(Member, col(Member.id) == col(figures.owner_id))
+        .outerjoin(own, and_(col(own.deal_id) == col(figures.deal_id), col(own.team_id) == owner_team))
+        .where(
+            col(figures.stage) == Stage.WON.value,
+            col(figures.closed_at) >= period.first,
+            col(figures.closed_at) <= period.last,
+            countable,
+            whole > 0,
         )
-        .join(won, won.c.id == credits.deal_id)
-        .where(credits.rank > 0, credits.team_id.is_distinct_from(won.c.owner_team)),
-        select(
-            won.c.id, won.c.owner_team, owner_weight.label("weight"), literal_column("0").label("credited"), *deal_money
-        ).where(won.c.owner_team.is_not(None)),
-    ).subquery("helping")
-    deal_id, team_id, team_weight, credited, home, currency, amount = helping.c
-    term = cast(team_id, String) + ":" + cast(team_weight, String)
-    per_deal = (
-        select(
-            func.aggregate_strings(term, ",").label("pattern"),
-            func.sum(team_weight).label("whole"),
-            func.max(credited).label("collaborative"),
-            home,
-            currency,
-            amount,
-        )
-        .group_by(deal_id, home, currency, amount)
-        .subquery("per_deal")
-    )
-    shape = per_deal.c
-    keys = (shape.pattern, shape.whole, shape.collaborative, shape.home % shape.whole, shape.currency, shape.amount)
-    return select(literal_column("NULL"), literal_column("NULL"), *keys, func.count(), func.sum(shape.home)).group_by(
-        *keys
+        .group_by(*keys)
     )
 
 
 @dataclass(frozen=True)
 class _WonGroup:
     pattern: str
+    owner_team: int | None
     whole: int
     collaborative: int
     residue: int | None
@@ -367,7 +369,7 @@ def _add_group(result: Attribution, org: Organisation, patterns: _Patterns, grou
     result.helped += cents
     if group.collaborative:
         result.collaborative += cents
-    weights = patterns.weights(group.pattern)
+    weights = patterns.weights(group.pattern, group.owner_team)
     whole = int(group.whole)
     residue = int(group.residue or 0) if group.currency is None else (cents // group.count) % whole
     spare = split_cents(residue, weights) if residue else {}
@@ -378,18 +380,22 @@ def _add_group(result: Attribution, org: Organisation, patterns: _Patterns, grou
 
 
 class _Patterns:
-    """Patterns read into {team name: weight}, each once: groups of one split share their pattern."""
+    """Credit patterns with an owner's team read into {team name: weight}, each once."""
 
-    def __init__(self, names: Mapping[int, str]) -> None:
+    def __init__(self, names: Mapping[int, str], weighted: bool) -> None:
         self._names = names
-        self._read: dict[str, dict[str, int]] = {}
+        self._weighted = weighted
+        self._read: dict[tuple[str, int | None], dict[str, int]] = {}
 
-    def weights(self, pattern: str) -> dict[str, int]:
-        weights = self._read.get(pattern)
+    def weights(self, pattern: str, owner_team: int | None) -> dict[str, int]:
+        weights = self._read.get((pattern, owner_team))
         if weights is None:
-            weights = {}
-            for term in pattern.split(","):
-                team_id, weight = term.split(":")
-                weights[self._names[int(team_id)]] = int(weight)
-            self._read[pattern] = weights
+            ranks: dict[int, int] = {}
+            for term in filter(None, pattern.split(",")):
+                team_id, rank = term.split(":")
+                ranks[int(team_id)] = int(rank)
+            if owner_team is not None:
+                ranks[owner_team] = OWNER_TEAM_RANK
+            weights = {self._names[team_id]: rank if self._weighted else 1 for team_id, rank in ranks.items()}
+            self._read[(pattern, owner_team)] = weights
         return weights
