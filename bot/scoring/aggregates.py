@@ -21,7 +21,7 @@ per (deal, helping team), instead of the period's answers and asks themselves.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -36,7 +36,6 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import Session, col
 
@@ -279,7 +278,7 @@ def attribution(session: Session, org: Organisation, period: Period, names: Mapp
     """Answers per team over every closed deal; influenced and attributed cents over the won deals that count.
 
     Read from the rollups: answers per team from `deal_team_credit` (one index range per team),
-    the won deals' groups from `deal_figures` (see `_won_groups`).
+    the won deals from `deal_figures` (one index entry each, see `_add_won_deals`).
     """
     result = Attribution()
     connection = session.connection()
@@ -295,107 +294,111 @@ def attribution(session: Session, org: Organisation, period: Period, names: Mapp
     )
     for team_id, count in connection.execute(answers):
         result.answers[names[team_id]] += int(count)
-    patterns = _Patterns(names, org.attribution == "impact_weighted")
-    for row in connection.execute(_won_groups(org, period)):
-        _add_group(result, org, patterns, _WonGroup(*row))
+    won = (
+        select(
+            col(DealFigures.credit_pattern),
+            col(Member.team_id),
+            col(DealFigures.currency),
+            col(DealFigures.amount_cents),
+        )
+        .select_from(DealFigures)
+        .outerjoin(Member, col(Member.id) == col(DealFigures.owner_id))
+        .where(
+            col(DealFigures.stage) == Stage.WON.value,
+            col(DealFigures.closed_at) >= period.first,
+            col(DealFigures.closed_at) <= period.last,
+            col(DealFigures.amount_cents).is_not(None),
+            col(DealFigures.currency).in_([org.currency, *org.fx_rates]),
+        )
+    )
+    _add_won_deals(result, org, _Patterns(names, org.attribution == "impact_weighted"), connection.execute(won))
     return result
 
 
-def _won_groups(org: Organisation, period: Period) -> Select[Any]:
-    """Won deals that count and that some team helped, grouped by what decides their split.
+def _add_won_deals(
+    result: Attribution, org: Organisation, patterns: _Patterns, deals: Iterable[tuple[str, int | None, str, int]]
+) -> None:
+    """Split every won deal that counts, exactly, with one `split_cents` per distinct residue.
 
-    The key is the deal's credit pattern with its owner's team (read through the member now, so a
-    team change needs no refresh), the weights' total, whether a team other than the owner's
-    helped, and the cents modulo that total, or for another currency the exact amount. The owner's
-    team weighs `OWNER_TEAM_RANK` whatever its answers say, so its own credit, found in
-    `deal_team_credit`, is taken out of the pattern's totals.
+    A deal's weights come from its credit pattern and its owner's team (read through the member at
+    query time, so a team change needs no refresh). Of cents = multiple × whole + residue, the
+    multiple splits exactly by the weights, and only the residue's split needs the largest
+    remainders; the deals are summed per weights and per (weights, residue) first, and split after.
     """
-    figures = DealFigures
-    own = aliased(DealTeamCredit)
-    owner_team = col(Member.team_id)
-    own_rank = func.coalesce(col(own.rank), 0)
-    own_credited = case((own_rank > 0, 1), else_=0)
-    has_owner_team = case((owner_team.is_not(None), 1), else_=0)
-    if org.attribution == "impact_weighted":
-        whole = col(figures.credit_weight) - case((own_rank > 0, own_rank), else_=0) + has_owner_team * OWNER_TEAM_RANK
-    else:
-        whole = col(figures.credit_teams) - own_credited + has_owner_team
-    others = col(figures.credit_teams) - own_credited
-    collaborative = case((others > 0, 1), else_=0)
-    at_home = col(figures.currency) == org.currency
-    abroad = col(figures.currency) != org.currency
-    home = case((at_home, col(figures.amount_cents)))
-    countable = and_(col(figures.amount_cents).is_not(None), col(figures.currency).in_([org.currency, *org.fx_rates]))
-    keys = (
-        col(figures.credit_pattern),
-        owner_team,
-        whole,
-        collaborative,
-        home % whole,
-        case((abroad, col(figures.currency))),
-        case((abroad, col(figures.amount_cents))),
-    )
-    return (
-        select(*keys, func.count(), func.sum(home))
-        .select_from(figures)
-        .outerjoin(Member, col(Member.id) == col(figures.owner_id))
-        .outerjoin(own, and_(col(own.deal_id) == col(figures.deal_id), col(own.team_id) == owner_team))
-        .where(
-            col(figures.stage) == Stage.WON.value,
-            col(figures.closed_at) >= period.first,
-            col(figures.closed_at) <= period.last,
-            countable,
-            whole > 0,
-        )
-        .group_by(*keys)
-    )
+    cents_of: dict[tuple[str, int], int] = {}
+    per_weights: defaultdict[_Weights, list[int]] = defaultdict(lambda: [0, 0])
+    residues: defaultdict[tuple[_Weights, int], int] = defaultdict(int)
+    for pattern, owner_team, currency, amount in deals:
+        weights = patterns.weights(pattern, owner_team)
+        if not weights.whole:
+            continue
+        if currency == org.currency:
+            cents = amount
+        else:
+            known = cents_of.get((currency, amount))
+            cents = (
+                known
+                if known is not None
+                else cents_of.setdefault((currency, amount), convert(org, amount, currency) or 0)
+            )
+        multiple, residue = divmod(cents, weights.whole)
+        sums = per_weights[weights]
+        sums[0] += cents
+        sums[1] += multiple
+        if residue:
+            residues[(weights, residue)] += 1
+    for weights, (cents, multiples) in per_weights.items():
+        result.helped += cents
+        if weights.collaborative:
+            result.collaborative += cents
+        for name, weight in weights.by_team.items():
+            result.influenced[name] += cents
+            result.attributed[name] += weight * multiples
+    for (weights, residue), count in residues.items():
+        for name, share in split_cents(residue, weights.by_team).items():
+            result.attributed[name] += count * share
 
 
-@dataclass(frozen=True)
-class _WonGroup:
-    pattern: str
-    owner_team: int | None
+@dataclass(frozen=True, eq=False)
+class _Weights:
+    """One deal's helping teams and weights; shared by every deal with the same pattern and owner's team."""
+
+    by_team: dict[str, int]
     whole: int
-    collaborative: int
-    residue: int | None
-    currency: str | None
-    amount: int | None
-    count: int
-    home_sum: int | Decimal | None
-
-
-def _add_group(result: Attribution, org: Organisation, patterns: _Patterns, group: _WonGroup) -> None:
-    cents = _cents(org, group.home_sum, group.currency, group.amount, group.count)
-    result.helped += cents
-    if group.collaborative:
-        result.collaborative += cents
-    weights = patterns.weights(group.pattern, group.owner_team)
-    whole = int(group.whole)
-    residue = int(group.residue or 0) if group.currency is None else (cents // group.count) % whole
-    spare = split_cents(residue, weights) if residue else {}
-    multiples = (cents - group.count * residue) // whole
-    for name, weight in weights.items():
-        result.influenced[name] += cents
-        result.attributed[name] += group.count * spare.get(name, 0) + weight * multiples
+    collaborative: bool
+    """A team other than the owner's (with no owner team, any team) is credited."""
 
 
 class _Patterns:
-    """Credit patterns with an owner's team read into {team name: weight}, each once."""
+    """Credit patterns with an owner's team read into weights, each once, and equal weights shared:
+    the owner's own credit does not matter (its team weighs `OWNER_TEAM_RANK`), so many patterns
+    give one set of weights, whose residues are then split once."""
 
     def __init__(self, names: Mapping[int, str], weighted: bool) -> None:
         self._names = names
         self._weighted = weighted
-        self._read: dict[tuple[str, int | None], dict[str, int]] = {}
+        self._read: dict[tuple[str, int | None], _Weights] = {}
+        self._distinct: dict[tuple[tuple[tuple[str, int], ...], bool], _Weights] = {}
 
-    def weights(self, pattern: str, owner_team: int | None) -> dict[str, int]:
+    def weights(self, pattern: str, owner_team: int | None) -> _Weights:
         weights = self._read.get((pattern, owner_team))
         if weights is None:
-            ranks: dict[int, int] = {}
-            for term in filter(None, pattern.split(",")):
-                team_id, rank = term.split(":")
-                ranks[int(team_id)] = int(rank)
-            if owner_team is not None:
-                ranks[owner_team] = OWNER_TEAM_RANK
-            weights = {self._names[team_id]: rank if self._weighted else 1 for team_id, rank in ranks.items()}
+            weights = self._parse(pattern, owner_team)
             self._read[(pattern, owner_team)] = weights
         return weights
+
+    def _parse(self, pattern: str, owner_team: int | None) -> _Weights:
+        ranks: dict[int, int] = {}
+        for term in filter(None, pattern.split(",")):
+            team_id, rank = term.split(":")
+            ranks[int(team_id)] = int(rank)
+        collaborative = any(team_id != owner_team for team_id in ranks)
+        if owner_team is not None:
+            ranks[owner_team] = OWNER_TEAM_RANK
+        by_team = {self._names[team_id]: rank if self._weighted else 1 for team_id, rank in ranks.items()}
+        key = (tuple(sorted(by_team.items())), collaborative)
+        known = self._distinct.get(key)
+        if known is None:
+            known = _Weights(by_team=by_team, whole=sum(by_team.values()), collaborative=collaborative)
+            self._distinct[key] = known
+        return known
