@@ -305,7 +305,9 @@ class DealFigures(SQLModel, table=True):
     owner's team is not stored: it is read through `owner_id` when the scorecard is made, so a
     member moving to another team changes no rollup. `credit_pattern` lists the credited teams
     (highest impact rank above zero) as "team_id:rank,…" in no fixed order; `credit_weight` is the
-    sum of those ranks and `credit_teams` their number.
+    sum of those ranks and `credit_teams` their number. `quote_*` name the deal's strongest
+    quotable answer: a period's three strongest quotable answers are among those of the three
+    deals whose strongest is strongest, so the highlights visit one entry per deal.
     """
 
     __tablename__ = "deal_figures"
@@ -322,6 +324,9 @@ class DealFigures(SQLModel, table=True):
             "currency",
             "amount_cents",
             "credit_pattern",
+            "quote_rank",
+            "quote_at",
+            "quote_id",
             "deal_id",
         ),
     )
@@ -337,6 +342,10 @@ class DealFigures(SQLModel, table=True):
     credit_pattern: str = Field(default="", sa_type=Text)
     credit_weight: int = 0
     credit_teams: int = 0
+    quote_id: int | None = None
+    """The deal's strongest quotable answer (highest impact, then newest, then highest id), if any."""
+    quote_rank: int | None = None
+    quote_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
 
 
 class DealTeamCredit(SQLModel, table=True):

@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, String, case, cast, delete, event, func, insert, inspect, select
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy import ColumnElement, Connection, String, case, cast, delete, event, func, insert, inspect, select, true
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, aliased
 from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import col
 
@@ -38,7 +38,7 @@ IMPACT_RANK = {"none": 0, "some": 1, "strong": 2, "decisive": 3}
 _WATCHED: dict[type[Any], tuple[str, ...]] = {
     Deal: ("stage", "closed_at", "currency", "amount_cents", "owner_id"),
     Ask: ("deal_id", "status", "sent_at"),
-    Answer: ("deal_id", "helping_team_id", "impact"),
+    Answer: ("deal_id", "helping_team_id", "impact", "quotable", "answered_at"),
 }
 """The columns of each source table that some rollup reads; a change elsewhere needs no refresh."""
 
@@ -116,6 +116,15 @@ def _figure_rows(ids: Sequence[int]) -> Any:
         .group_by(col(DealTeamCredit.deal_id))
         .subquery("credit")
     )
+    strongest = (
+        select(col(Answer.id))
+        .where(col(Answer.deal_id) == col(Deal.id), col(Answer.quotable) == true())
+        .order_by(impact_rank(col(Answer.impact)).desc(), col(Answer.answered_at).desc(), col(Answer.id).desc())
+        .limit(1)
+        .correlate(Deal)
+        .scalar_subquery()
+    )
+    quote = aliased(Answer)
     rows = (
         select(
             col(Deal.id),
@@ -129,8 +138,12 @@ def _figure_rows(ids: Sequence[int]) -> Any:
             func.coalesce(credit.c.pattern, ""),
             func.coalesce(credit.c.weight, 0),
             func.coalesce(credit.c.teams, 0),
+            col(quote.id),
+            case((col(quote.id).is_not(None), impact_rank(col(quote.impact)))),
+            col(quote.answered_at),
         )
         .outerjoin(asks, asks.c.deal_id == col(Deal.id))
+        .outerjoin(quote, col(quote.id) == strongest)
         .outerjoin(credit, credit.c.deal_id == col(Deal.id))
         .where(col(Deal.id).in_(ids))
     )
@@ -147,6 +160,9 @@ def _figure_rows(ids: Sequence[int]) -> Any:
             "credit_pattern",
             "credit_weight",
             "credit_teams",
+            "quote_id",
+            "quote_rank",
+            "quote_at",
         ],
         rows,
     )

@@ -35,8 +35,10 @@ MEMBERS = 5
 
 DEAL = st.integers(0, 3)
 WRITE = st.one_of(
-    st.tuples(st.just("answer"), DEAL, st.integers(0, 2), st.sampled_from(list(RANK))),
-    st.tuples(st.just("edit_answer"), st.integers(0, 20), st.integers(0, 2), st.sampled_from(list(RANK))),
+    st.tuples(st.just("answer"), DEAL, st.integers(0, 2), st.sampled_from(list(RANK)), st.booleans()),
+    st.tuples(
+        st.just("edit_answer"), st.integers(0, 20), st.integers(0, 2), st.sampled_from(list(RANK)), st.booleans()
+    ),
     st.tuples(st.just("move_answer"), st.integers(0, 20), DEAL),
     st.tuples(st.just("delete_answer"), st.integers(0, 20)),
     st.tuples(st.just("ask"), DEAL, st.sampled_from(["answered", "pending", "expired"]), st.booleans()),
@@ -95,9 +97,18 @@ def _apply(session: Session, write: tuple[Any, ...]) -> None:
     if kind in _ON_A_DEAL and deal is None:
         return
     if kind == "answer":
-        session.add(Answer(deal_id=deal.id, member_id=1, helping_team_id=args[1] + 1, impact=args[2], text="Pää 🙌"))
+        session.add(
+            Answer(
+                deal_id=deal.id,
+                member_id=1,
+                helping_team_id=args[1] + 1,
+                impact=args[2],
+                quotable=args[3],
+                text=f"Pää {len(answers)} 🙌",
+            )
+        )
     elif kind == "edit_answer" and (answer := _pick(answers, args[0])) is not None:
-        answer.helping_team_id, answer.impact = args[1] + 1, args[2]
+        answer.helping_team_id, answer.impact, answer.quotable = args[1] + 1, args[2], args[3]
     elif kind == "move_answer" and (answer := _pick(answers, args[0])) is not None and deals:
         answer.deal_id = _pick(deals, args[1]).id
     elif kind == "delete_answer" and (answer := _pick(answers, args[0])) is not None:
@@ -179,6 +190,9 @@ def _rollups(session: Session) -> tuple[dict[int, tuple[Any, ...]], dict[tuple[i
             _credits(row.credit_pattern),
             row.credit_weight,
             row.credit_teams,
+            row.quote_id,
+            row.quote_rank,
+            row.quote_at,
         )
         for row in session.exec(select(DealFigures))
     }
@@ -197,8 +211,12 @@ def _recomputed(session: Session) -> tuple[dict[int, tuple[Any, ...]], dict[tupl
     """The rollups as their definition (storage/models.py) gives them, read from the source rows."""
     deals = {deal.id: deal for deal in session.exec(select(Deal))}
     ranks: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
+    quotes: dict[int, Answer] = {}
     for answer in session.exec(select(Answer)):
         ranks[(answer.deal_id, answer.helping_team_id)].append(RANK[answer.impact])
+        best = quotes.get(answer.deal_id)
+        if answer.quotable and (best is None or _strength(answer) > _strength(best)):
+            quotes[answer.deal_id] = answer
     sent: defaultdict[int, int] = defaultdict(int)
     answered: defaultdict[int, int] = defaultdict(int)
     for ask in session.exec(select(Ask)):
@@ -224,8 +242,19 @@ def _recomputed(session: Session) -> tuple[dict[int, tuple[Any, ...]], dict[tupl
             credited,
             sum(credited.values()),
             len(credited),
+            *_quote(quotes.get(deal_id)),
         )
     return figures, credit
+
+
+def _strength(answer: Answer) -> tuple[int, datetime, int]:
+    return RANK[answer.impact], answer.answered_at, answer.id or 0
+
+
+def _quote(answer: Answer | None) -> tuple[int | None, int | None, datetime | None]:
+    if answer is None:
+        return None, None, None
+    return answer.id, RANK[answer.impact], answer.answered_at
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

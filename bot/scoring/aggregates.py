@@ -20,6 +20,7 @@ per (deal, helping team), instead of the period's answers and asks themselves.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -119,8 +120,9 @@ def closed_totals(session: Session, org: Organisation, periods: Sequence[Period]
 
     The deals are grouped per stage and day first, in the order of `ix_deals_closed_figures`
     (stage, closed_at, currency, amount), so the database streams those groups instead of sorting
-    tens of thousands of deals; the days are then summed into their periods. Won deals in another
-    currency come back per period and exact amount, each converted once.
+    tens of thousands of deals; the days are then summed into their periods in the same statement.
+    Won deals in another currency come back per day and exact amount in that same index order,
+    each converted once, and Python files them into their periods.
     """
     first, last = periods[0].first, periods[-1].last
     money = _money(org)
@@ -139,11 +141,10 @@ def closed_totals(session: Session, org: Organisation, periods: Sequence[Period]
     by_period = select(day_period, by_day.c.stage, func.sum(by_day.c.deals), func.sum(by_day.c.home)).group_by(
         day_period, by_day.c.stage
     )
-    deal_period = _period_index(col(Deal.closed_at), periods)
     abroad = (
-        select(deal_period, col(Deal.currency), col(Deal.amount_cents), func.count())
+        select(col(Deal.closed_at), col(Deal.currency), col(Deal.amount_cents), func.count())
         .where(*_won_within(first, last), col(Deal.currency) != org.currency, col(Deal.amount_cents).is_not(None))
-        .group_by(deal_period, col(Deal.currency), col(Deal.amount_cents))
+        .group_by(col(Deal.closed_at), col(Deal.currency), col(Deal.amount_cents))
     )
     totals = [ClosedTotals() for _ in periods]
     connection = session.connection()
@@ -153,9 +154,17 @@ def closed_totals(session: Session, org: Organisation, periods: Sequence[Period]
         if stage == Stage.WON.value:
             total.won += int(count)
             total.won_cents += _cents(org, home_sum, None, None, int(count))
-    for index, currency, amount, count in connection.execute(abroad):
-        totals[index].won_cents += _cents(org, None, currency, amount, int(count))
+    ends = [period.last for period in periods]
+    for closed_at, currency, amount, count in connection.execute(abroad):
+        totals[_period_of(ends, closed_at)].won_cents += _cents(org, None, currency, amount, int(count))
     return totals
+
+
+def _period_of(ends: Sequence[date], day: date | None) -> int:
+    """The index of the period (given by its last days, in order) that contains a closed deal's day."""
+    if day is None:
+        raise ValueError("a closed deal has a closing day")
+    return bisect_left(ends, day)
 
 
 def _period_index(day: SQLCoreOperations[Any], periods: Sequence[Period]) -> ColumnElement[int]:
@@ -242,21 +251,28 @@ def impact_rank() -> ColumnElement[int]:
 def highlight_rows(session: Session, period: Period, limit: int) -> list[tuple[str, str, str]]:
     """(deal, team, text) of the quotable answers, strongest first, then newest.
 
-    `quotable = true` rather than `IS TRUE`: PostgreSQL searches an index only by an operator.
+    The `limit` strongest answers belong to the `limit` deals whose own strongest quotable answer
+    (kept in `deal_figures`) is strongest: a deal ranked below them has `limit` stronger answers
+    above its best. So those few deals are found from one index entry per deal, and only their
+    quotable answers are read.
     """
-    order = (impact_rank().desc(), col(Answer.answered_at).desc(), col(Answer.id).desc())
-    chosen = (
-        select(col(Answer.id))
-        .where(col(Answer.deal_id).in_(_closed_ids(period.first, period.last)), col(Answer.quotable) == true())
-        .order_by(*order)
+    strongest_deals = (
+        select(col(DealFigures.deal_id))
+        .where(*_figures_closed_within(period.first, period.last), col(DealFigures.quote_id).is_not(None))
+        .order_by(
+            col(DealFigures.quote_rank).desc(), col(DealFigures.quote_at).desc(), col(DealFigures.quote_id).desc()
+        )
         .limit(limit)
     )
+    deal_ids = list(session.connection().execute(strongest_deals).scalars())
+    order = (impact_rank().desc(), col(Answer.answered_at).desc(), col(Answer.id).desc())
     rows = session.connection().execute(
         select(col(Deal.name), col(Team.name), col(Answer.text))
         .join(Deal, col(Deal.id) == col(Answer.deal_id))
         .join(Team, col(Team.id) == col(Answer.helping_team_id))
-        .where(col(Answer.id).in_(chosen))
+        .where(col(Answer.deal_id).in_(deal_ids), col(Answer.quotable) == true())
         .order_by(*order)
+        .limit(limit)
     )
     return [(deal, team, text) for deal, team, text in rows]
 

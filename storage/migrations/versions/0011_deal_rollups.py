@@ -5,10 +5,10 @@ Revises: 0009
 Create Date: 2026-12-02 07:40:00
 
 `deal_figures` holds one row per deal (the deal columns the scorecard reads, its asks sent and
-answered, the teams its answers credit) and `deal_team_credit` one per (deal, helping team), so a
-period's scorecard reads about one row per deal instead of its answers and asks. They are filled
-here for the deals already recorded, a batch of deals at a time, by the same statements the
-sessions use to keep them up to date (storage.rollups).
+answered, the teams its answers credit, its strongest quotable answer) and `deal_team_credit` one
+per (deal, helping team), so a period's scorecard reads about one row per deal instead of its
+answers and asks. They are filled here for the deals already recorded, a batch of deals at a
+time, by the same statements the sessions use to keep them up to date (storage.rollups).
 """
 
 from collections.abc import Sequence
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
+import storage.types
 from storage.rollups import refresh_all_deal_figures
 
 revision: str = "0011"
@@ -35,6 +36,9 @@ FIGURES = [
     "currency",
     "amount_cents",
     "credit_pattern",
+    "quote_rank",
+    "quote_at",
+    "quote_id",
     "deal_id",
 ]
 
@@ -53,6 +57,9 @@ def upgrade() -> None:
         sa.Column("credit_pattern", sa.Text(), nullable=False),
         sa.Column("credit_weight", sa.Integer(), nullable=False),
         sa.Column("credit_teams", sa.Integer(), nullable=False),
+        sa.Column("quote_id", sa.Integer(), nullable=True),
+        sa.Column("quote_rank", sa.Integer(), nullable=True),
+        sa.Column("quote_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["deal_id"], ["deals.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("deal_id"),
     )
