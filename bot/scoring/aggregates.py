@@ -348,15 +348,7 @@ def _add_won_deals(
         weights = patterns.weights(pattern, owner_team)
         if not weights.whole:
             continue
-        if currency == org.currency:
-            cents = amount
-        else:
-            known = cents_of.get((currency, amount))
-            cents = (
-                known
-                if known is not None
-                else cents_of.setdefault((currency, amount), convert(org, amount, currency) or 0)
-            )
+        cents = amount if currency == org.currency else _converted(org, cents_of, currency, amount)
         multiple, residue = divmod(cents, weights.whole)
         sums = per_weights[weights]
         sums[0] += cents
@@ -373,6 +365,15 @@ def _add_won_deals(
     for (weights, residue), count in residues.items():
         for name, share in split_cents(residue, weights.by_team).items():
             result.attributed[name] += count * share
+
+
+def _converted(org: Organisation, known: dict[tuple[str, int], int], currency: str, amount: int) -> int:
+    """A foreign amount in home cents, converted once per distinct amount (the query keeps only
+    currencies with a rate)."""
+    cents = known.get((currency, amount))
+    if cents is None:
+        cents = known[(currency, amount)] = convert(org, amount, currency) or 0
+    return cents
 
 
 @dataclass(frozen=True, eq=False)
@@ -394,27 +395,31 @@ class _Patterns:
         self._names = names
         self._weighted = weighted
         self._read: dict[tuple[str, int | None], _Weights] = {}
-        self._distinct: dict[tuple[tuple[tuple[str, int], ...], bool], _Weights] = {}
+        self._ranks: dict[str, dict[int, int]] = {}
+        self._distinct: dict[tuple[frozenset[tuple[int, int]], bool], _Weights] = {}
 
     def weights(self, pattern: str, owner_team: int | None) -> _Weights:
         weights = self._read.get((pattern, owner_team))
         if weights is None:
-            weights = self._parse(pattern, owner_team)
+            weights = self._combine(pattern, owner_team)
             self._read[(pattern, owner_team)] = weights
         return weights
 
-    def _parse(self, pattern: str, owner_team: int | None) -> _Weights:
-        ranks: dict[int, int] = {}
-        for term in filter(None, pattern.split(",")):
-            team_id, rank = term.split(":")
-            ranks[int(team_id)] = int(rank)
+    def _combine(self, pattern: str, owner_team: int | None) -> _Weights:
+        ranks = self._ranks.get(pattern)
+        if ranks is None:
+            ranks = {}
+            for term in filter(None, pattern.split(",")):
+                team_id, rank = term.split(":")
+                ranks[int(team_id)] = int(rank)
+            self._ranks[pattern] = ranks
         collaborative = any(team_id != owner_team for team_id in ranks)
         if owner_team is not None:
-            ranks[owner_team] = OWNER_TEAM_RANK
-        by_team = {self._names[team_id]: rank if self._weighted else 1 for team_id, rank in ranks.items()}
-        key = (tuple(sorted(by_team.items())), collaborative)
+            ranks = {**ranks, owner_team: OWNER_TEAM_RANK}
+        key = (frozenset(ranks.items()), collaborative)
         known = self._distinct.get(key)
         if known is None:
+            by_team = {self._names[team_id]: rank if self._weighted else 1 for team_id, rank in ranks.items()}
             known = _Weights(by_team=by_team, whole=sum(by_team.values()), collaborative=collaborative)
             self._distinct[key] = known
         return known
