@@ -34,6 +34,7 @@ from sqlalchemy import (
     and_,
     case,
     func,
+    literal,
     select,
     true,
 )
@@ -168,7 +169,12 @@ def _period_of(ends: Sequence[date], day: date | None) -> int:
 
 
 def _period_index(day: SQLCoreOperations[Any], periods: Sequence[Period]) -> ColumnElement[int]:
-    """Which of the consecutive `periods` a closing day falls in (days outside them are not selected)."""
+    """Which of the consecutive `periods` a closing day falls in (days outside them are not selected).
+
+    With one period there is nothing to choose (the calendar's first week has no trend before it),
+    and a CASE without a WHEN is not SQL."""
+    if len(periods) == 1:
+        return literal(0)
     return case(*((day <= period.last, index) for index, period in enumerate(periods[:-1])), else_=len(periods) - 1)
 
 
