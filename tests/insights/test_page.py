@@ -202,3 +202,13 @@ def test_answers_are_escaped(aino: TestClient) -> None:
     text = page(aino, period="2026-Q4")
     assert HOSTILE not in text and html.escape(HOSTILE) in text
     assert "🎉" in text
+
+
+def test_a_very_long_example_is_cut_short(aino: TestClient) -> None:
+    story = ("The webinar " + "and the follow-up webinar " * 800)[:20_000]  # the longest an answer may be
+    for index, author in enumerate(("minna", "mari", "liisa", "pekka")):
+        post_answer(aino, f"p{index}", author, "marketing", "decisive", story, True)
+    text = page(aino, period="2026-Q4")
+    quoted = re.findall(r"<blockquote><p>(.*?)</p></blockquote>", text, flags=re.S)
+    assert any(quote.endswith("…") for quote in quoted) and story.strip() not in text
+    assert all(len(html.unescape(quote)) <= 600 for quote in quoted)
