@@ -24,6 +24,7 @@ from bot.scoring.scorecard import compute_scorecard
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Answer, Ask, Deal, Member, Team
+from storage.rollups import refresh_all_deal_figures
 
 TEAMS = ("sales", "marketing", "product", "hr", "customer_success")
 ANSWERS_PER_DEAL = 5
@@ -85,6 +86,7 @@ def seed(engine, deals: int) -> None:  # type: ignore[no-untyped-def]
             connection.execute(insert(Answer), answers)
             connection.execute(insert(Ask), asks)
     with engine.begin() as connection:
+        refresh_all_deal_figures(connection)  # the rows went in as bulk statements, past the session events
         connection.exec_driver_sql("ANALYZE")
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from sqlalchemy import JSON, BigInteger, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -103,7 +103,11 @@ class Member(SQLModel, table=True):
 
 class Deal(SQLModel, table=True):
     __tablename__ = "deals"
-    __table_args__ = (Index("ix_deals_stage_closed_at", "stage", "closed_at"),)
+    __table_args__ = (
+        Index(
+            "ix_deals_closed_figures", "stage", "closed_at", "currency", "amount_cents", "owner_id", "created_at", "id"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     external_id: str = Field(max_length=255, unique=True)
@@ -184,7 +188,17 @@ class Answer(SQLModel, table=True):
     """A contribution: which team helped a deal, how much, in the member's own words."""
 
     __tablename__ = "answers"
-    __table_args__ = (Index("ix_answers_deal_team_impact", "deal_id", "helping_team_id", "impact"),)
+    __table_args__ = (
+        Index("ix_answers_deal_team_impact", "deal_id", "helping_team_id", "impact"),
+        Index(
+            "ix_answers_quotable",
+            "deal_id",
+            "impact",
+            "answered_at",
+            sqlite_where=text("quotable = 1"),
+            postgresql_where=text("quotable = true"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     deal_id: int = _fk("deals.id", nullable=False, ondelete="CASCADE", index=True)
@@ -358,3 +372,72 @@ class InsightsCache(SQLModel, table=True):
 Index("ix_answers_updated_at", Answer.__table__.c.updated_at)  # type: ignore[attr-defined]
 Index("ix_deals_updated_at", Deal.__table__.c.updated_at)  # type: ignore[attr-defined]
 """The latest change to answers and deals, read by the insights cache's probe without a scan."""
+
+
+class DealFigures(SQLModel, table=True):
+    """One deal's scorecard figures, kept up to date in the transaction of every write (storage.rollups).
+
+    A copy of the deal columns the scorecard reads, plus what it would otherwise gather from the
+    deal's asks and answers: the asks sent and answered, and the teams its answers credit. The
+    owner's team is not stored: it is read through `owner_id` when the scorecard is made, so a
+    member moving to another team changes no rollup. `credit_pattern` lists the credited teams
+    (highest impact rank above zero) as "team_id:rank,…" in no fixed order; `credit_weight` is the
+    sum of those ranks and `credit_teams` their number. `quote_*` name the deal's strongest
+    quotable answer: a period's three strongest quotable answers are among those of the three
+    deals whose strongest is strongest, so the highlights visit one entry per deal.
+    """
+
+    __tablename__ = "deal_figures"
+    __table_args__ = (
+        Index(
+            "ix_deal_figures_closed",
+            "stage",
+            "closed_at",
+            "asks_sent",
+            "asks_answered",
+            "owner_id",
+            "credit_weight",
+            "credit_teams",
+            "currency",
+            "amount_cents",
+            "credit_pattern",
+            "quote_rank",
+            "quote_at",
+            "quote_id",
+            "deal_id",
+        ),
+    )
+
+    deal_id: int = Field(foreign_key="deals.id", primary_key=True, ondelete="CASCADE")
+    stage: str = Field(max_length=8)
+    closed_at: date | None = None
+    currency: str = Field(max_length=3)
+    amount_cents: int | None = Field(default=None, sa_type=BigInteger)
+    owner_id: int | None = None
+    asks_sent: int = 0
+    asks_answered: int = 0
+    credit_pattern: str = Field(default="", sa_type=Text)
+    credit_weight: int = 0
+    credit_teams: int = 0
+    quote_id: int | None = None
+    """The deal's strongest quotable answer (highest impact, then newest, then highest id), if any."""
+    quote_rank: int | None = None
+    quote_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+
+
+class DealTeamCredit(SQLModel, table=True):
+    """Per deal and helping team: the highest impact rank its answers give and how many answers there are.
+
+    The deal's stage and closing day are copied here so a period's answers per team are counted
+    from one index without visiting the deals.
+    """
+
+    __tablename__ = "deal_team_credit"
+    __table_args__ = (Index("ix_deal_team_credit_closed", "team_id", "stage", "closed_at", "answers"),)
+
+    deal_id: int = Field(foreign_key="deals.id", primary_key=True, ondelete="CASCADE")
+    team_id: int = Field(foreign_key="teams.id", primary_key=True)
+    stage: str = Field(max_length=8)
+    closed_at: date | None = None
+    rank: int = 0
+    answers: int = 0

@@ -1,16 +1,14 @@
 """The scorecard: one set of outcome figures for a period, the same for every team and channel.
 
-The database filters and counts (a week is a few hundred deals among hundreds of thousands, and
-their answers are aggregated per deal and team before they leave SQL); Python does only what must
-be exact or needs the whole picture: currency conversion per deal, the cent-exact attribution
-split, the median and the privacy rule.
+`compute_scorecard` assembles figures that the database aggregates (`bot.scoring.aggregates`:
+grouped queries, never a period's deals one by one); the privacy rule and the JSON and CSV shapes
+live here. The per-deal readers below serve the weekly chart (`bot.scoring.history`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,20 +17,31 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
-from sqlalchemy import ColumnElement, and_, case, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.organisation import Organisation
 from bot.periods import Period
-from bot.scoring.attribution import IMPACT_RANK, AttributionModel, helping_weights, split_cents
-from storage.models import Answer, Ask, AskStatus, Deal, Member, Stage, Team
+from bot.scoring.aggregates import (
+    Attribution,
+    UncountedDeal,
+    ask_counts,
+    attribution,
+    closed_totals,
+    closed_within,
+    convert,
+    highlight_rows,
+    impact_rank,
+    median_cycle_days,
+    uncounted_deals,
+)
+from bot.scoring.attribution import AttributionModel, helping_weights, split_cents
+from storage.models import Answer, Deal, Member, Stage, Team
 
 TREND_LENGTH = 4
 BYTE_ORDER_MARK = "\ufeff"
 HIGHLIGHT_COUNT = 3
-_CLOSED = (Stage.WON.value, Stage.LOST.value)
 _RATIO_PLACES = Decimal("0.0001")
-_CENT = Decimal(1)
 
 
 def _json_number(value: Decimal) -> float:
@@ -132,43 +141,51 @@ def compute_scorecard(session: Session, org: Organisation, period: Period, *, te
     configured but still holds a share of this period (so the shares keep adding up); with `team`
     it lists only that configured team (another name is a ValueError). Counts (deals won and lost,
     win rate, cycle, answers) include every closed deal; money figures leave out `not_counted`.
+    The figures are aggregated by the database (see `bot.scoring.aggregates`).
     """
     only = _configured_team(org, team)
     names = team_names(session)
-    deals, not_counted = closed_deals(session, org, period.first, period.last, names)
-    credits = credits_by_deal(session, period.first, period.last, names)
-
-    won = [deal for deal in deals if deal.won]
-    counted = [deal for deal in won if deal.cents is not None]
-    won_cents = sum(deal.cents or 0 for deal in counted)
-    tally = attribute(counted, credits, org.attribution)
-    answers: defaultdict[str, int] = defaultdict(int)
-    for per_team in credits.values():
-        for name, (_rank, count) in per_team.items():
-            answers[name] += count
-    cycles = [deal.cycle_days for deal in won if deal.cycle_days is not None]
-    sent, answered = _ask_counts(session, period)
+    trend_periods = period.preceding(TREND_LENGTH)
+    *trend_totals, totals = closed_totals(session, org, [*trend_periods, period])
+    shares = attribution(session, org, period, names)
+    sent, answered = ask_counts(session, period)
     configured = [entry.name for entry in org.teams]
-    listed = configured + sorted({*tally.influenced, *answers} - set(configured))
+    listed = configured + sorted({*shares.influenced, *shares.answers} - set(configured))
     visible = visible_teams(team_sizes(session, names), listed, org.min_group_size)
     shown = [only] if only is not None else listed
 
     return Scorecard(
         period=period.label,
         currency=org.currency,
-        won_revenue=_money(won_cents),
-        deals_won=len(won),
-        deals_lost=len(deals) - len(won),
-        win_rate=_ratio(len(won), len(deals)),
-        median_cycle_days=float(statistics.median(cycles)) if cycles else None,
-        collaboration_coverage=_ratio(collaborative_cents(counted, credits), won_cents),
+        won_revenue=_money(totals.won_cents),
+        deals_won=totals.won,
+        deals_lost=totals.closed - totals.won,
+        win_rate=_ratio(totals.won, totals.closed),
+        median_cycle_days=median_cycle_days(session, period),
+        collaboration_coverage=_ratio(shares.collaborative, totals.won_cents),
         answer_rate=_ratio(answered, sent),
         attribution=org.attribution,
-        teams=[_team_score(name, tally, answers, name in visible) for name in shown],
-        unattributed_revenue=_money(tally.unattributed),
-        trend=_trend(session, org, period),
-        highlights=_highlights(session, period),
-        not_counted=not_counted,
+        teams=[_team_score(name, shares, name in visible) for name in shown],
+        unattributed_revenue=_money(totals.won_cents - shares.helped),
+        trend=[
+            TrendPoint(period=p.label, won_revenue=_money(t.won_cents), win_rate=_ratio(t.won, t.closed))
+            for p, t in zip(trend_periods, trend_totals, strict=True)
+        ],
+        highlights=[
+            Highlight(deal=deal, team=name, text=text)
+            for deal, name, text in highlight_rows(session, period, HIGHLIGHT_COUNT)
+        ],
+        not_counted=[_not_counted(deal) for deal in uncounted_deals(session, org, period)],
+    )
+
+
+def _not_counted(deal: UncountedDeal) -> NotCounted:
+    return NotCounted(
+        external_id=deal.external_id,
+        name=deal.name,
+        amount=None if deal.amount_cents is None else _money(deal.amount_cents),
+        currency=deal.currency,
+        reason="no_amount" if deal.amount_cents is None else "no_fx_rate",
     )
 
 
@@ -184,21 +201,6 @@ def _configured_team(org: Organisation, team: str | None) -> str | None:
 
 def team_names(session: Session) -> dict[int, str]:
     return {tid: name for tid, name in session.exec(select(Team.id, Team.name)).all() if tid is not None}
-
-
-def _closed_within(first: date, last: date) -> tuple[ColumnElement[bool], ...]:
-    """Written as stage IN (…) AND closed_at BETWEEN so it is served by ix_deals_stage_closed_at."""
-    return (col(Deal.stage).in_(_CLOSED), col(Deal.closed_at) >= first, col(Deal.closed_at) <= last)
-
-
-def _convert(org: Organisation, cents: int, currency: str) -> int | None:
-    """Cents in the organisation's currency, rounded per deal (half to even); None without a rate."""
-    if currency == org.currency:
-        return cents
-    rate = org.fx_rates.get(currency)
-    if rate is None:
-        return None
-    return int((cents * rate).quantize(_CENT, rounding=ROUND_HALF_EVEN))
 
 
 def closed_deals(
@@ -218,14 +220,14 @@ def closed_deals(
             Member.team_id,
         )
         .outerjoin(Member, col(Member.id) == col(Deal.owner_id))
-        .where(*_closed_within(first, last))
+        .where(*closed_within(first, last))
         .order_by(col(Deal.closed_at), col(Deal.id))
     ).all()
     deals: list[ClosedDeal] = []
     not_counted: list[NotCounted] = []
     for deal_id, external_id, name, stage, amount, currency, created_at, closed_at, owner_team_id in rows:
         won = stage == Stage.WON.value
-        cents = None if amount is None else _convert(org, amount, currency)
+        cents = None if amount is None else convert(org, amount, currency)
         if won and cents is None:
             not_counted.append(
                 NotCounted(
@@ -249,10 +251,6 @@ def closed_deals(
     return deals, not_counted
 
 
-def _impact_rank() -> ColumnElement[int]:
-    return case(IMPACT_RANK, value=col(Answer.impact), else_=0)
-
-
 Credits = Mapping[int, Mapping[str, tuple[int, int]]]
 """Per deal, per credited team: (highest impact rank, number of answers)."""
 
@@ -260,9 +258,9 @@ Credits = Mapping[int, Mapping[str, tuple[int, int]]]
 def credits_by_deal(session: Session, first: date, last: date, names: Mapping[int, str]) -> Credits:
     """The answers about deals closed from `first` to `last`, grouped per deal and team in SQL."""
     rows = session.exec(
-        select(Answer.deal_id, Answer.helping_team_id, func.max(_impact_rank()), func.count())
+        select(Answer.deal_id, Answer.helping_team_id, func.max(impact_rank()), func.count())
         .join(Deal, col(Deal.id) == col(Answer.deal_id))
-        .where(*_closed_within(first, last))
+        .where(*closed_within(first, last))
         .group_by(col(Answer.deal_id), col(Answer.helping_team_id))
     ).all()
     credits: defaultdict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
@@ -295,17 +293,6 @@ def collaborative_cents(won: Iterable[ClosedDeal], credits: Credits) -> int:
     )
 
 
-def _ask_counts(session: Session, period: Period) -> tuple[int, int]:
-    """(asks sent, of which answered) about the period's deals; an ask never sent is not asked."""
-    answered = case((col(Ask.status) == AskStatus.ANSWERED.value, col(Ask.sent_at)))
-    sent_count, answered_count = session.exec(
-        select(func.count(col(Ask.sent_at)), func.count(answered))
-        .join(Deal, col(Deal.id) == col(Ask.deal_id))
-        .where(*_closed_within(period.first, period.last))
-    ).one()
-    return int(sent_count), int(answered_count)
-
-
 def team_sizes(session: Session, names: Mapping[int, str]) -> dict[str, int]:
     rows = session.exec(
         select(Member.team_id, func.count()).where(col(Member.team_id).is_not(None)).group_by(col(Member.team_id))
@@ -332,66 +319,16 @@ def visible_teams(sizes: Mapping[str, int], teams: Iterable[str], min_group_size
     return set(teams) - hidden
 
 
-def _team_score(name: str, tally: Tally, answers: Mapping[str, int], visible: bool) -> TeamScore:
+def _team_score(name: str, shares: Attribution, visible: bool) -> TeamScore:
     if not visible:
         return TeamScore(team=name, influenced_revenue=None, attributed_revenue=None, answers=None, hidden=True)
     return TeamScore(
         team=name,
-        influenced_revenue=_money(tally.influenced.get(name, 0)),
-        attributed_revenue=_money(tally.attributed.get(name, 0)),
-        answers=answers.get(name, 0),
+        influenced_revenue=_money(shares.influenced.get(name, 0)),
+        attributed_revenue=_money(shares.attributed.get(name, 0)),
+        answers=shares.answers.get(name, 0),
         hidden=False,
     )
-
-
-def _trend(session: Session, org: Organisation, period: Period) -> list[TrendPoint]:
-    """Won revenue and win rate of the previous periods, from one grouped query.
-
-    Converting a sum would round differently from converting each deal, so won deals in another
-    currency are grouped by their exact amount too: identical amounts convert identically, and
-    each period's figure equals the one its own scorecard shows.
-    """
-    periods = period.preceding(TREND_LENGTH)
-    if not periods:
-        return []
-    unit = case((and_(col(Deal.stage) == Stage.WON.value, col(Deal.currency) != org.currency), col(Deal.amount_cents)))
-    rows = session.exec(
-        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
-            Deal.closed_at, Deal.stage, Deal.currency, unit, func.count(), func.sum(col(Deal.amount_cents))
-        )
-        .where(*_closed_within(periods[0].first, periods[-1].last))
-        .group_by(col(Deal.closed_at), col(Deal.stage), col(Deal.currency), unit)
-    ).all()
-    won_cents = dict.fromkeys(periods, 0)
-    won_count = dict.fromkeys(periods, 0)
-    closed_count = dict.fromkeys(periods, 0)
-    for closed_at, stage, currency, amount, count, total in rows:
-        bucket = Period.containing(closed_at, period.kind)
-        closed_count[bucket] += count
-        if stage != Stage.WON.value:
-            continue
-        won_count[bucket] += count
-        if currency == org.currency:
-            won_cents[bucket] += int(total or 0)
-        elif amount is not None:
-            won_cents[bucket] += count * (_convert(org, amount, currency) or 0)
-    return [
-        TrendPoint(period=p.label, won_revenue=_money(won_cents[p]), win_rate=_ratio(won_count[p], closed_count[p]))
-        for p in periods
-    ]
-
-
-def _highlights(session: Session, period: Period) -> list[Highlight]:
-    """Quotable answers only — the answerer said yes — strongest first, then newest; text untouched."""
-    rows = session.exec(
-        select(Deal.name, Team.name, Answer.text)
-        .join(Deal, col(Deal.id) == col(Answer.deal_id))
-        .join(Team, col(Team.id) == col(Answer.helping_team_id))
-        .where(*_closed_within(period.first, period.last), col(Answer.quotable).is_(True))
-        .order_by(_impact_rank().desc(), col(Answer.answered_at).desc(), col(Answer.id).desc())
-        .limit(HIGHLIGHT_COUNT)
-    ).all()
-    return [Highlight(deal=deal, team=team, text=text) for deal, team, text in rows]
 
 
 def _money(cents: int) -> Decimal:

@@ -1,7 +1,7 @@
 """insights cache
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 07:00:00
 
 `insights_cache` keeps the insights last computed for a period (and maybe one team) with the
@@ -18,7 +18,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
