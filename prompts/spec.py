@@ -331,3 +331,31 @@ MESSAGES.update(
         "dashboard.status.expired": _LABEL,
     }
 )
+
+# The dashboard's insights page.
+MESSAGES.update(
+    {
+        "dashboard.insights.nav": _LABEL,
+        "dashboard.insights.intro": _LABEL,
+        "dashboard.insights.period_hint": _LABEL,
+        "dashboard.insights.team_filter": _LABEL,
+        "dashboard.insights.all_teams": _LABEL,
+        "dashboard.insights.team_show": _LABEL,
+        "dashboard.insights.answers": _LABEL,
+        "dashboard.insights.win_rate": _LABEL,
+        "dashboard.insights.themes": _LABEL,
+        "dashboard.insights.terms": _LABEL,
+        "dashboard.insights.deals": _LABEL,
+        "dashboard.insights.won_revenue": _LABEL,
+        "dashboard.insights.rates": _LABEL,
+        "dashboard.insights.theme_rate": _LABEL,
+        "dashboard.insights.team_rate": _LABEL,
+        "dashboard.insights.examples": _LABEL,
+        "dashboard.insights.no_examples": _LABEL,
+        "dashboard.insights.lost_intro": _LABEL,
+        "dashboard.insights.corroboration_intro": _LABEL,
+        "dashboard.insights.pairs": _LABEL,
+        "dashboard.insights.agreement": _LABEL,
+        "dashboard.insights.no_pairs": _LABEL,
+    }
+)

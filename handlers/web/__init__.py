@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bot.access.throttle import AttemptLimit
-from handlers.web import login, pages
+from handlers.web import insights_page, login, pages
 from handlers.web.access_log import hide_login_tokens
 
 STATIC = Path(__file__).parent / "static"
@@ -24,4 +24,5 @@ def install_dashboard(app: FastAPI) -> None:
     app.include_router(login.router)
     app.include_router(login.signed_in_router)
     app.include_router(pages.router)
+    app.include_router(insights_page.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

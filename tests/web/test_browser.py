@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import re
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -184,6 +185,11 @@ def test_from_slack_through_every_page_to_sign_out(browser: Any, site: str, fake
     assert "Waiting for an answer" in main  # the asks: team and status, never who or what
     assert "How did marketing help" not in main
 
+    click(browser, browser.find_element(By.LINK_TEXT, "Insights"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Insights · 11/2026"
+    assert SECRET_TEXT not in browser.find_element(By.TAG_NAME, "main").text
+    no_alert(browser)
+
     click(browser, browser.find_element(By.CSS_SELECTOR, "form.sign-out button"))
     assert "signed out" in browser.find_element(By.TAG_NAME, "main").text
     browser.get(site + "/deals")
@@ -252,7 +258,8 @@ def test_screenshots_of_every_page_at_desktop_and_phone_widths(
             browser.get(site + path)
             no_alert(browser)
             _shoot(browser, shots, f"{language}-{name}")
-    assert len(list(shots.glob("*.png"))) == 2 * (1 + 2 * 7)
+    ours = [shot for shot in shots.glob("*.png") if not shot.name.startswith("insights-")]  # that test's own
+    assert len(ours) == 2 * (1 + 2 * 7)
 
 
 def _shoot(browser: Any, shots: Path, name: str) -> None:
@@ -291,3 +298,56 @@ def test_the_access_log_never_holds_a_sign_in_token(
     ours = [r for r in caplog.records if not r.name.startswith("httpx")]  # httpx logs this test's own requests
     leaks = [f"{r.name}: {r.getMessage()}" for r in ours if token in r.getMessage()]
     assert leaks == []
+
+
+INSIGHTS_ANSWERS = [
+    ("hostile", "aino@example.com", "marketing", "decisive", "The webinar brought their whole board in.", True),
+    ("paa", "aino@example.com", "marketing", "strong", "Their CFO watched our webinar recording twice.", True),
+    ("older", "ville@example.com", "marketing", "strong", "A webinar on reporting started the renewal talks.", True),
+    ("paa", "olli@example.com", "marketing", "some", "The webinar answered the integration questions.", False),
+    ("beta", "aino@example.com", "marketing", "none", "A price comparison against the competitor.", True),
+    ("beta", "ville@example.com", "marketing", "none", "An earlier price calculator would have helped.", True),
+    ("beta", "olli@example.com", "marketing", "none", "Price was the issue; a price sheet sooner.", True),
+    ("beta", "sanna@example.com", "marketing", "none", "A reference customer from their own industry.", True),
+    ("beta", "mikko@example.com", "marketing", "none", "A call with a reference customer earlier.", True),
+]
+"""Enough answers about marketing for themes and lost lessons to show (the organisation's min_group_size is
+1); one of them not for quoting."""
+
+
+def test_the_insights_page_at_desktop_and_phone_widths(
+    browser: Any, site: str, fake: FakeSlack, runtime: Runtime
+) -> None:
+    """Themes, lost lessons and agreement in both languages; the hostile deal name and answer as text.
+    Screenshots go to $ONESCORE_SCREENSHOTS as insights-{language}-{width}.png."""
+    from selenium.webdriver.common.by import By
+
+    with httpx.Client(base_url=site, headers=API) as api:
+        for external_id, member, team, impact, text, quotable in INSIGHTS_ANSWERS:
+            body = {"member": member, "helping_team": team, "impact": impact, "text": text, "quotable": quotable}
+            assert api.post(f"/api/deals/{external_id}/answers", json=body).status_code == 201
+        expected = api.get("/api/insights", params={"period": "2026-11"}).json()
+    [marketing] = [entry for entry in expected["teams"] if entry["team"] == "marketing"]
+    assert marketing["themes"] and expected["lost_lessons"]
+    shots = Path(os.environ.get("ONESCORE_SCREENSHOTS") or tempfile.mkdtemp())
+    shots.mkdir(parents=True, exist_ok=True)
+    for email, language, heading in (
+        ("aino@example.com", "en", "Insights · 11/2026"),
+        ("mikko@example.com", "fi", "Havainnot · 11/2026"),
+    ):
+        browser.delete_all_cookies()
+        browser.get(sign_in_link(runtime, member_id(runtime, email)).url)
+        click(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
+        browser.get(site + "/insights")
+        no_alert(browser)
+        assert browser.find_element(By.TAG_NAME, "h1").text == heading
+        main = browser.find_element(By.TAG_NAME, "main").text
+        assert "The webinar brought their whole board in." in main
+        assert "The webinar answered the integration questions." not in main  # not for quoting
+        assert SECRET_TEXT not in main
+        labels = [element.text for element in browser.find_elements(By.CSS_SELECTOR, ".theme h4")]
+        assert labels == [theme["label"] for theme in marketing["themes"]]
+        captions = [element.text for element in browser.find_elements(By.CSS_SELECTOR, ".theme .quote figcaption")]
+        assert f"— {HOSTILE}" in captions  # the hostile deal's name, as text
+        _shoot(browser, shots, f"insights-{language}")
+    assert len(list(shots.glob("insights-*.png"))) >= 4
