@@ -24,7 +24,8 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from stop_words import get_stop_words
 
 LANGUAGES = ("en", "fi")
-_SEPARATOR = "\x1f"
+SEPARATOR = "\x1f"
+"""Between two answers' texts in a batch (the unit separator: no one types it)."""
 _TOKEN = re.compile(r"\w\w+|\x1f")
 """What the batch pass finds: runs of word characters, and the separator between answers."""
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -54,15 +55,18 @@ class Lexicon:
         self.excluded = excluded
         """Words that must never become a term (parts of people's names), lower case."""
         self.forms: dict[str, int] = {}
-        self._tokens: dict[str, int] = {_SEPARATOR: 0}
+        self._tokens: dict[str, int] = {SEPARATOR: 0}
         self._spans = array("q", [0, 0])
         """Per token: where its forms start in `_flat`, and how many there are (the separator has none)."""
         self._flat = array("q")
 
     def read(self, texts: Sequence[str]) -> tuple[IntArray, IntArray]:
         """The word forms of `texts`, concatenated, and how many each text has."""
-        joined = _SEPARATOR.join(texts).lower() + _SEPARATOR
-        tokens = _TOKEN.findall(joined)
+        return self.read_joined(SEPARATOR.join(texts), len(texts))
+
+    def read_joined(self, joined: str, count: int) -> tuple[IntArray, IntArray]:
+        """As `read`, for `count` texts already joined by SEPARATOR (as the database joins them)."""
+        tokens = _TOKEN.findall(joined.lower() + SEPARATOR)
         for token in set(tokens).difference(self._tokens):
             self._add_token(token)
         ids = np.fromiter(map(self._tokens.__getitem__, tokens), dtype=np.int64, count=len(tokens))
@@ -72,7 +76,7 @@ class Lexicon:
         positions = np.repeat(starts - (ends - lengths), lengths) + np.arange(int(ends[-1]) if ends.size else 0)
         forms = np.frombuffer(self._flat, dtype=np.int64)[positions] if positions.size else np.zeros(0, np.int64)
         text_of_token = np.cumsum(ids == 0) - (ids == 0)
-        per_text = np.bincount(np.repeat(text_of_token, lengths), minlength=len(texts))
+        per_text = np.bincount(np.repeat(text_of_token, lengths), minlength=count)
         return forms, per_text.astype(np.int64)
 
     def _add_token(self, token: str) -> None:
@@ -93,7 +97,7 @@ class Lexicon:
         for new, form in enumerate(ordered):
             renumber[self.forms[form]] = new
         self.forms = {form: new for new, form in enumerate(ordered)}
-        self._tokens, self._spans, self._flat = {_SEPARATOR: 0}, array("q", [0, 0]), array("q")
+        self._tokens, self._spans, self._flat = {SEPARATOR: 0}, array("q", [0, 0]), array("q")
         return renumber[forms] if forms.size else forms
 
     def lemma_matrix(self, counts: sparse.csr_matrix) -> tuple[sparse.csr_matrix, list[str]]:
