@@ -302,3 +302,14 @@ class InsightsCache(SQLModel, table=True):
 Index("ix_answers_updated_at", Answer.__table__.c.updated_at)  # type: ignore[attr-defined]
 Index("ix_deals_updated_at", Deal.__table__.c.updated_at)  # type: ignore[attr-defined]
 """The latest change to answers and deals, read by the insights cache's probe without a scan."""
+
+
+class InsightsChanges(SQLModel, table=True):
+    """How many answers and deals were ever added, changed or deleted: database triggers (migration 0013)
+    count them, whatever code, cascade or raw SQL did it, so the insights cache's probe sees a deletion or
+    an erased text without counting every answer on each request."""
+
+    __tablename__ = "insights_changes"
+
+    id: int = Field(default=1, primary_key=True)
+    changes: int = 0

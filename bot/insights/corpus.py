@@ -22,7 +22,7 @@ from sqlalchemy import ClauseElement, ColumnElement, Integer, String, case, cast
 from sqlalchemy.sql.functions import aggregate_strings
 from sqlmodel import Session, col
 
-from bot.insights.lexicon import SEPARATOR, Lexicon, name_words
+from bot.insights.lexicon import MARK, SEPARATOR, Lexicon, name_words
 from bot.organisation import Organisation
 from bot.periods import Period
 from bot.scoring.attribution import IMPACT_RANK
@@ -193,7 +193,7 @@ def _answer_chunks(session: Session, period: Period) -> Iterator[Sequence[Any]]:
         case(IMPACT_RANK, value=col(Answer.impact), else_=0),
         cast(col(Answer.quotable), Integer),
     )
-    text = func.replace(col(Answer.text), SEPARATOR, " ")  # a separator typed into an answer must not split it
+    text = func.replace(col(Answer.text), MARK, " ")  # a separator typed into an answer must not split it
     statement = (
         select(
             *(aggregate_strings(cast(number, String), ",") for number in numbers),
@@ -231,38 +231,56 @@ def driver_rows(session: Session, statement: ClauseElement) -> Iterator[Sequence
 
 def load_deals(session: Session, org: Organisation, period: Period) -> Deals:
     """Won and lost deals of the period, with won amounts converted as the scorecard converts them: per deal,
-    to the cent, half to even; a deal in a currency without a rate, or without an amount, counts 0."""
-    statement = (
-        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
-            Deal.id,
-            case((col(Deal.stage) == Stage.WON.value, 1), else_=0),
-            func.coalesce(col(Deal.amount_cents), 0),
-            Deal.currency,
-            func.coalesce(col(Deal.owner_id), -1),
-        )
-        .where(*_closed_in(period))
-        .order_by(col(Deal.id))
+    to the cent, half to even; a deal in a currency without a rate, or without an amount, counts 0.
+
+    Read as the answers are, in chunks the database concatenates; only won deals in another currency
+    come back one row each, to be converted."""
+    numbers = (
+        col(Deal.id),
+        case((col(Deal.stage) == Stage.WON.value, 1), else_=0),
+        func.coalesce(col(Deal.amount_cents), 0),
+        func.coalesce(col(Deal.owner_id), -1),
     )
-    rows = [row for batch in driver_rows(session, statement) for row in batch]
-    ids, won, amounts, currencies, owners = (list(column) for column in zip(*rows, strict=True)) if rows else ([],) * 5
-    cents = np.asarray(amounts, dtype=np.int64) * np.asarray(won, dtype=np.int64)
+    statement = (
+        select(*(aggregate_strings(cast(number, String), ",") for number in numbers))
+        .where(*_closed_in(period))
+        .group_by(col(Deal.id) // CHUNK)
+    )
+    columns: list[list[IntArray]] = [[] for _ in numbers]
+    for rows in driver_rows(session, statement):
+        for row in rows:
+            for target, values in zip(columns, row, strict=True):
+                target.append(np.fromstring(values, dtype=np.int64, sep=","))
+    ids, won, amounts, owners = (_joined(parts) for parts in columns)
+    by_id = np.argsort(ids, kind="stable")
+    ids, won, amounts, owners = ids[by_id], won[by_id], amounts[by_id], owners[by_id]
+    cents = amounts * won
     converted: dict[tuple[int, str], int] = {}
-    for index in np.flatnonzero(cents).tolist():
-        currency = currencies[index]
-        if currency == org.currency:
-            continue
-        key = (amounts[index], currency)
+    for deal_id, amount, currency in _foreign_wins(session, org, period):
+        key = (amount, currency)
         if key not in converted:
             rate = org.fx_rates.get(currency)
-            exact = Decimal(amounts[index]) * rate if rate is not None else None
+            exact = Decimal(amount) * rate if rate is not None else None
             converted[key] = 0 if exact is None else int(exact.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
-        cents[index] = converted[key]
-    return Deals(
-        ids=np.asarray(ids, dtype=np.int64),
-        won=np.asarray(won, dtype=bool),
-        owner_ids=np.asarray(owners, dtype=np.int64),
-        cents=cents,
+        cents[np.searchsorted(ids, deal_id)] = converted[key]
+    return Deals(ids=ids, won=won.astype(bool), owner_ids=owners, cents=cents)
+
+
+def _foreign_wins(session: Session, org: Organisation, period: Period) -> list[tuple[int, int, str]]:
+    """(id, amount in cents, currency) of the period's won deals with an amount in another currency than the
+    organisation's."""
+    statement = select(col(Deal.id), col(Deal.amount_cents), col(Deal.currency)).where(
+        *_closed_in(period),
+        col(Deal.stage) == Stage.WON.value,
+        col(Deal.amount_cents).is_not(None),
+        col(Deal.amount_cents) != 0,
+        col(Deal.currency) != org.currency,
     )
+    return [
+        (int(deal_id), int(amount), currency)
+        for batch in driver_rows(session, statement)
+        for deal_id, amount, currency in batch
+    ]
 
 
 def _closed_in(period: Period) -> tuple[ColumnElement[bool], ...]:
