@@ -305,9 +305,10 @@ Index("ix_deals_updated_at", Deal.__table__.c.updated_at)  # type: ignore[attr-d
 
 
 class InsightsChanges(SQLModel, table=True):
-    """How many answers and deals were ever added, changed or deleted: database triggers (migration 0013)
-    count them, whatever code, cascade or raw SQL did it, so the insights cache's probe sees a deletion or
-    an erased text without counting every answer on each request."""
+    """A counter that goes up whenever answers or deals are added, changed or deleted (once per transaction
+    on PostgreSQL, per row on SQLite): database triggers (migration 0013) raise it, whatever code, cascade or
+    raw SQL made the change, so the insights cache's probe sees a deletion or an erased text without counting
+    every answer on each request."""
 
     __tablename__ = "insights_changes"
 

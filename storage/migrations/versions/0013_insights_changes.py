@@ -35,13 +35,16 @@ def upgrade() -> None:
     )
     op.execute("INSERT INTO insights_changes (id, changes) VALUES (1, 0)")
     if _postgres():
+        # once per transaction, when it commits: the counter's row is locked only while committing, so a
+        # writer never waits on it holding other locks (no deadlock), its order is the order of commits,
+        # and a bulk insert updates the row once, not once per row
         op.execute(
-            "CREATE FUNCTION insights_count_change() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN {_BUMP}; RETURN NULL; END $$"
+            "CREATE FUNCTION insights_count_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF current_setting('onescore.insights_counted', true) IS DISTINCT FROM txid_current()::text THEN "
+            f"{_BUMP}; PERFORM set_config('onescore.insights_counted', txid_current()::text, true); "
+            "END IF; RETURN NULL; END $$"
         )
         for table in _TRIGGERS:
-            # deferred to the commit: the counter's row is locked only while committing, so writers never
-            # wait on it holding other locks (no deadlock), and its order is the order of the commits
             op.execute(
                 f"CREATE CONSTRAINT TRIGGER {table}_for_insights AFTER INSERT OR UPDATE OR DELETE ON {table} "
                 "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION insights_count_change()"
