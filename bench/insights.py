@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -152,6 +153,11 @@ def measure(url: str) -> dict[str, float]:
     return {"warm_up": warm, "cold": cold, "cached": max(cached), "memory": peak - idle, "themes": themes}  # type: ignore[dict-item]
 
 
+def _load() -> str:
+    """Figures on a shared machine mean little without its load: the 1-minute average over its cores."""
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--deals", type=int, default=100_000)
@@ -176,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
             report(f"insights cached, {what}", f"worst of 5: {cached_ms:.0f} ms", "≤ 50 ms", cached_ms <= 50)
             memory = figures["memory"]
             report(f"insights peak memory above idle, {label}", f"{memory:.0f} MB", "≤ 300 MB", memory <= 300)
-            print(f"(once at start: imports and dictionaries {figures['warm_up']:.1f} s)")
+            print(f"(once at start: imports and dictionaries {figures['warm_up']:.1f} s; {_load()})")
             print("sample themes:", "; ".join(figures["themes"]))
 
 

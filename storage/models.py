@@ -441,3 +441,15 @@ class DealTeamCredit(SQLModel, table=True):
     closed_at: date | None = None
     rank: int = 0
     answers: int = 0
+
+
+class InsightsChanges(SQLModel, table=True):
+    """A counter that goes up whenever answers or deals are added, changed or deleted (once per transaction
+    on PostgreSQL, per row on SQLite): database triggers (migration 0013) raise it, whatever code, cascade or
+    raw SQL made the change, so the insights cache's probe sees a deletion or an erased text without counting
+    every answer on each request."""
+
+    __tablename__ = "insights_changes"
+
+    id: int = Field(default=1, primary_key=True)
+    changes: int = 0

@@ -2,8 +2,9 @@
 
 Finding themes in a quarter takes seconds; reading a stored result takes milliseconds. Two checks
 decide whether the stored result still holds:
-- the probe: counts and latest ids and changes of answers, deals and members, read through indexes
-  in a few milliseconds. Unchanged: nothing anywhere changed, the stored result is served.
+- the probe: latest ids and changes of answers and deals, the counter of their inserts, updates and
+  deletions that the database's triggers keep (`insights_changes`), and a summary of members, read
+  through indexes in a few milliseconds. Unchanged: nothing anywhere changed, the stored result is served.
 - the fingerprint of the period itself (how many answers, their ids, text lengths, quoting consent,
   authors, teams and latest change; the period's deals and amounts). Read only when the probe moved:
   when it still matches, a change elsewhere left this period alone and the result is kept.
@@ -28,7 +29,7 @@ from bot.insights.report import Example, Insights, insights_from, quotable_examp
 from bot.organisation import Organisation
 from bot.periods import Period
 from storage.db import run_transaction
-from storage.models import Answer, Deal, InsightsCache, Member, Stage, utcnow
+from storage.models import Answer, Deal, InsightsCache, InsightsChanges, Member, Stage, utcnow
 
 _CLOSED = (Stage.WON.value, Stage.LOST.value)
 
@@ -120,15 +121,15 @@ def _store(
 
 
 def _probe(session: Session, org: Organisation) -> str:
-    """One round trip of scalar subqueries: apart, each count, max id and latest change is an index lookup
-    or an index-only count; asked together in one aggregate, the database would scan instead."""
+    """One round trip of scalar subqueries, each an index lookup: the latest ids and changes of answers and
+    deals show what was added or edited, and the counter the database's triggers raise on every deletion
+    (and every change to an answer) shows what went. Counting rows instead cost tens of milliseconds."""
     parts: list[Select[Any]] = [
-        select(func.count()).select_from(Answer),
         select(func.max(col(Answer.id))),
         select(func.max(col(Answer.updated_at))),
-        select(func.count()).select_from(Deal),
         select(func.max(col(Deal.id))),
         select(func.max(col(Deal.updated_at))),
+        select(InsightsChanges.changes).where(col(InsightsChanges.id) == 1),
     ]
     figures = session.exec(select(*(part.scalar_subquery() for part in parts))).one()
     return _digest([list(figures), _people(session), _settings(org)])

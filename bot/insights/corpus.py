@@ -1,7 +1,8 @@
 """The period's answers as arrays: one row per answer, its words as a sparse matrix of lemma counts.
 
-Answers are streamed from the database in batches and their text is turned into word ids at once,
-so half a million answers never sit in memory as strings; the text of the few examples shown is
+Answers are read from the database in chunks, each chunk's columns concatenated by the database
+itself, and their text is turned into word ids at once, so half a million answers never sit in
+memory as strings; the text of the few examples shown is
 read again at the end. Everything per answer happens in whole-batch operations (numpy, one regular
 expression per batch), never in a Python loop per answer: that is what keeps a quarter of half a
 million answers within seconds.
@@ -17,10 +18,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from sqlalchemy import ClauseElement, ColumnElement, Integer, case, cast, func, select
+from sqlalchemy import ClauseElement, ColumnElement, Integer, String, case, cast, func, select
+from sqlalchemy.sql.functions import aggregate_strings
 from sqlmodel import Session, col
 
-from bot.insights.lexicon import Lexicon, name_words
+from bot.insights.lexicon import MARK, SEPARATOR, Lexicon, name_words
 from bot.organisation import Organisation
 from bot.periods import Period
 from bot.scoring.attribution import IMPACT_RANK
@@ -28,6 +30,7 @@ from bot.scoring.scorecard import team_names
 from storage.models import Answer, Deal, Member, Stage
 
 BATCH = 20_000
+CHUNK = 20_000
 _CLOSED = (Stage.WON.value, Stage.LOST.value)
 
 IntArray = npt.NDArray[np.int64]
@@ -91,15 +94,16 @@ def load_corpus(session: Session, org: Organisation, period: Period) -> Corpus:
     forms: list[IntArray] = []
     per_answer: list[IntArray] = []
     summary = _Summary()
-    for batch in _answer_rows(session, period):
-        answer_id, deal_id, member_id, team_id, impact, quotable, texts, changed, lengths = zip(*batch, strict=True)
-        summary.add(answer_id, member_id, team_id, quotable, changed, lengths)
-        found, counts = lexicon.read(texts)
+    for chunk in _answer_chunks(session, period):
+        numbers, texts, figures = chunk[:6], chunk[6], chunk[7:]
+        summary.add(*figures)
+        found, counts = lexicon.read_joined(texts, int(figures[0]))
         forms.append(found)
         per_answer.append(counts)
-        deal_index = np.searchsorted(deals.ids, np.array(deal_id, dtype=np.int64))
-        for target, values in zip(columns, (answer_id, deal_index, member_id, team_id, impact, quotable), strict=True):
-            target.append(np.asarray(values, dtype=np.int64))
+        answer_id, deal_id, *rest = (np.fromstring(values, dtype=np.int64, sep=",") for values in numbers)
+        deal_index = np.searchsorted(deals.ids, deal_id)
+        for target, values in zip(columns, (answer_id, deal_index, *rest), strict=True):
+            target.append(values)
     counts = _joined(per_answer)
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     matrix = sparse.csr_matrix(
@@ -133,18 +137,18 @@ def load_corpus(session: Session, org: Organisation, period: Period) -> Corpus:
 
 
 class _Summary:
+    """The figures of `answer_summary`, added up over the chunks the answers are read in."""
+
     def __init__(self) -> None:
         self.count = self.ids = self.lengths = self.quotable = self.authors = 0
         self.latest: Any = None
 
-    def add(self, ids: Sequence[int], members: Sequence[int], teams: Sequence[int], quotable: Sequence[int],
-            changed: Sequence[Any], lengths: Sequence[int]) -> None:  # fmt: skip
-        self.count += len(ids)
-        self.ids += sum(ids)
-        self.lengths += sum(lengths)
-        self.quotable += sum(quotable)
-        self.authors += sum(member * 7 + team for member, team in zip(members, teams, strict=True))
-        latest = max(changed)
+    def add(self, count: int, ids: int, latest: Any, lengths: int, quotable: int, authors: int) -> None:
+        self.count += int(count)
+        self.ids += int(ids)
+        self.lengths += int(lengths)
+        self.quotable += int(quotable)
+        self.authors += int(authors)
         self.latest = latest if self.latest is None else max(self.latest, latest)
 
     def figures(self) -> list[Any]:
@@ -172,30 +176,41 @@ def answer_summary(session: Session, period: Period) -> list[Any]:
     return [None if value is None else int(value) if index != 2 else value for index, value in enumerate(row)]
 
 
-def _answer_rows(session: Session, period: Period) -> Iterator[Sequence[Sequence[Any]]]:
-    """(id, deal id, member id, team id, impact rank, quotable, text, updated at, text length) of the period's
-    answers, in batches.
+def _answer_chunks(session: Session, period: Period) -> Iterator[Sequence[Any]]:
+    """The period's answers in chunks of at most CHUNK answer ids, each chunk one row: the answers' ids, deal
+    ids, member ids, team ids, impact ranks and quoting consent as comma-separated numbers, their texts
+    joined by the separator `Lexicon.read_joined` expects, then the chunk's `answer_summary` figures.
 
-    Read straight from the database driver: turning half a million rows into SQLAlchemy `Row`
-    objects alone took seconds. The statement is still built and rendered by SQLAlchemy for the
-    dialect at hand; its only values are the period's two dates, rendered as literals.
+    The database concatenates: handing half a million rows to Python one value at a time, even
+    straight from the driver, cost more than all the rest of the computation. Within one group
+    every aggregate sees the rows in the same order, so position i of each list is the same answer.
     """
+    numbers = (
+        col(Answer.id),
+        col(Answer.deal_id),
+        col(Answer.member_id),
+        col(Answer.helping_team_id),
+        case(IMPACT_RANK, value=col(Answer.impact), else_=0),
+        cast(col(Answer.quotable), Integer),
+    )
+    text = func.replace(col(Answer.text), MARK, " ")  # a separator typed into an answer must not split it
     statement = (
-        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
-            Answer.id,
-            Answer.deal_id,
-            Answer.member_id,
-            Answer.helping_team_id,
-            case(IMPACT_RANK, value=col(Answer.impact), else_=0),
-            cast(col(Answer.quotable), Integer),
-            Answer.text,
-            Answer.updated_at,
-            func.length(col(Answer.text)),
+        select(
+            *(aggregate_strings(cast(number, String), ",") for number in numbers),
+            aggregate_strings(text, SEPARATOR),
+            func.count(),
+            func.sum(col(Answer.id)),
+            func.max(col(Answer.updated_at)),
+            func.sum(func.length(col(Answer.text))),
+            func.sum(cast(col(Answer.quotable), Integer)),
+            func.sum(col(Answer.member_id) * 7 + col(Answer.helping_team_id)),
         )
         .join(Deal, col(Deal.id) == col(Answer.deal_id))
         .where(*_closed_in(period))
+        .group_by(col(Answer.id) // CHUNK)
     )
-    return driver_rows(session, statement)
+    for rows in driver_rows(session, statement):
+        yield from rows
 
 
 def driver_rows(session: Session, statement: ClauseElement) -> Iterator[Sequence[Sequence[Any]]]:
@@ -216,38 +231,56 @@ def driver_rows(session: Session, statement: ClauseElement) -> Iterator[Sequence
 
 def load_deals(session: Session, org: Organisation, period: Period) -> Deals:
     """Won and lost deals of the period, with won amounts converted as the scorecard converts them: per deal,
-    to the cent, half to even; a deal in a currency without a rate, or without an amount, counts 0."""
-    statement = (
-        select(  # type: ignore[call-overload]  # SQLModel types select() for at most four columns
-            Deal.id,
-            case((col(Deal.stage) == Stage.WON.value, 1), else_=0),
-            func.coalesce(col(Deal.amount_cents), 0),
-            Deal.currency,
-            func.coalesce(col(Deal.owner_id), -1),
-        )
-        .where(*_closed_in(period))
-        .order_by(col(Deal.id))
+    to the cent, half to even; a deal in a currency without a rate, or without an amount, counts 0.
+
+    Read as the answers are, in chunks the database concatenates; only won deals in another currency
+    come back one row each, to be converted."""
+    numbers = (
+        col(Deal.id),
+        case((col(Deal.stage) == Stage.WON.value, 1), else_=0),
+        func.coalesce(col(Deal.amount_cents), 0),
+        func.coalesce(col(Deal.owner_id), -1),
     )
-    rows = [row for batch in driver_rows(session, statement) for row in batch]
-    ids, won, amounts, currencies, owners = (list(column) for column in zip(*rows, strict=True)) if rows else ([],) * 5
-    cents = np.asarray(amounts, dtype=np.int64) * np.asarray(won, dtype=np.int64)
+    statement = (
+        select(*(aggregate_strings(cast(number, String), ",") for number in numbers))
+        .where(*_closed_in(period))
+        .group_by(col(Deal.id) // CHUNK)
+    )
+    columns: list[list[IntArray]] = [[] for _ in numbers]
+    for rows in driver_rows(session, statement):
+        for row in rows:
+            for target, values in zip(columns, row, strict=True):
+                target.append(np.fromstring(values, dtype=np.int64, sep=","))
+    ids, won, amounts, owners = (_joined(parts) for parts in columns)
+    by_id = np.argsort(ids, kind="stable")
+    ids, won, amounts, owners = ids[by_id], won[by_id], amounts[by_id], owners[by_id]
+    cents = amounts * won
     converted: dict[tuple[int, str], int] = {}
-    for index in np.flatnonzero(cents).tolist():
-        currency = currencies[index]
-        if currency == org.currency:
-            continue
-        key = (amounts[index], currency)
+    for deal_id, amount, currency in _foreign_wins(session, org, period):
+        key = (amount, currency)
         if key not in converted:
             rate = org.fx_rates.get(currency)
-            exact = Decimal(amounts[index]) * rate if rate is not None else None
+            exact = Decimal(amount) * rate if rate is not None else None
             converted[key] = 0 if exact is None else int(exact.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
-        cents[index] = converted[key]
-    return Deals(
-        ids=np.asarray(ids, dtype=np.int64),
-        won=np.asarray(won, dtype=bool),
-        owner_ids=np.asarray(owners, dtype=np.int64),
-        cents=cents,
+        cents[np.searchsorted(ids, deal_id)] = converted[key]
+    return Deals(ids=ids, won=won.astype(bool), owner_ids=owners, cents=cents)
+
+
+def _foreign_wins(session: Session, org: Organisation, period: Period) -> list[tuple[int, int, str]]:
+    """(id, amount in cents, currency) of the period's won deals with an amount in another currency than the
+    organisation's."""
+    statement = select(col(Deal.id), col(Deal.amount_cents), col(Deal.currency)).where(
+        *_closed_in(period),
+        col(Deal.stage) == Stage.WON.value,
+        col(Deal.amount_cents).is_not(None),
+        col(Deal.amount_cents) != 0,
+        col(Deal.currency) != org.currency,
     )
+    return [
+        (int(deal_id), int(amount), currency)
+        for batch in driver_rows(session, statement)
+        for deal_id, amount, currency in batch
+    ]
 
 
 def _closed_in(period: Period) -> tuple[ColumnElement[bool], ...]:

@@ -1,8 +1,9 @@
 """From free text to lemmas, in English and Finnish, without a network or a downloaded model.
 
-A batch of answers is lower-cased and split by one regular expression over the whole batch, and
-every distinct word form is looked up once (simplemma's dictionaries ship in its wheel): the cost
-per answer is a few C-level passes, which is what lets half a million answers be read in seconds.
+A batch of answers is lower-cased and split at white space in one pass over the whole batch, the
+words of each distinct piece are found once, and every distinct word form is looked up once
+(simplemma's dictionaries ship in its wheel): the cost per answer is a few C-level passes, which is
+what lets half a million answers be read in seconds.
 Which language's lemma a form gets is decided per answer: the language that knows more of the
 answer's words. So an English answer's "webinars" becomes "webinar", and "webinaarissa",
 "webinaarin" and "webinaareista" all become "webinaari". Stop words of both languages and the
@@ -11,6 +12,7 @@ words of people's names are dropped, so a theme's terms never name a person.
 
 from __future__ import annotations
 
+import gc
 import re
 from array import array
 from collections.abc import Iterable, Sequence
@@ -24,9 +26,10 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from stop_words import get_stop_words
 
 LANGUAGES = ("en", "fi")
-_SEPARATOR = "\x1f"
-_TOKEN = re.compile(r"\w\w+|\x1f")
-"""What the batch pass finds: runs of word characters, and the separator between answers."""
+MARK = "\x01"
+"""The token between two answers' texts in a batch: a control character no one types, and not white space."""
+SEPARATOR = f" {MARK} "
+"""Between two answers' texts in a batch: the mark, apart from the words on both sides."""
 _WORD = re.compile(r"[^\W\d_]{2,}")
 """A word proper: two or more letters. Digits, underscores, punctuation and emoji are never terms."""
 _STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset(get_stop_words("fi"))
@@ -37,10 +40,15 @@ IntArray = npt.NDArray[np.int64]
 
 
 def warm_up() -> None:
-    """Load both languages' dictionaries now (a second or two), so the first insights do not wait for them."""
+    """Load both languages' dictionaries now (a second or two), so the first insights do not wait for them.
+
+    Then the garbage collector is told to leave everything alive so far alone: the dictionaries are
+    millions of objects that live as long as the process, and every full collection walked them all,
+    adding some 80 ms to whichever request happened to trigger it."""
     for language in LANGUAGES:
         _LEMMATIZER.lemmatize("a", lang=language)
         simplemma.is_known("a", lang=language, low_memory=True)
+    gc.freeze()
 
 
 def words_of(text: str) -> list[str]:
@@ -54,15 +62,18 @@ class Lexicon:
         self.excluded = excluded
         """Words that must never become a term (parts of people's names), lower case."""
         self.forms: dict[str, int] = {}
-        self._tokens: dict[str, int] = {_SEPARATOR: 0}
+        self._tokens: dict[str, int] = {MARK: 0}
         self._spans = array("q", [0, 0])
         """Per token: where its forms start in `_flat`, and how many there are (the separator has none)."""
         self._flat = array("q")
 
     def read(self, texts: Sequence[str]) -> tuple[IntArray, IntArray]:
         """The word forms of `texts`, concatenated, and how many each text has."""
-        joined = _SEPARATOR.join(texts).lower() + _SEPARATOR
-        tokens = _TOKEN.findall(joined)
+        return self.read_joined(SEPARATOR.join(text.replace(MARK, " ") for text in texts), len(texts))
+
+    def read_joined(self, joined: str, count: int) -> tuple[IntArray, IntArray]:
+        """As `read`, for `count` texts already joined by SEPARATOR (as the database joins them)."""
+        tokens = (joined.lower() + SEPARATOR).split()  # str.split is three times faster than any regular expression
         for token in set(tokens).difference(self._tokens):
             self._add_token(token)
         ids = np.fromiter(map(self._tokens.__getitem__, tokens), dtype=np.int64, count=len(tokens))
@@ -72,7 +83,7 @@ class Lexicon:
         positions = np.repeat(starts - (ends - lengths), lengths) + np.arange(int(ends[-1]) if ends.size else 0)
         forms = np.frombuffer(self._flat, dtype=np.int64)[positions] if positions.size else np.zeros(0, np.int64)
         text_of_token = np.cumsum(ids == 0) - (ids == 0)
-        per_text = np.bincount(np.repeat(text_of_token, lengths), minlength=len(texts))
+        per_text = np.bincount(np.repeat(text_of_token, lengths), minlength=count)
         return forms, per_text.astype(np.int64)
 
     def _add_token(self, token: str) -> None:
@@ -93,7 +104,7 @@ class Lexicon:
         for new, form in enumerate(ordered):
             renumber[self.forms[form]] = new
         self.forms = {form: new for new, form in enumerate(ordered)}
-        self._tokens, self._spans, self._flat = {_SEPARATOR: 0}, array("q", [0, 0]), array("q")
+        self._tokens, self._spans, self._flat = {MARK: 0}, array("q", [0, 0]), array("q")
         return renumber[forms] if forms.size else forms
 
     def lemma_matrix(self, counts: sparse.csr_matrix) -> tuple[sparse.csr_matrix, list[str]]:

@@ -21,7 +21,7 @@ from bot.insights.request import insights_view
 from bot.periods import Period
 from bot.runtime import Runtime
 from storage.db import session_scope
-from storage.models import Answer, InsightsCache
+from storage.models import Answer, InsightsCache, Team
 from tests.insights.conftest import plant, post_answer, put_deal
 from tests.insights.planted import PLANTED, Planted
 
@@ -159,3 +159,28 @@ def test_the_corpus_sums_its_answers_up_exactly_as_sql_does(client: TestClient, 
     with Session(runtime.engine) as session:
         for period in (QUARTER, Period.parse("2027-Q1")):
             assert load_corpus(session, runtime.org, period).summary == answer_summary(session, period)
+
+
+def test_an_answer_deleted_or_blanked_behind_the_bots_back_renews_the_cached_result(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """Neither the latest id nor the latest change moves: the database's own change counter shows it."""
+    plant(client, PLANTED)
+
+    def marketing_answers() -> int | None:
+        [marketing] = insights_for(runtime.engine, runtime.org, QUARTER, team="marketing").teams
+        return marketing.answers
+
+    before = marketing_answers()
+    assert before is not None and before > 1
+    with session_scope(runtime.engine) as session:
+        team = session.exec(select(Team.id).where(Team.name == "marketing")).one()
+        oldest = session.exec(
+            select(Answer.id).where(Answer.helping_team_id == team, Answer.impact != "none").order_by(Answer.id)
+        ).first()
+        session.connection().exec_driver_sql(f"DELETE FROM answers WHERE id = {oldest}")
+    assert marketing_answers() == before - 1
+    with session_scope(runtime.engine) as session:
+        session.connection().exec_driver_sql("UPDATE answers SET text = ''")
+    [marketing] = insights_for(runtime.engine, runtime.org, QUARTER, team="marketing").teams
+    assert marketing.too_few_answers and marketing.themes == []
