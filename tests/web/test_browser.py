@@ -138,7 +138,20 @@ def click(browser: Any, element: Any) -> None:
 
     old = browser.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(browser, 10).until(staleness_of(old))
+    WebDriverWait(browser, 10).until(lambda driver: _replaced(staleness_of(old), driver))
+
+
+def _replaced(stale: Any, driver: Any) -> bool:
+    """Chromium, asked about the old page while it is being torn down, may answer "node does not belong
+    to the document" instead of "stale element": that too means the old page is gone."""
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        return bool(stale(driver))
+    except WebDriverException as exc:
+        if "does not belong to the document" in (exc.msg or ""):
+            return True
+        raise
 
 
 def sign_in_with(browser: Any, link: str) -> None:
