@@ -158,20 +158,21 @@ class _Summary:
         return [self.count, self.ids, self.latest, self.lengths, self.quotable, self.authors]
 
 
+def _summary_columns() -> tuple[Any, ...]:
+    """The figures a period's answers are summed up in; the cache's fingerprint compares them."""
+    return (
+        func.count(),
+        func.sum(col(Answer.id)),
+        func.max(col(Answer.updated_at)),
+        func.sum(func.length(col(Answer.text))),
+        func.sum(cast(col(Answer.quotable), Integer)),
+        func.sum(col(Answer.member_id) * 7 + col(Answer.helping_team_id)),
+    )
+
+
 def answer_summary(session: Session, period: Period) -> list[Any]:
     """The period's answers summed up in SQL, values as the driver returns them (see `Corpus.summary`)."""
-    statement = (
-        select(
-            func.count(),
-            func.sum(col(Answer.id)),
-            func.max(col(Answer.updated_at)),
-            func.sum(func.length(col(Answer.text))),
-            func.sum(cast(col(Answer.quotable), Integer)),
-            func.sum(col(Answer.member_id) * 7 + col(Answer.helping_team_id)),
-        )
-        .join(Deal, col(Deal.id) == col(Answer.deal_id))
-        .where(*_closed_in(period))
-    )
+    statement = select(*_summary_columns()).join(Deal, col(Deal.id) == col(Answer.deal_id)).where(*_closed_in(period))
     [row] = next(iter(driver_rows(session, statement)))
     return [None if value is None else int(value) if index != 2 else value for index, value in enumerate(row)]
 
@@ -198,12 +199,7 @@ def _answer_chunks(session: Session, period: Period) -> Iterator[Sequence[Any]]:
         select(
             *(aggregate_strings(cast(number, String), ",") for number in numbers),
             aggregate_strings(text, SEPARATOR),
-            func.count(),
-            func.sum(col(Answer.id)),
-            func.max(col(Answer.updated_at)),
-            func.sum(func.length(col(Answer.text))),
-            func.sum(cast(col(Answer.quotable), Integer)),
-            func.sum(col(Answer.member_id) * 7 + col(Answer.helping_team_id)),
+            *_summary_columns(),
         )
         .join(Deal, col(Deal.id) == col(Answer.deal_id))
         .where(*_closed_in(period))

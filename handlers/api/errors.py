@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from bot.errors import InputError, NotFound
+from bot.scoring.query import ScoreQueryError
 
 
 class ErrorMessage(BaseModel):
@@ -49,6 +50,11 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         code: {"model": ValidationErrors if code == 422 else ErrorMessage, "description": _DESCRIPTIONS[code]}
         for code in codes
     }
+
+
+def query_parameter_error(exc: ScoreQueryError) -> RequestValidationError:
+    """A period or team the core refused, as FastAPI's own 422 naming the query parameter."""
+    return RequestValidationError([{"loc": ("query", exc.parameter), "msg": exc.message, "type": "value_error"}])
 
 
 def _input_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -8,13 +8,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.exceptions import RequestValidationError
 
 from bot.insights.cache import insights_for
 from bot.insights.report import Insights
 from bot.scoring.query import ScoreQueryError, resolve_period, resolve_team
 from handlers.api.deps import RuntimeDep, TokenFirstRoute, require_api_token
-from handlers.api.errors import error_responses
+from handlers.api.errors import error_responses, query_parameter_error
 
 router = APIRouter(
     tags=["insights"],
@@ -39,6 +38,5 @@ def get_insights(runtime: RuntimeDep, period: PeriodParam = None, team: TeamPara
         chosen = resolve_period(runtime.now(), runtime.org.zone, week=None, period=period)
         only = resolve_team(runtime.org, team)
     except ScoreQueryError as exc:
-        error = {"loc": ("query", exc.parameter), "msg": exc.message, "type": "value_error"}
-        raise RequestValidationError([error]) from None
+        raise query_parameter_error(exc) from None
     return insights_for(runtime.engine, runtime.org, chosen, team=only)

@@ -8,13 +8,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from fastapi.exceptions import RequestValidationError
 from sqlmodel import Session
 
 from bot.scoring.query import ScoreQueryError, resolve_period, resolve_team
 from bot.scoring.scorecard import Scorecard, compute_scorecard, scorecard_csv
 from handlers.api.deps import RuntimeDep, TokenFirstRoute, require_api_token
-from handlers.api.errors import error_responses
+from handlers.api.errors import error_responses, query_parameter_error
 
 router = APIRouter(
     tags=["scores"],
@@ -42,8 +41,7 @@ def _scorecard(
         chosen = resolve_period(runtime.now(), runtime.org.zone, week=week, period=period)
         only = resolve_team(runtime.org, team)
     except ScoreQueryError as exc:
-        error = {"loc": ("query", exc.parameter), "msg": exc.message, "type": "value_error"}
-        raise RequestValidationError([error]) from None
+        raise query_parameter_error(exc) from None
     with Session(runtime.engine) as session:
         return compute_scorecard(session, runtime.org, chosen, team=only)
 
