@@ -15,12 +15,11 @@ from datetime import datetime, time, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.durable.jobs import enqueue
 from bot.organisation import Organisation
 from bot.people.profile import member_profile
 from bot.rounds.ask_owner import ask_for_member
 from bot.rounds.calendar import AskCalendar
-from bot.rounds.release import OUTBOUND, request_update
+from bot.rounds.release import queue_reminder, request_update
 from storage.db import session_scope
 from storage.models import Answer, Ask, AskStatus, Member
 
@@ -91,12 +90,5 @@ def queue_snoozed_reminders(engine: Engine, now: datetime) -> int:
             ask.snoozed_until = None
             session.add(ask)
             if ask.status == AskStatus.PENDING.value:
-                enqueue(
-                    session,
-                    queue=OUTBOUND,
-                    kind="ask.remind",
-                    payload={"ask_id": ask.id},
-                    now=now,
-                    dedupe_key=f"ask:{ask.id}:snooze:{ask.snoozes}",
-                )
+                queue_reminder(session, ask, now, dedupe_key=f"ask:{ask.id}:snooze:{ask.snoozes}")
         return len(due)

@@ -133,16 +133,14 @@ def queue_reminders(engine: Engine, org: Organisation, now: datetime) -> int:
                 continue
             ask.reminded_at = now
             session.add(ask)
-            enqueue(
-                session,
-                queue=OUTBOUND,
-                kind="ask.remind",
-                payload={"ask_id": ask.id},
-                now=now,
-                dedupe_key=f"ask:{ask.id}:remind",
-            )
+            queue_reminder(session, ask, now, dedupe_key=f"ask:{ask.id}:remind")
             queued += 1
     return queued
+
+
+def queue_reminder(session: Session, ask: Ask, now: datetime, *, dedupe_key: str) -> None:
+    """Remind the member of the ask once per `dedupe_key` (the usual reminder, or each snooze's)."""
+    enqueue(session, queue=OUTBOUND, kind="ask.remind", payload={"ask_id": ask.id}, now=now, dedupe_key=dedupe_key)
 
 
 def expire_old_asks(engine: Engine, now: datetime) -> int:
