@@ -5,6 +5,10 @@ exactly as the Bot Framework signs what Teams sends (RS256, `kid`, issuer api.bo
 audience = the bot's app id, a `serviceurl` claim). `forged_token()` is the same token signed
 with a key the service never published. Every fetch of the metadata and keys is counted, so a
 test can show that garbage was refused before any key was downloaded.
+
+botbuilder caches the keys it downloaded per metadata URL for the life of the process, so each
+stand-in serves under a path of its own: a later test that gets the same port must not be checked
+against an earlier test's key.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from typing import Any
 
 import jwt
@@ -32,14 +37,15 @@ class FakeBotFrameworkKeys:
         self._stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._lock = threading.Lock()
         self.fetches = 0
+        self._prefix = f"/{uuid.uuid4().hex}/v1/.well-known"
         app = web.Application()
-        app.router.add_get("/v1/.well-known/openidconfiguration", self._metadata)
-        app.router.add_get("/v1/.well-known/keys", self._keys)
+        app.router.add_get(f"{self._prefix}/openidconfiguration", self._metadata)
+        app.router.add_get(f"{self._prefix}/keys", self._keys)
         self._server = LocalServer(app, "fake-bot-framework-keys")
 
     @property
     def metadata_url(self) -> str:
-        return f"{self._server.url}/v1/.well-known/openidconfiguration"
+        return f"{self._server.url}{self._prefix}/openidconfiguration"
 
     def token(self, app_id: str, service_url: str | None, **claims: Any) -> str:
         """A token as the Bot Framework signs it; `service_url=None` leaves out the `serviceurl` claim, as
@@ -71,7 +77,7 @@ class FakeBotFrameworkKeys:
         return web.json_response(
             {
                 "issuer": ISSUER,
-                "jwks_uri": f"{self._server.url}/v1/.well-known/keys",
+                "jwks_uri": f"{self._server.url}{self._prefix}/keys",
                 "id_token_signing_alg_values_supported": ["RS256"],
             }
         )
