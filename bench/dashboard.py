@@ -1,6 +1,6 @@
 """The scorecard of a week, a month and a quarter over 100,000 deals and 500,000 answers.
 
-    python -m bench.dashboard [--runs 30] [--postgres postgresql+psycopg://…/bench]
+    python -m bench.dashboard [--runs 30] [--postgres postgresql+psycopg://…/bench] [--only scorecard|pages]
 
 Times `compute_scorecard` — the function `/api/scores`, `/api/scores.csv`, the chat cards and the
 dashboard all go through — in a fresh session per run, as a request has it, and beside it one
@@ -9,6 +9,9 @@ least any scorecard must read, and the same aggregate over the per-deal rollups 
 reads (`deal_figures`, `deal_team_credit`). Prints the median and p95 of each and the ratio. The database is
 `bench.big_dataset`'s, built on first use and kept; with `--postgres` that URL's schema `public` is
 replaced by it, so give a database of its own.
+
+Then every dashboard page's server time over the same database (`bench.dashboard_pages`), each
+against the pages' target of 100 ms.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlmodel import Session
 
 from bench.big_dataset import DEFAULT_DEALS, BigDataset, open_dataset
 from bench.common import percentile, report
+from bench.dashboard_pages import measure_pages
 from bot.periods import Period
 from bot.scoring.scorecard import compute_scorecard
 
@@ -103,11 +107,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--deals", type=int, default=DEFAULT_DEALS)
     parser.add_argument("--postgres", metavar="URL", help="measure PostgreSQL at URL (its schema public is replaced)")
+    parser.add_argument("--only", choices=("scorecard", "pages"), help="measure only the scorecard or only the pages")
     args = parser.parse_args(argv)
     dataset = open_dataset(args.postgres, deals=args.deals)
     try:
-        for label in PERIODS:
-            measure(dataset, label, args.runs)
+        if args.only != "pages":
+            for label in PERIODS:
+                measure(dataset, label, args.runs)
+        if args.only != "scorecard":
+            measure_pages(dataset, args.runs)
     finally:
         dataset.dispose()
 

@@ -444,10 +444,11 @@ class DealTeamCredit(SQLModel, table=True):
 
 
 class InsightsChanges(SQLModel, table=True):
-    """A counter that goes up whenever answers or deals are added, changed or deleted (once per transaction
-    on PostgreSQL, per row on SQLite): database triggers (migration 0013) raise it, whatever code, cascade or
-    raw SQL made the change, so the insights cache's probe sees a deletion or an erased text without counting
-    every answer on each request."""
+    """A counter that goes up whenever answers or deals are added, changed or deleted, and whenever a member
+    joins, leaves or changes team or name (once per transaction on PostgreSQL, per row on SQLite): database
+    triggers (migrations 0013, 0014) raise it, whatever code, cascade or raw SQL made the change, so the
+    caches of figures (`storage.ledger_version`) see a deletion, an erased text or a member's new team
+    without counting every row on each request."""
 
     __tablename__ = "insights_changes"
 

@@ -2,9 +2,10 @@
 
 Finding themes in a quarter takes seconds; reading a stored result takes milliseconds. Two checks
 decide whether the stored result still holds:
-- the probe: latest ids and changes of answers and deals, the counter of their inserts, updates and
-  deletions that the database's triggers keep (`insights_changes`), and a summary of members, read
-  through indexes in a few milliseconds. Unchanged: nothing anywhere changed, the stored result is served.
+- the probe: the ledger's version (`storage.ledger_version`: latest ids and changes of answers and
+  deals, the counter of their changes that the database's triggers keep, and a summary of members,
+  read through indexes in a few milliseconds) and the settings. Unchanged: nothing anywhere
+  changed, the stored result is served.
 - the fingerprint of the period itself (how many answers, their ids, text lengths, quoting consent,
   authors, teams and latest change; the period's deals and amounts). Read only when the probe moved:
   when it still matches, a change elsewhere left this period alone and the result is kept.
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -29,7 +30,8 @@ from bot.insights.report import Example, Insights, insights_from, quotable_examp
 from bot.organisation import Organisation
 from bot.periods import Period
 from storage.db import run_transaction
-from storage.models import Answer, Deal, InsightsCache, InsightsChanges, Member, Stage, utcnow
+from storage.ledger_version import ledger_version, members_summary
+from storage.models import Deal, InsightsCache, Stage, utcnow
 
 _CLOSED = (Stage.WON.value, Stage.LOST.value)
 
@@ -121,26 +123,7 @@ def _store(
 
 
 def _probe(session: Session, org: Organisation) -> str:
-    """One round trip of scalar subqueries, each an index lookup: the latest ids and changes of answers and
-    deals show what was added or edited, and the counter the database's triggers raise on every deletion
-    (and every change to an answer) shows what went. Counting rows instead cost tens of milliseconds."""
-    parts: list[Select[Any]] = [
-        select(func.max(col(Answer.id))),
-        select(func.max(col(Answer.updated_at))),
-        select(func.max(col(Deal.id))),
-        select(func.max(col(Deal.updated_at))),
-        select(InsightsChanges.changes).where(col(InsightsChanges.id) == 1),
-    ]
-    figures = session.exec(select(*(part.scalar_subquery() for part in parts))).one()
-    return _digest([list(figures), _people(session), _settings(org)])
-
-
-def _people(session: Session) -> list[Any]:
-    """Who is in which team decides what is hidden, and names decide which words never become terms."""
-    row = session.exec(
-        select(func.count(), func.max(col(Member.id)), func.sum(func.coalesce(col(Member.team_id), 0) * col(Member.id)))
-    ).one()
-    return [*row, session.exec(select(func.count(col(Member.name)))).one()]
+    return _digest([list(ledger_version(session)), _settings(org)])
 
 
 def period_fingerprint(session: Session, org: Organisation, period: Period, *, answers: list[Any] | None = None) -> str:
@@ -150,7 +133,7 @@ def period_fingerprint(session: Session, org: Organisation, period: Period, *, a
     deals = session.exec(
         select(func.count(), func.max(col(Deal.updated_at)), func.sum(col(Deal.amount_cents))).where(*in_period)
     ).one()
-    return _digest([summary, list(deals), _people(session), _settings(org)])
+    return _digest([summary, list(deals), list(members_summary(session)), _settings(org)])
 
 
 def _settings(org: Organisation) -> Any:

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -290,34 +290,47 @@ class Attribution:
     influenced: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
     attributed: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
     answers: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+    collaborated: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+    """Per team, the won cents of the collaborative deals it helped (its part in winning together)."""
     helped: int = 0
     """Won cents of deals some team can be credited with; the rest of won revenue is unattributed."""
     collaborative: int = 0
     """Won cents of deals that a team other than the owner's helped (with no owner team, any team)."""
 
 
-def attribution(session: Session, org: Organisation, period: Period, names: Mapping[int, str]) -> Attribution:
-    """Answers per team over every closed deal; influenced and attributed cents over the won deals that count.
+def attributions(
+    session: Session,
+    org: Organisation,
+    periods: Sequence[Period],
+    names: Mapping[int, str],
+) -> list[Attribution]:
+    """Answers per team over every closed deal; influenced and attributed cents over the won deals that
+    count; for each of consecutive `periods` (oldest first), read in one pass over all of them.
 
-    Read from the rollups: answers per team from `deal_team_credit` (one index range per team),
-    the won deals from `deal_figures` (one index entry each, see `_add_won_deals`).
+    Read from the rollups: answers per team and day from `deal_team_credit`, grouped in the order of
+    its index (one range per team and stage) and filed into their periods here; the won deals from
+    `deal_figures` (one index entry each, see `_add_won_deals`), each tagged by the database with
+    the index of its period.
     """
-    result = Attribution()
+    results = [Attribution() for _ in periods]
+    first, last = periods[0].first, periods[-1].last
     connection = session.connection()
     answers = (
-        select(col(DealTeamCredit.team_id), func.sum(col(DealTeamCredit.answers)))
+        select(col(DealTeamCredit.team_id), col(DealTeamCredit.closed_at), func.sum(col(DealTeamCredit.answers)))
         .where(
             col(DealTeamCredit.team_id).in_(list(names)),
             col(DealTeamCredit.stage).in_(_CLOSED),
-            col(DealTeamCredit.closed_at) >= period.first,
-            col(DealTeamCredit.closed_at) <= period.last,
+            col(DealTeamCredit.closed_at) >= first,
+            col(DealTeamCredit.closed_at) <= last,
         )
-        .group_by(col(DealTeamCredit.team_id))
+        .group_by(col(DealTeamCredit.team_id), col(DealTeamCredit.stage), col(DealTeamCredit.closed_at))
     )
-    for team_id, count in connection.execute(answers):
-        result.answers[names[team_id]] += int(count)
+    ends = [period.last for period in periods]
+    for team_id, closed_at, count in connection.execute(answers):
+        results[_period_of(ends, closed_at)].answers[names[team_id]] += int(count)
     won = (
         select(
+            _period_index(col(DealFigures.closed_at), periods),
             col(DealFigures.credit_pattern),
             col(Member.team_id),
             col(DealFigures.currency),
@@ -327,49 +340,59 @@ def attribution(session: Session, org: Organisation, period: Period, names: Mapp
         .outerjoin(Member, col(Member.id) == col(DealFigures.owner_id))
         .where(
             col(DealFigures.stage) == Stage.WON.value,
-            col(DealFigures.closed_at) >= period.first,
-            col(DealFigures.closed_at) <= period.last,
+            col(DealFigures.closed_at) >= first,
+            col(DealFigures.closed_at) <= last,
             col(DealFigures.amount_cents).is_not(None),
             col(DealFigures.currency).in_([org.currency, *org.fx_rates]),
         )
     )
-    _add_won_deals(result, org, _Patterns(names, org.attribution == "impact_weighted"), connection.execute(won))
-    return result
+    patterns = patterns_for(names, org.attribution == "impact_weighted")
+    deals = cast(list[tuple[int, str, int | None, str, int]], connection.execute(won).all())  # amounts: not NULL
+    _add_won_deals(results, org, patterns, deals)
+    return results
 
 
 def _add_won_deals(
-    result: Attribution, org: Organisation, patterns: _Patterns, deals: Iterable[tuple[str, int | None, str, int]]
+    results: Sequence[Attribution],
+    org: Organisation,
+    patterns: _Patterns,
+    deals: Iterable[tuple[int, str, int | None, str, int]],
 ) -> None:
     """Split every won deal that counts, exactly, with one `split_cents` per distinct residue.
 
     A deal's weights come from its credit pattern and its owner's team (read through the member at
     query time, so a team change needs no refresh). Of cents = multiple × whole + residue, the
     multiple splits exactly by the weights, and only the residue's split needs the largest
-    remainders; the deals are summed per weights and per (weights, residue) first, and split after.
+    remainders; the deals are summed per period and weights, and per (period, weights, residue)
+    first, and split after.
     """
     cents_of: dict[tuple[str, int], int] = {}
-    per_weights: defaultdict[_Weights, list[int]] = defaultdict(lambda: [0, 0])
-    residues: defaultdict[tuple[_Weights, int], int] = defaultdict(int)
-    for pattern, owner_team, currency, amount in deals:
+    per_weights: defaultdict[tuple[int, _Weights], list[int]] = defaultdict(lambda: [0, 0])
+    residues: defaultdict[tuple[int, _Weights, int], int] = defaultdict(int)
+    for index, pattern, owner_team, currency, amount in deals:
         weights = patterns.weights(pattern, owner_team)
         if not weights.whole:
             continue
         cents = amount if currency == org.currency else _converted(org, cents_of, currency, amount)
         multiple, residue = divmod(cents, weights.whole)
-        sums = per_weights[weights]
+        sums = per_weights[(index, weights)]
         sums[0] += cents
         sums[1] += multiple
         if residue:
-            residues[(weights, residue)] += 1
-    for weights, (cents, multiples) in per_weights.items():
+            residues[(index, weights, residue)] += 1
+    for (index, weights), (cents, multiples) in per_weights.items():
+        result = results[index]
         result.helped += cents
         if weights.collaborative:
             result.collaborative += cents
         for name, weight in weights.by_team.items():
             result.influenced[name] += cents
             result.attributed[name] += weight * multiples
-    for (weights, residue), count in residues.items():
-        for name, share in split_cents(residue, weights.by_team).items():
+            if weights.collaborative:
+                result.collaborated[name] += cents
+    for (index, weights, residue), count in residues.items():
+        result = results[index]
+        for name, share in weights.split(residue).items():
             result.attributed[name] += count * share
 
 
@@ -390,6 +413,31 @@ class _Weights:
     whole: int
     collaborative: bool
     """A team other than the owner's (with no owner team, any team) is credited."""
+    splits: dict[int, dict[str, int]] = field(default_factory=dict)
+    """`split_cents` of each residue met so far: the same few residues recur in every request."""
+
+    def split(self, residue: int) -> dict[str, int]:
+        shares = self.splits.get(residue)
+        if shares is None:
+            shares = self.splits[residue] = split_cents(residue, self.by_team)
+        return shares
+
+
+_KNOWN_PATTERNS = 200_000
+"""Patterns (with an owner's team) one `_Patterns` remembers before it starts afresh: a bound on
+memory, far above the few thousand a large organisation's deals show."""
+
+
+def patterns_for(names: Mapping[int, str], weighted: bool) -> _Patterns:
+    """The process's `_Patterns` for these teams and this model, kept between requests: the patterns
+    of a company's deals are few and recur, so most requests parse none and split no residue anew."""
+    key = (tuple(sorted(names.items())), weighted)
+    patterns = _PATTERNS.get(key)
+    if patterns is None:
+        if len(_PATTERNS) >= 8:
+            _PATTERNS.clear()
+        patterns = _PATTERNS[key] = _Patterns(names, weighted)
+    return patterns
 
 
 class _Patterns:
@@ -407,6 +455,10 @@ class _Patterns:
     def weights(self, pattern: str, owner_team: int | None) -> _Weights:
         weights = self._read.get((pattern, owner_team))
         if weights is None:
+            if len(self._read) >= _KNOWN_PATTERNS:
+                self._read.clear()
+                self._ranks.clear()
+                self._distinct.clear()
             weights = self._combine(pattern, owner_team)
             self._read[(pattern, owner_team)] = weights
         return weights
@@ -429,3 +481,6 @@ class _Patterns:
             known = _Weights(by_team=by_team, whole=sum(by_team.values()), collaborative=collaborative)
             self._distinct[key] = known
         return known
+
+
+_PATTERNS: dict[tuple[tuple[tuple[int, str], ...], bool], _Patterns] = {}

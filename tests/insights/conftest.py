@@ -17,7 +17,16 @@ def org_yaml() -> str:
     return ORG
 
 
-def put_deal(client: TestClient, external_id: str, owner: str, helper: str | None, *, won: bool, currency: str = "EUR"):
+def put_deal(
+    client: TestClient,
+    external_id: str,
+    owner: str,
+    helper: str | None,
+    *,
+    won: bool,
+    currency: str = "EUR",
+    closed_at: str = "2026-11-10",
+):
     body = {
         "name": f"Deal {external_id}",
         "amount": 1000,
@@ -26,7 +35,7 @@ def put_deal(client: TestClient, external_id: str, owner: str, helper: str | Non
         "owner": f"{owner}@example.com",
         "participants": [{"member": f"{helper}@example.com"}] if helper else [],
         "created_at": "2026-10-01",
-        "closed_at": "2026-11-10",
+        "closed_at": closed_at,
     }
     response = client.put(f"/api/deals/{external_id}", json=body)
     assert response.status_code in (200, 201), response.text

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.web.render import Words
-from tests.insights.conftest import post_answer
+from tests.insights.conftest import post_answer, put_deal
 from tests.insights.planted import DEMO_PRODUCT, PLANTED
 from tests.web.support import HOSTILE, PUBLIC_URL, sign_in
 
@@ -205,10 +205,21 @@ def test_answers_are_escaped(aino: TestClient) -> None:
 
 
 def test_a_very_long_example_is_cut_short(aino: TestClient) -> None:
-    story = ("The webinar " + "and the follow-up webinar " * 800)[:20_000]  # the longest an answer may be
-    for index, author in enumerate(("minna", "mari", "liisa", "pekka")):
-        post_answer(aino, f"p{index}", author, "marketing", "decisive", story, True)
-    text = page(aino, period="2026-Q4")
+    """A quarter whose only answers are six stories of the longest length an answer may have, three
+    about the webinar's recording and three about its slides: whichever rank the themes give them,
+    every example shown is one of them, cut short."""
+    stories = {
+        kind: (f"Our webinar {kind} " + f"and the webinar {kind} once more " * 700)[:20_000]
+        for kind in ("recording", "slides")
+    }
+    authors = {"recording": ("minna", "mari", "liisa"), "slides": ("pekka", "aino", "sakari")}
+    for kind, people in authors.items():
+        for author in people:
+            deal = f"long-{kind}-{author}"
+            put_deal(aino, deal, "aino", None, won=True, closed_at="2026-08-10")
+            post_answer(aino, deal, author, "marketing", "decisive", stories[kind], True)
+    text = page(aino, period="2026-Q3")
     quoted = re.findall(r"<blockquote><p>(.*?)</p></blockquote>", text, flags=re.S)
-    assert any(quote.endswith("…") for quote in quoted) and story.strip() not in text
-    assert all(len(html.unescape(quote)) <= 600 for quote in quoted)
+    assert len(quoted) == 4, quoted  # two themes, two examples each
+    assert all(quote.endswith("…") and len(html.unescape(quote)) <= 600 for quote in quoted)
+    assert all(story not in text for story in stories.values())

@@ -1,0 +1,113 @@
+"""Each period's totals and attribution, kept in the process while the ledger stands still.
+
+A team's page reads twelve periods, and over a large ledger twelve quarters are every deal there
+is: computed afresh each time that costs a third of a second, however the database groups them.
+But what it reads changes only when a deal, an answer or a member's team does, and
+`storage.ledger_version` tells that in one round trip. So the figures of each period are kept,
+keyed by that version and by everything in the organisation file that changes them (currency,
+rates, model, the teams' names), and only the periods not yet known are computed, in one pass.
+A write anywhere moves the version and every period is computed again on its next read: never
+stale, and on a quiet dashboard each page after the first costs milliseconds.
+
+The cache belongs to the engine (a weak reference), so two databases in one process, as in the
+tests, never share figures.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import TypeVar
+from weakref import WeakKeyDictionary
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.organisation import Organisation
+from bot.periods import Period
+from bot.scoring.aggregates import Attribution, ClosedTotals, attributions, closed_totals
+from storage.ledger_version import ledger_version
+
+MAX_ENTRIES = 4096
+"""Periods kept per database: a few hundred kilobytes, far more than the periods people look at."""
+
+Figures = TypeVar("Figures", ClosedTotals, Attribution)
+
+
+class _Store:
+    def __init__(self) -> None:
+        self._entries: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> object | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, value: object) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > MAX_ENTRIES:
+                self._entries.popitem(last=False)
+
+
+_STORES: WeakKeyDictionary[Engine, _Store] = WeakKeyDictionary()
+_STORES_LOCK = threading.Lock()
+
+
+def _store(session: Session) -> _Store:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with _STORES_LOCK:
+        store = _STORES.get(engine)
+        if store is None:
+            store = _STORES[engine] = _Store()
+        return store
+
+
+def cached_totals(session: Session, org: Organisation, periods: Sequence[Period]) -> list[ClosedTotals]:
+    """`closed_totals` of consecutive `periods`, from the cache where known."""
+    version = ("totals", ledger_version(session), org.currency, tuple(sorted(org.fx_rates.items())))
+    return _cached(session, version, periods, ClosedTotals, lambda span: closed_totals(session, org, span))
+
+
+def cached_attributions(
+    session: Session, org: Organisation, periods: Sequence[Period], names: Mapping[int, str]
+) -> list[Attribution]:
+    """`attributions` of consecutive `periods` (every team's answers), from the cache where known."""
+    version = (
+        "attribution",
+        ledger_version(session),
+        org.currency,
+        tuple(sorted(org.fx_rates.items())),
+        org.attribution,
+        tuple(sorted(names.items())),
+    )
+    return _cached(session, version, periods, Attribution, lambda span: attributions(session, org, span, names))
+
+
+def _cached(
+    session: Session,
+    version: Hashable,
+    periods: Sequence[Period],
+    kind: type[Figures],
+    compute: Callable[[Sequence[Period]], list[Figures]],
+) -> list[Figures]:
+    """The known periods from the store; the span from the first to the last unknown one computed
+    in one pass (consecutive periods stay consecutive) and stored."""
+    store = _store(session)
+    found: list[Figures | None] = []
+    for period in periods:
+        entry = store.get((version, period.label))
+        found.append(entry if isinstance(entry, kind) else None)
+    missing = [index for index, entry in enumerate(found) if entry is None]
+    if missing:
+        first, last = missing[0], missing[-1]
+        for index, figures in enumerate(compute(periods[first : last + 1]), start=first):
+            store.put((version, periods[index].label), figures)
+            found[index] = figures
+    return [entry for entry in found if entry is not None]

@@ -1,0 +1,172 @@
+"""Each period's figures are kept between requests, and no change to what they are computed from
+leaves a stale figure behind: every read is held against the same figures computed afresh."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlmodel import Session, col, select
+
+from bot.dashboard.team import team_history
+from bot.ledger.deals import record_answer
+from bot.ledger.schemas import AnswerInput
+from bot.periods import Period
+from bot.runtime import Runtime
+from bot.scoring.aggregates import attributions, closed_totals
+from bot.scoring.period_cache import cached_attributions, cached_totals
+from bot.scoring.scorecard import compute_scorecard, team_names
+from storage.db import run_transaction
+from storage.models import Member, Team
+from storage.rollups import refresh_deal_figures
+from tests.core.conftest import write_deal
+from tests.web.support import ORG
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+QUARTER = Period.parse("2026-Q4")
+MONTHS = [*Period.parse("2026-11").preceding(11), Period.parse("2026-11")]
+
+
+@pytest.fixture
+def org_yaml() -> str:
+    return ORG
+
+
+@pytest.fixture
+def seeded(synced: Runtime) -> Runtime:
+    write_deal(synced, "crm:1", amount=1000, closed_at="2026-11-10")
+    write_deal(synced, "crm:2", amount=333.33, closed_at="2026-10-05")
+    write_deal(synced, "crm:3", amount=500, currency="USD", closed_at="2026-11-20")
+    answer(synced, "crm:1", "mikko@example.com", "marketing", "strong")
+    answer(synced, "crm:2", "olli@example.com", "product", "some")
+    return synced
+
+
+def answer(runtime: Runtime, deal: str, member: str, team: str, impact: str) -> None:
+    data = AnswerInput(member=member, helping_team=team, impact=impact, text="Webinaari auttoi 🎉")
+    run_transaction(runtime.engine, lambda session: record_answer(session, deal, data, source="api", now=NOW))
+
+
+def figures(runtime: Runtime) -> tuple[Any, Any]:
+    """What the cache serves, and the same figures computed without it: they must always be equal."""
+    with Session(runtime.engine) as session:
+        names = team_names(session)
+        cached = (cached_totals(session, runtime.org, MONTHS), cached_attributions(session, runtime.org, MONTHS, names))
+        fresh = (closed_totals(session, runtime.org, MONTHS), attributions(session, runtime.org, MONTHS, names))
+    return cached, fresh
+
+
+def assert_fresh(runtime: Runtime) -> None:
+    cached, fresh = figures(runtime)
+    assert cached == fresh
+
+
+@contextmanager
+def ledger_reads(runtime: Runtime) -> Iterator[list[str]]:
+    """The statements that read deals or their rollups, beyond the version's probe, while the block runs."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        probe = "insights_changes" in statement
+        if not probe and any(table in statement for table in ("deal_figures", "deal_team_credit", "FROM deals")):
+            seen.append(statement)
+
+    event.listen(runtime.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", record)
+
+
+def test_a_second_read_of_unchanged_figures_reads_no_deal(seeded: Runtime) -> None:
+    """The team page reads only cached figures the second time; the scorecard still reads its
+    asks and highlights, but not its totals and shares again."""
+    with Session(seeded.engine) as session:
+        first = compute_scorecard(session, seeded.org, QUARTER)
+        history = team_history(session, seeded.org, "marketing", Period.parse("2026-11"))
+    with ledger_reads(seeded) as reads, Session(seeded.engine) as session:
+        assert team_history(session, seeded.org, "marketing", Period.parse("2026-11")) == history
+    assert reads == []
+    with ledger_reads(seeded) as reads, Session(seeded.engine) as session:
+        assert compute_scorecard(session, seeded.org, QUARTER) == first
+    cached_parts = ("deal_figures.credit_pattern", "sum(deal_team_credit.answers)", "GROUP BY deals.stage")
+    assert reads and not [statement for statement in reads if any(part in statement for part in cached_parts)]
+    with ledger_reads(seeded) as reads, Session(seeded.engine) as session:
+        team_history(session, seeded.org, "marketing", Period.parse("2026-12"))
+    assert reads, "a period not seen before is computed"
+
+
+def test_a_new_answer_is_seen_at_once(seeded: Runtime) -> None:
+    before, _ = figures(seeded)
+    answer(seeded, "crm:1", "olli@example.com", "product", "decisive")
+    after, fresh = figures(seeded)
+    assert after == fresh and after != before
+
+
+def test_a_changed_amount_and_a_deleted_deal_are_seen(seeded: Runtime) -> None:
+    figures(seeded)
+    write_deal(seeded, "crm:1", amount=1001, closed_at="2026-11-10")
+    assert_fresh(seeded)
+    with seeded.engine.begin() as connection:
+        connection.execute(text("DELETE FROM asks WHERE deal_id = (SELECT id FROM deals WHERE external_id = 'crm:2')"))
+        connection.execute(
+            text("DELETE FROM answers WHERE deal_id = (SELECT id FROM deals WHERE external_id = 'crm:2')")
+        )
+        [[deal_id]] = connection.execute(text("SELECT id FROM deals WHERE external_id = 'crm:2'")).all()
+        connection.execute(text("DELETE FROM deals WHERE id = :id"), {"id": deal_id})
+        refresh_deal_figures(connection, [deal_id])
+    assert_fresh(seeded)
+
+
+def test_raw_sql_on_an_answer_is_seen(seeded: Runtime) -> None:
+    figures(seeded)
+    with seeded.engine.begin() as connection:
+        connection.execute(text("UPDATE answers SET impact = 'none'"))
+        deal_ids = [row[0] for row in connection.execute(text("SELECT id FROM deals"))]
+        refresh_deal_figures(connection, deal_ids)
+    assert_fresh(seeded)
+
+
+def test_a_member_moving_team_moves_the_deals_they_own(seeded: Runtime) -> None:
+    """Aino owns the deals; her team is read through her member row, so her move alone changes
+    which team the owner's share goes to."""
+    before, _ = figures(seeded)
+    with Session(seeded.engine) as session:
+        aino = session.exec(select(Member).where(Member.email == "aino@example.com")).one()
+        product = session.exec(select(Team).where(Team.name == "product")).one()
+        aino.team_id = product.id
+        session.add(aino)
+        session.commit()
+    after, fresh = figures(seeded)
+    assert after == fresh and after != before
+
+
+def test_moves_that_a_checksum_would_miss_are_seen(seeded: Runtime) -> None:
+    """Aino (the owner) goes to hr and Olli to marketing, chosen so that the sum of member id × team
+    id stays the same: only the trigger on members can tell."""
+    figures(seeded)
+    with Session(seeded.engine) as session:
+        teams = {team.name: team.id for team in session.exec(select(Team)).all()}
+        members = {m.email: m for m in session.exec(select(Member).order_by(col(Member.id))).all()}
+        moves = {"aino@example.com": teams["hr"], "olli@example.com": teams["marketing"]}
+        checksum = sum((m.team_id or 0) * (m.id or 0) for m in members.values())
+        for email, team_id in moves.items():
+            members[email].team_id = team_id
+        assert sum((m.team_id or 0) * (m.id or 0) for m in members.values()) == checksum, "the moves cancel out"
+        session.add_all(members.values())
+        session.commit()
+    after, fresh = figures(seeded)
+    assert after == fresh
+
+
+def test_other_rates_or_another_model_are_other_figures(seeded: Runtime) -> None:
+    figures(seeded)
+    seeded.org = seeded.org.model_copy(update={"fx_rates": {"USD": Decimal("0.5")}})
+    assert_fresh(seeded)
+    seeded.org = seeded.org.model_copy(update={"attribution": "equal"})
+    assert_fresh(seeded)
