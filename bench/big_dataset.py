@@ -76,6 +76,12 @@ class BigDataset:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def touch(self) -> None:
+        """What any write to a deal, an answer or a member does to the ledger's version: no cache of
+        figures computed from the ledger holds after it."""
+        with self.engine.begin() as connection:
+            connection.execute(text("UPDATE insights_changes SET changes = changes + 1 WHERE id = 1"))
+
 
 def open_dataset(postgres_url: str | None = None, *, deals: int = DEFAULT_DEALS) -> BigDataset:
     """The dataset on SQLite, or on PostgreSQL at `postgres_url` (whose schema `public` it owns), built if need be."""
