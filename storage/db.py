@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
-from storage import rollups
+from storage import ledger_version, rollups
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
@@ -113,9 +113,11 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Raises sqlalchemy.exc.ArgumentError for a URL that names no usable database.
 
-    Every session then keeps the per-deal rollups in step with its writes (`storage.rollups`).
+    Every session then keeps the per-deal rollups in step with its writes (`storage.rollups`) and
+    remembers whether it wrote (`storage.ledger_version`).
     """
     rollups.install()
+    ledger_version.install()
     url = normalise_url(url)
     if is_sqlite(url):
         engine = create_engine(

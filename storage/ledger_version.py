@@ -7,13 +7,19 @@ raw SQL made it) shows what went, and the same counter moves when a member joins
 team or name; a summary of members is read beside it.
 Counting rows instead cost tens of milliseconds. Caches of figures computed from the ledger keep a
 result while this token is unchanged.
+
+The token is the database's committed state only for a session that has not written: inside a
+transaction with writes of its own, figures include what may still roll back (and on PostgreSQL
+the counter moves only at commit). `wrote_uncommitted` tells such a session, so caches neither
+serve it nor keep what it computed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select, event, func
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction, UOWTransaction
 from sqlmodel import Session, col, select
 
 from storage.models import Answer, Deal, InsightsChanges, Member
@@ -43,3 +49,33 @@ _MEMBERS: list[Select[Any]] = [
     select(func.sum(func.coalesce(col(Member.team_id), 0) * col(Member.id))),
     select(func.count(col(Member.name))),
 ]
+
+
+_WROTE = "ledger_wrote_uncommitted"
+"""The `session.info` key set from a session's first write until its transaction ends."""
+
+
+def wrote_uncommitted(session: Session) -> bool:
+    return bool(session.info.get(_WROTE))
+
+
+def _flushed(session: Session, _flush: UOWTransaction) -> None:
+    session.info[_WROTE] = True
+
+
+def _statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def install() -> None:
+    """Watch every session's writes (idempotent: the events are registered once)."""
+    if not event.contains(Session, "after_flush", _flushed):
+        event.listen(Session, "after_flush", _flushed)
+        event.listen(Session, "do_orm_execute", _statement)
+        event.listen(Session, "after_transaction_end", _ended)

@@ -10,7 +10,8 @@ A write anywhere moves the version and every period is computed again on its nex
 stale, and on a quiet dashboard each page after the first costs milliseconds.
 
 The cache belongs to the engine (a weak reference), so two databases in one process, as in the
-tests, never share figures.
+tests, never share figures. A session that has written in its transaction is neither served nor
+stored from: its figures hold what may yet roll back.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlmodel import Session
 from bot.organisation import Organisation
 from bot.periods import Period
 from bot.scoring.aggregates import Attribution, ClosedTotals, attributions, closed_totals
-from storage.ledger_version import ledger_version
+from storage.ledger_version import ledger_version, wrote_uncommitted
 
 MAX_ENTRIES = 4096
 """Periods kept per database: a few hundred kilobytes, far more than the periods people look at."""
@@ -99,6 +100,8 @@ def _cached(
 ) -> list[Figures]:
     """The known periods from the store; the span from the first to the last unknown one computed
     in one pass (consecutive periods stay consecutive) and stored."""
+    if wrote_uncommitted(session):
+        return compute(periods)
     store = _store(session)
     found: list[Figures | None] = []
     for period in periods:

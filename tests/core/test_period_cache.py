@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import delete, event, text
 from sqlmodel import Session, col, select
 
 from bot.dashboard.team import team_history
@@ -22,7 +22,7 @@ from bot.scoring.aggregates import attributions, closed_totals
 from bot.scoring.period_cache import cached_attributions, cached_totals
 from bot.scoring.scorecard import compute_scorecard, team_names
 from storage.db import run_transaction
-from storage.models import Member, Team
+from storage.models import Answer, Deal, Member, Team
 from storage.rollups import refresh_deal_figures
 from tests.core.conftest import write_deal
 from tests.web.support import ORG
@@ -170,3 +170,28 @@ def test_other_rates_or_another_model_are_other_figures(seeded: Runtime) -> None
     assert_fresh(seeded)
     seeded.org = seeded.org.model_copy(update={"attribution": "equal"})
     assert_fresh(seeded)
+
+
+def test_a_session_that_wrote_is_neither_served_nor_kept(seeded: Runtime) -> None:
+    """Inside a transaction that deleted an answer, the figures hold the deletion (on PostgreSQL the
+    counter moves only at commit, so the version would still say "unchanged"). It rolls back; then
+    a committed change of another answer brings the version to where the rolled-back one had been
+    on SQLite: what the rolled-back transaction computed must not be what is served."""
+    before, _ = figures(seeded)
+    with Session(seeded.engine) as session:
+        session.execute(delete(Answer).where(col(Answer.deal_id) == deal_id(session, "crm:1")))
+        names = team_names(session)
+        inside = cached_attributions(session, seeded.org, MONTHS, names)
+        assert inside == attributions(session, seeded.org, MONTHS, names) and inside != before[1]
+        session.rollback()
+    with seeded.engine.begin() as connection:
+        connection.execute(text("UPDATE answers SET impact = 'decisive' WHERE deal_id = :id"), {"id": 2})
+        refresh_deal_figures(connection, [2])
+    after, fresh = figures(seeded)
+    assert after == fresh and after != before
+
+
+def deal_id(session: Session, external_id: str) -> int:
+    found = session.exec(select(Deal.id).where(Deal.external_id == external_id)).one()
+    assert found is not None
+    return found
