@@ -11,11 +11,11 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsInfo
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ChannelAccount, Entity
 from msrest.exceptions import HttpOperationError
 from sqlmodel import Session
 
@@ -111,7 +111,7 @@ class OneScoreBot(ActivityHandler):
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         """The app installed: in a personal chat, remember the person and welcome them; in a team, the channel."""
         activity = turn_context.activity
-        added = [m.id for m in activity.members_added or []]
+        added = [m.id for m in _present(activity.members_added, ChannelAccount)]
         if activity.recipient is None or activity.recipient.id not in added:
             return
         if _conversation_type(activity) == PERSONAL:
@@ -292,7 +292,7 @@ def _user(activity: Activity) -> TeamsUser:
 
 
 def _client_timezone(activity: Activity) -> str | None:
-    for entity in activity.entities or []:
+    for entity in _present(activity.entities, Entity):
         if entity.type == "clientInfo":
             return _text(_object(entity.additional_properties).get("timezone"))
     return None
@@ -352,12 +352,21 @@ def _channel_id(activity: Activity) -> str:
 def _own_mentions(activity: Activity) -> list[str]:
     """The texts of the @mentions of this bot (`<at>OneScore</at>`), to be removed from the command."""
     found = []
-    for entity in activity.entities or []:
+    for entity in _present(activity.entities, Entity):
         extra = _object(entity.additional_properties)
         mentioned = _object(extra.get("mentioned"))
         if entity.type == "mention" and activity.recipient and mentioned.get("id") == activity.recipient.id:
             found.append(_text(extra.get("text")) or "")
     return [text for text in found if text]
+
+
+Item = TypeVar("Item")
+
+
+def _present(values: list[Any] | None, kind: type[Item]) -> list[Item]:
+    """The entries of a list in an activity that are what they should be: JSON allows `[null]`, and
+    botbuilder passes such an entry on as None."""
+    return [value for value in values or [] if isinstance(value, kind)]
 
 
 def _object(value: object) -> dict[str, Any]:

@@ -93,3 +93,14 @@ def test_in_the_emulator_mode_a_body_that_is_no_activity_is_400(teams: TeamsDriv
     for name, body in bodies(teams).items():
         assert post(teams, body, None) == 400, name
     assert nothing_done(teams)
+
+
+def test_null_entries_in_an_activitys_lists_are_skipped(teams: TeamsDriver) -> None:
+    """JSON allows `[null]` in any list; botbuilder hands such an entry on as None. A message whose
+    entities hold one is still answered, and an install whose membersAdded holds one is no error."""
+    message = teams.message(MIKKO, "help", entities=[None, {"type": "clientInfo", "timezone": "Europe/Helsinki"}])
+    assert teams.post(message).status_code < 300
+    assert teams.fake.sent_to(message["conversation"]["id"]), "the help was sent"
+    install = teams.activity("conversation_update_personal_install.json", MIKKO)
+    install["membersAdded"] = [None, {"id": "29:someone"}]
+    assert teams.post(install).status_code < 300
