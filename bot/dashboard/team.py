@@ -16,7 +16,7 @@ from sqlmodel import Session
 from bot.organisation import Organisation
 from bot.periods import Period
 from bot.scoring.aggregates import Attribution, ClosedTotals
-from bot.scoring.period_cache import cached_attributions, cached_totals
+from bot.scoring.period_cache import PeriodFigures
 from bot.scoring.scorecard import team_names, team_sizes, visible_teams
 
 HISTORY_LENGTH = 12
@@ -50,8 +50,8 @@ def team_history(
     configured = [entry.name for entry in org.teams]
     if team not in visible_teams(team_sizes(session, names), configured, org.min_group_size):
         return TeamHistory(team=team, hidden=True, periods=[])
-    totals = cached_totals(session, org, periods)
-    shares = cached_attributions(session, org, periods, names)
+    figures = PeriodFigures(session, org, names)
+    totals, shares = figures.totals(periods), figures.attributions(periods)
     rows = [_period(period, team, total, share) for period, total, share in zip(periods, totals, shares, strict=True)]
     return TeamHistory(team=team, hidden=False, periods=rows)
 

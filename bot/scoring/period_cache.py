@@ -70,47 +70,54 @@ def _store(session: Session) -> _Store:
         return store
 
 
-def cached_totals(session: Session, org: Organisation, periods: Sequence[Period]) -> list[ClosedTotals]:
-    """`closed_totals` of consecutive `periods`, from the cache where known."""
-    version = ("totals", ledger_version(session), org.currency, tuple(sorted(org.fx_rates.items())))
-    return _cached(session, version, periods, ClosedTotals, lambda span: closed_totals(session, org, span))
+class PeriodFigures:
+    """One request's view of the cache: the ledger's version read once, for totals and shares alike
+    (none for a session that wrote, which is neither served nor stored)."""
 
+    def __init__(self, session: Session, org: Organisation, names: Mapping[int, str]) -> None:
+        self._session = session
+        self._org = org
+        self._names = names
+        self._store = None if wrote_uncommitted(session) else _store(session)
+        money = (org.currency, tuple(sorted(org.fx_rates.items())))
+        version = ledger_version(session) if self._store is not None else None
+        self._totals_key: Hashable = ("totals", version, money)
+        self._shares_key: Hashable = ("attribution", version, money, org.attribution, tuple(sorted(names.items())))
 
-def cached_attributions(
-    session: Session, org: Organisation, periods: Sequence[Period], names: Mapping[int, str]
-) -> list[Attribution]:
-    """`attributions` of consecutive `periods` (every team's answers), from the cache where known."""
-    version = (
-        "attribution",
-        ledger_version(session),
-        org.currency,
-        tuple(sorted(org.fx_rates.items())),
-        org.attribution,
-        tuple(sorted(names.items())),
-    )
-    return _cached(session, version, periods, Attribution, lambda span: attributions(session, org, span, names))
+    def totals(self, periods: Sequence[Period]) -> list[ClosedTotals]:
+        """`closed_totals` of consecutive `periods`, from the cache where known."""
+        return self._cached(self._totals_key, periods, ClosedTotals, self._compute_totals)
 
+    def attributions(self, periods: Sequence[Period]) -> list[Attribution]:
+        """`attributions` of consecutive `periods` (every team's answers), from the cache where known."""
+        return self._cached(self._shares_key, periods, Attribution, self._compute_shares)
 
-def _cached(
-    session: Session,
-    version: Hashable,
-    periods: Sequence[Period],
-    kind: type[Figures],
-    compute: Callable[[Sequence[Period]], list[Figures]],
-) -> list[Figures]:
-    """The known periods from the store; the span from the first to the last unknown one computed
-    in one pass (consecutive periods stay consecutive) and stored."""
-    if wrote_uncommitted(session):
-        return compute(periods)
-    store = _store(session)
-    found: list[Figures | None] = []
-    for period in periods:
-        entry = store.get((version, period.label))
-        found.append(entry if isinstance(entry, kind) else None)
-    missing = [index for index, entry in enumerate(found) if entry is None]
-    if missing:
-        first, last = missing[0], missing[-1]
-        for index, figures in enumerate(compute(periods[first : last + 1]), start=first):
-            store.put((version, periods[index].label), figures)
-            found[index] = figures
-    return [entry for entry in found if entry is not None]
+    def _compute_totals(self, periods: Sequence[Period]) -> list[ClosedTotals]:
+        return closed_totals(self._session, self._org, periods)
+
+    def _compute_shares(self, periods: Sequence[Period]) -> list[Attribution]:
+        return attributions(self._session, self._org, periods, self._names)
+
+    def _cached(
+        self,
+        version: Hashable,
+        periods: Sequence[Period],
+        kind: type[Figures],
+        compute: Callable[[Sequence[Period]], list[Figures]],
+    ) -> list[Figures]:
+        """The known periods from the store; the span from the first to the last unknown one
+        computed in one pass (consecutive periods stay consecutive) and stored."""
+        store = self._store
+        if store is None:
+            return compute(periods)
+        found: list[Figures | None] = []
+        for period in periods:
+            entry = store.get((version, period.label))
+            found.append(entry if isinstance(entry, kind) else None)
+        missing = [index for index, entry in enumerate(found) if entry is None]
+        if missing:
+            first, last = missing[0], missing[-1]
+            for index, figures in enumerate(compute(periods[first : last + 1]), start=first):
+                store.put((version, periods[index].label), figures)
+                found[index] = figures
+        return [entry for entry in found if entry is not None]

@@ -34,7 +34,7 @@ from bot.scoring.aggregates import (
     uncounted_deals,
 )
 from bot.scoring.attribution import AttributionModel, helping_weights, split_cents
-from bot.scoring.period_cache import cached_attributions, cached_totals
+from bot.scoring.period_cache import PeriodFigures
 from storage.models import Answer, Deal, Member, Stage, Team
 
 TREND_LENGTH = 4
@@ -145,8 +145,9 @@ def compute_scorecard(session: Session, org: Organisation, period: Period, *, te
     only = _configured_team(org, team)
     names = team_names(session)
     trend_periods = period.preceding(TREND_LENGTH)
-    *trend_totals, totals = cached_totals(session, org, [*trend_periods, period])
-    [shares] = cached_attributions(session, org, [period], names)
+    figures = PeriodFigures(session, org, names)
+    *trend_totals, totals = figures.totals([*trend_periods, period])
+    [shares] = figures.attributions([period])
     sent, answered = ask_counts(session, period)
     configured = [entry.name for entry in org.teams]
     listed = configured + sorted({*shares.influenced, *shares.answers} - set(configured))

@@ -19,7 +19,7 @@ from bot.ledger.schemas import AnswerInput
 from bot.periods import Period
 from bot.runtime import Runtime
 from bot.scoring.aggregates import attributions, closed_totals
-from bot.scoring.period_cache import cached_attributions, cached_totals
+from bot.scoring.period_cache import PeriodFigures
 from bot.scoring.scorecard import compute_scorecard, team_names
 from storage.db import run_transaction
 from storage.models import Answer, Deal, Member, Team
@@ -56,7 +56,8 @@ def figures(runtime: Runtime) -> tuple[Any, Any]:
     """What the cache serves, and the same figures computed without it: they must always be equal."""
     with Session(runtime.engine) as session:
         names = team_names(session)
-        cached = (cached_totals(session, runtime.org, MONTHS), cached_attributions(session, runtime.org, MONTHS, names))
+        cache = PeriodFigures(session, runtime.org, names)
+        cached = (cache.totals(MONTHS), cache.attributions(MONTHS))
         fresh = (closed_totals(session, runtime.org, MONTHS), attributions(session, runtime.org, MONTHS, names))
     return cached, fresh
 
@@ -181,7 +182,7 @@ def test_a_session_that_wrote_is_neither_served_nor_kept(seeded: Runtime) -> Non
     with Session(seeded.engine) as session:
         session.execute(delete(Answer).where(col(Answer.deal_id) == deal_id(session, "crm:1")))
         names = team_names(session)
-        inside = cached_attributions(session, seeded.org, MONTHS, names)
+        inside = PeriodFigures(session, seeded.org, names).attributions(MONTHS)
         assert inside == attributions(session, seeded.org, MONTHS, names) and inside != before[1]
         session.rollback()
     with seeded.engine.begin() as connection:
