@@ -346,7 +346,7 @@ def attributions(
             col(DealFigures.currency).in_([org.currency, *org.fx_rates]),
         )
     )
-    patterns = patterns_for(names, org.attribution == "impact_weighted")
+    patterns = _patterns_for(names, org.attribution == "impact_weighted")
     deals = cast(list[tuple[int, str, int | None, str, int]], connection.execute(won).all())  # amounts: not NULL
     _add_won_deals(results, org, patterns, deals)
     return results
@@ -428,13 +428,17 @@ _KNOWN_PATTERNS = 200_000
 memory, far above the few thousand a large organisation's deals show."""
 
 
-def patterns_for(names: Mapping[int, str], weighted: bool) -> _Patterns:
+_KNOWN_TEAM_SETS = 8
+"""Sets of team names (with a model) kept at once: one in a running service, a few in the tests."""
+
+
+def _patterns_for(names: Mapping[int, str], weighted: bool) -> _Patterns:
     """The process's `_Patterns` for these teams and this model, kept between requests: the patterns
     of a company's deals are few and recur, so most requests parse none and split no residue anew."""
     key = (tuple(sorted(names.items())), weighted)
     patterns = _PATTERNS.get(key)
     if patterns is None:
-        if len(_PATTERNS) >= 8:
+        if len(_PATTERNS) >= _KNOWN_TEAM_SETS:
             _PATTERNS.clear()
         patterns = _PATTERNS[key] = _Patterns(names, weighted)
     return patterns
