@@ -167,8 +167,11 @@ class _RecordReader:
         return line
 
     def _looks_like_a_row(self, line: str) -> bool:
+        """A line of the header's width that starts a field, and whose own quotes pair up: a line with
+        an odd number of them closes the quoted field left open above it (`"\n0",` is two lines)."""
         fields = _split(line, self._delimiter)
-        return self._width > 1 and len(fields) == self._width and bool(fields[0].strip())
+        balanced = line.count(self._dialect.quotechar or '"') % 2 == 0
+        return self._width > 1 and balanced and len(fields) == self._width and bool(fields[0].strip())
 
     def records(self) -> Iterator[Record]:
         reader = csv.reader(self, self._dialect)
