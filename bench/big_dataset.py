@@ -27,6 +27,7 @@ from typing import Any
 from alembic.script import ScriptDirectory
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from bench.common import reset_postgres
 from bot.organisation import Organisation, parse_organisation
@@ -53,6 +54,7 @@ CURRENCIES = (("EUR", 85), ("USD", 10), ("SEK", 4), ("JPY", 1))
 """JPY has no rate in `ORGANISATION`: its won deals are listed as not counted."""
 STAGES = (("won", 35), ("lost", 30), ("open", 35))
 IMPACTS = (("none", 20), ("some", 35), ("strong", 30), ("decisive", 15))
+_NEXT_IMPACT = {"none": "some", "some": "strong", "strong": "decisive", "decisive": "none"}
 ASK_STATUSES = (("answered", 70), ("expired", 15), ("declined", 5), ("pending", 10))
 
 ORGANISATION = parse_organisation(
@@ -76,11 +78,20 @@ class BigDataset:
     def dispose(self) -> None:
         self.engine.dispose()
 
-    def touch(self) -> None:
-        """What any write to a deal, an answer or a member does to the ledger's version: no cache of
-        figures computed from the ledger holds after it."""
-        with self.engine.begin() as connection:
-            connection.execute(text("UPDATE insights_changes SET changes = changes + 1 WHERE id = 1"))
+    def touch(self, day: date) -> None:
+        """An answer about a deal won on `day` gets another impact, written as the app writes an edited
+        answer (the ORM: the deal's rollups refreshed and its month's counter moved in one
+        transaction), so figures of the periods holding `day` are computed again on their next read."""
+        with Session(self.engine) as session:
+            answer = session.exec(
+                select(Answer)
+                .join(Deal, col(Deal.id) == col(Answer.deal_id))
+                .where(col(Deal.closed_at) == day, col(Deal.stage) == "won")
+                .order_by(col(Answer.id))
+                .limit(1)
+            ).one()
+            answer.impact = _NEXT_IMPACT[answer.impact]
+            session.commit()
 
 
 def open_dataset(postgres_url: str | None = None, *, deals: int = DEFAULT_DEALS) -> BigDataset:

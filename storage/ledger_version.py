@@ -16,13 +16,15 @@ serve it nor keep what it computed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, event, func
+from sqlalchemy import Select, event, func, or_
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction, UOWTransaction
 from sqlmodel import Session, col, select
 
-from storage.models import Answer, Deal, InsightsChanges, Member
+from storage.models import Answer, Deal, InsightsChanges, LedgerChanges, Member
 
 
 def ledger_version(session: Session) -> tuple[Any, ...]:
@@ -49,6 +51,41 @@ _MEMBERS: list[Select[Any]] = [
     select(func.sum(func.coalesce(col(Member.team_id), 0) * col(Member.id))),
     select(func.count(col(Member.name))),
 ]
+
+
+MEMBERS_SCOPE = "members"
+
+
+def span_versions(session: Session, spans: Sequence[tuple[date, date]]) -> list[tuple[int, ...]]:
+    """For each span of closing days (first, last), a token that moves whenever anything the figures
+    of deals closed in it read changes: the counters of its months and the members' (migration 0015).
+
+    One indexed read for all spans. A write about a deal closed in June moves June's token and
+    leaves every span without June standing, so a cache of periods recomputes only the periods the
+    write was about."""
+    months = [_months(first, last) for first, last in spans]
+    known: dict[str, int] = {}
+    if spans:
+        earliest, latest = min(span[0] for span in months), max(span[-1] for span in months)
+        scope = col(LedgerChanges.scope)
+        rows = session.exec(
+            select(scope, col(LedgerChanges.changes)).where(
+                or_(scope == MEMBERS_SCOPE, scope.between(earliest, latest))
+            )
+        )
+        known = {name: int(changes) for name, changes in rows}
+    members = known.get(MEMBERS_SCOPE, 0)
+    return [(members, *(known.get(month, 0) for month in span)) for span in months]
+
+
+def _months(first: date, last: date) -> list[str]:
+    """The months a span of days touches, as the triggers name them ('2026-06')."""
+    months: list[str] = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
 
 
 _WROTE = "ledger_wrote_uncommitted"

@@ -454,3 +454,15 @@ class InsightsChanges(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     changes: int = 0
+
+
+class LedgerChanges(SQLModel, table=True):
+    """Counters that database triggers (migration 0015) raise: one per month of closing days ('2026-06')
+    whenever a deal closed in it, its rollups or one of its answers change, and one ('members') whenever a
+    member joins, leaves or changes team or name. A cache of one period's figures keys them by its months'
+    counters and the members', so a write elsewhere in the ledger leaves them standing."""
+
+    __tablename__ = "ledger_changes"
+
+    scope: str = Field(primary_key=True, max_length=16)
+    changes: int = Field(default=0, sa_type=BigInteger)

@@ -1,13 +1,15 @@
-"""Each period's totals and attribution, kept in the process while the ledger stands still.
+"""Each period's totals and attribution, kept in the process while what they read stands still.
 
 A team's page reads twelve periods, and over a large ledger twelve quarters are every deal there
 is: computed afresh each time that costs a third of a second, however the database groups them.
-But what it reads changes only when a deal, an answer or a member's team does, and
-`storage.ledger_version` tells that in one round trip. So the figures of each period are kept,
-keyed by that version and by everything in the organisation file that changes them (currency,
-rates, model, the teams' names), and only the periods not yet known are computed, in one pass.
-A write anywhere moves the version and every period is computed again on its next read: never
-stale, and on a quiet dashboard each page after the first costs milliseconds.
+But a period's figures change only when a deal closed in it, one of its answers or a member's team
+does, and `storage.ledger_version.span_versions` tells that for every period at once, in one
+indexed read of counters the database's triggers keep per month. So the figures of each period are
+kept, keyed by its own version and by everything in the organisation file that changes them
+(currency, rates, model, the teams' names), and only the periods whose version moved are computed,
+in one pass. An answer about this week's deal recomputes this week, month and quarter on their next
+read and leaves the trend's earlier periods and last year's quarters as they were: never stale,
+and after a write a page computes about one period.
 
 The cache belongs to the engine (a weak reference), so two databases in one process, as in the
 tests, never share figures. A session that has written in its transaction is neither served nor
@@ -28,7 +30,7 @@ from sqlmodel import Session
 from bot.organisation import Organisation
 from bot.periods import Period
 from bot.scoring.aggregates import Attribution, ClosedTotals, attributions, closed_totals
-from storage.ledger_version import ledger_version, wrote_uncommitted
+from storage.ledger_version import span_versions, wrote_uncommitted
 
 MAX_ENTRIES = 4096
 """Periods kept per database: a few hundred kilobytes, far more than the periods people look at."""
@@ -71,7 +73,7 @@ def _store(session: Session) -> _Store:
 
 
 class PeriodFigures:
-    """One request's view of the cache: the ledger's version read once, for totals and shares alike
+    """One request's view of the cache: each period's version read once, for totals and shares alike
     (none for a session that wrote, which is neither served nor stored)."""
 
     def __init__(self, session: Session, org: Organisation, names: Mapping[int, str]) -> None:
@@ -80,9 +82,9 @@ class PeriodFigures:
         self._names = names
         self._store = None if wrote_uncommitted(session) else _store(session)
         money = (org.currency, tuple(sorted(org.fx_rates.items())))
-        version = ledger_version(session) if self._store is not None else None
-        self._totals_key: Hashable = ("totals", version, money)
-        self._shares_key: Hashable = ("attribution", version, money, org.attribution, tuple(sorted(names.items())))
+        self._totals_key: Hashable = ("totals", money)
+        self._shares_key: Hashable = ("attribution", money, org.attribution, tuple(sorted(names.items())))
+        self._versions: dict[str, Hashable] = {}
 
     def totals(self, periods: Sequence[Period]) -> list[ClosedTotals]:
         """`closed_totals` of consecutive `periods`, from the cache where known."""
@@ -98,11 +100,20 @@ class PeriodFigures:
     def _compute_shares(self, periods: Sequence[Period]) -> list[Attribution]:
         return attributions(self._session, self._org, periods, self._names)
 
+    def _keys(self, kind: Hashable, periods: Sequence[Period]) -> list[Hashable]:
+        """Each period's key; the versions of periods this request has not asked about yet are read
+        in one round trip (the totals and shares of one page ask about the same periods)."""
+        unread = [period for period in periods if period.label not in self._versions]
+        if unread:
+            versions = span_versions(self._session, [(period.first, period.last) for period in unread])
+            self._versions.update(zip((period.label for period in unread), versions, strict=True))
+        return [(kind, period.label, self._versions[period.label]) for period in periods]
+
     def _cached(
         self,
-        version: Hashable,
+        kind: Hashable,
         periods: Sequence[Period],
-        kind: type[Figures],
+        figures: type[Figures],
         compute: Callable[[Sequence[Period]], list[Figures]],
     ) -> list[Figures]:
         """The known periods from the store; the span from the first to the last unknown one
@@ -110,14 +121,15 @@ class PeriodFigures:
         store = self._store
         if store is None:
             return compute(periods)
+        keys = self._keys(kind, periods)
         found: list[Figures | None] = []
-        for period in periods:
-            entry = store.get((version, period.label))
-            found.append(entry if isinstance(entry, kind) else None)
+        for key in keys:
+            entry = store.get(key)
+            found.append(entry if isinstance(entry, figures) else None)
         missing = [index for index, entry in enumerate(found) if entry is None]
         if missing:
             first, last = missing[0], missing[-1]
-            for index, figures in enumerate(compute(periods[first : last + 1]), start=first):
-                store.put((version, periods[index].label), figures)
-                found[index] = figures
+            for index, computed in enumerate(compute(periods[first : last + 1]), start=first):
+                store.put(keys[index], computed)
+                found[index] = computed
         return [entry for entry in found if entry is not None]

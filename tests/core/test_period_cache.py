@@ -73,7 +73,7 @@ def ledger_reads(runtime: Runtime) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        probe = "insights_changes" in statement
+        probe = "ledger_changes" in statement
         if not probe and any(table in statement for table in ("deal_figures", "deal_team_credit", "FROM deals")):
             seen.append(statement)
 
@@ -100,6 +100,40 @@ def test_a_second_read_of_unchanged_figures_reads_no_deal(seeded: Runtime) -> No
     with ledger_reads(seeded) as reads, Session(seeded.engine) as session:
         team_history(session, seeded.org, "marketing", Period.parse("2026-12"))
     assert reads, "a period not seen before is computed"
+
+
+def test_a_write_recomputes_only_the_periods_it_is_about(seeded: Runtime) -> None:
+    """An answer about November's deal moves November (and its quarter) alone: October's figures,
+    the year's earlier months and the quarter before are served as they were."""
+    figures(seeded)
+    with Session(seeded.engine) as session:
+        compute_scorecard(session, seeded.org, QUARTER)
+        compute_scorecard(session, seeded.org, Period.parse("2026-Q3"))
+    answer(seeded, "crm:1", "olli@example.com", "product", "decisive")
+    october, november = Period.parse("2026-10"), Period.parse("2026-11")
+    with ledger_reads(seeded) as reads, Session(seeded.engine) as session:
+        cache = PeriodFigures(session, seeded.org, team_names(session))
+        cache.totals([*october.preceding(9), october])
+        cache.attributions([Period.parse("2026-Q3")])
+    assert reads == []
+    with ledger_reads(seeded) as reads, Session(seeded.engine) as session:
+        cache = PeriodFigures(session, seeded.org, team_names(session))
+        cache.totals([november])
+        cache.attributions([QUARTER])
+    assert len(reads) >= 2, "the month and the quarter the answer is about are computed again"
+    assert_fresh(seeded)
+
+
+def test_raw_sql_moving_a_deal_between_months_is_seen_in_both(seeded: Runtime) -> None:
+    """Nothing refreshes the rollups here: the deals' own trigger must move the month the deal
+    leaves and the one it joins, since the totals read the deals themselves."""
+    figures(seeded)
+    with seeded.engine.begin() as connection:
+        connection.execute(text("UPDATE deals SET closed_at = '2026-11-02' WHERE external_id = 'crm:2'"))
+    with Session(seeded.engine) as session:
+        totals = PeriodFigures(session, seeded.org, team_names(session)).totals(MONTHS)
+        assert totals == closed_totals(session, seeded.org, MONTHS)
+    assert totals[-2].closed == 0 and totals[-1].closed == 3
 
 
 def test_a_new_answer_is_seen_at_once(seeded: Runtime) -> None:
