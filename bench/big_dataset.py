@@ -93,6 +93,12 @@ class BigDataset:
             answer.impact = _NEXT_IMPACT[answer.impact]
             session.commit()
 
+    def touch_members(self) -> None:
+        """What a directory sync that renames someone does: the members' counter moves, and with it
+        every period's version (a member's team decides the shares of the deals they own)."""
+        with self.engine.begin() as connection:
+            connection.execute(text("UPDATE members SET name = name WHERE id = 1"))
+
 
 def open_dataset(postgres_url: str | None = None, *, deals: int = DEFAULT_DEALS) -> BigDataset:
     """The dataset on SQLite, or on PostgreSQL at `postgres_url` (whose schema `public` it owns), built if need be."""
