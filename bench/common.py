@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -126,11 +127,44 @@ def running_server(env: dict[str, str]) -> Iterator[Server]:
         yield server
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """A process's resident memory from /proc: all of it (`VmRSS`), or its private part (`RssAnon`)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+    raise RuntimeError(f"no {field}")
+
+
+class PeakMemory:
+    """The peak of this process's private resident memory (heap, arrays: `RssAnon`) while the block
+    runs, sampled every millisecond by a thread, above what it was when the block began.
+
+    Resident memory as a whole also counts the pages of files mapped into the process, such as a
+    SQLite database read through its memory map: the operating system's file cache, shared and
+    dropped under pressure, which PostgreSQL keeps in its own server processes instead."""
+
+    def __init__(self) -> None:
+        self.idle = self.peak = rss_mb(os.getpid(), "RssAnon")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        pid = os.getpid()
+        while not self._stop.wait(0.001):
+            self.peak = max(self.peak, rss_mb(pid, "RssAnon"))
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_mb(os.getpid(), "RssAnon"))
+
+    @property
+    def above_idle(self) -> float:
+        return self.peak - self.idle
 
 
 def report(name: str, value: str, target: str, ok: bool) -> None:

@@ -5,8 +5,10 @@
 Seeds a fresh database (SQLite, and PostgreSQL when ONESCORE_TEST_POSTGRES_URL is set) with a
 quarter in which every deal closed, five answers each in English or Finnish — kinds of help made of
 varied phrases, accounts and numbers, so few texts repeat — then, in a fresh process, times
-`insights_for` with an empty cache (cold) and again (cached), and the peak resident memory above
-that process's idle size.
+`insights_for` with an empty cache (cold) and again (cached), and the peak memory above that
+process's idle size: private memory (`bench.common.PeakMemory`, sampled in a second cold run), the
+target's measure, beside all resident memory, which on SQLite also counts the database file's pages
+read through its memory map.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from time import perf_counter
 
 from sqlalchemy import insert
 
-from bench.common import ROOT, databases, report, reset_postgres
+from bench.common import ROOT, PeakMemory, databases, report, reset_postgres
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Answer, Deal, Member, Team
@@ -143,14 +145,25 @@ def measure(url: str) -> dict[str, float]:
     began = perf_counter()
     insights = insights_for(engine, org, Period.parse(QUARTER))
     cold = perf_counter() - began
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    resident = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - idle
     cached = []
     for _ in range(5):
         began = perf_counter()
         insights_for(engine, org, Period.parse(QUARTER))
         cached.append(perf_counter() - began)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM insights_cache")
+    with PeakMemory() as private:  # a second cold run, so the sampling thread slows no timed one
+        insights_for(engine, org, Period.parse(QUARTER))
     themes = [f"{t.team}: {theme.label} ({theme.answers})" for t in insights.teams for theme in t.themes[:2]]
-    return {"warm_up": warm, "cold": cold, "cached": max(cached), "memory": peak - idle, "themes": themes}  # type: ignore[dict-item]
+    return {
+        "warm_up": warm,
+        "cold": cold,
+        "cached": max(cached),
+        "memory": private.above_idle,
+        "resident": resident,
+        "themes": themes,  # type: ignore[dict-item]
+    }
 
 
 def _load() -> str:
@@ -181,7 +194,13 @@ def main(argv: list[str] | None = None) -> None:
             cached_ms = figures["cached"] * 1000
             report(f"insights cached, {what}", f"worst of 5: {cached_ms:.0f} ms", "≤ 50 ms", cached_ms <= 50)
             memory = figures["memory"]
-            report(f"insights peak memory above idle, {label}", f"{memory:.0f} MB", "≤ 300 MB", memory <= 300)
+            report(
+                f"insights peak memory above idle, {label}",
+                f"{memory:.0f} MB private (all resident memory, the database's mapped file pages included: "
+                f"{figures['resident']:.0f} MB)",
+                "≤ 300 MB",
+                memory <= 300,
+            )
             print(f"(once at start: imports and dictionaries {figures['warm_up']:.1f} s; {_load()})")
             print("sample themes:", "; ".join(figures["themes"]))
 

@@ -1,16 +1,16 @@
-"""A cheap token that moves whenever deals, answers or the members' teams and names change.
+"""Cheap tokens that move whenever what a period's figures read changes.
 
-One round trip of scalar subqueries, each an index lookup: the latest ids and changes of answers
-and deals show what was added or edited; the counter the database's triggers raise on every
-insert, update and deletion of an answer or a deal (`insights_changes`, whatever code, cascade or
-raw SQL made it) shows what went, and the same counter moves when a member joins, leaves, changes
-team or name; a summary of members is read beside it.
-Counting rows instead cost tens of milliseconds. Caches of figures computed from the ledger keep a
-result while this token is unchanged.
+`span_versions` reads the counters that database triggers keep in `ledger_changes` (migration
+0015): one per month of closing days, raised whenever a deal closed in it, its rollups or one of
+its answers are added, changed or deleted (whatever code, cascade or raw SQL did it), and one for
+the members, raised whenever a member joins, leaves, changes team or name. Caches of figures
+computed from the ledger keep a period's result while its token is unchanged; counting rows
+instead cost tens of milliseconds, and one token for the whole ledger threw every period away
+at each write.
 
-The token is the database's committed state only for a session that has not written: inside a
+A token is the database's committed state only for a session that has not written: inside a
 transaction with writes of its own, figures include what may still roll back (and on PostgreSQL
-the counter moves only at commit). `wrote_uncommitted` tells such a session, so caches neither
+the counters move only at commit). `wrote_uncommitted` tells such a session, so caches neither
 serve it nor keep what it computed.
 """
 
@@ -24,19 +24,7 @@ from sqlalchemy import Select, event, func, or_
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction, UOWTransaction
 from sqlmodel import Session, col, select
 
-from storage.models import Answer, Deal, InsightsChanges, LedgerChanges, Member
-
-
-def ledger_version(session: Session) -> tuple[Any, ...]:
-    parts: list[Select[Any]] = [
-        select(func.max(col(Answer.id))),
-        select(func.max(col(Answer.updated_at))),
-        select(func.max(col(Deal.id))),
-        select(func.max(col(Deal.updated_at))),
-        select(InsightsChanges.changes).where(col(InsightsChanges.id) == 1),
-        *_MEMBERS,
-    ]
-    return tuple(session.exec(select(*(part.scalar_subquery() for part in parts))).one())
+from storage.models import LedgerChanges, Member
 
 
 def members_summary(session: Session) -> tuple[Any, ...]:

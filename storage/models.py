@@ -443,19 +443,6 @@ class DealTeamCredit(SQLModel, table=True):
     answers: int = 0
 
 
-class InsightsChanges(SQLModel, table=True):
-    """A counter that goes up whenever answers or deals are added, changed or deleted, and whenever a member
-    joins, leaves or changes team or name (once per transaction on PostgreSQL, per row on SQLite): database
-    triggers (migrations 0013, 0014) raise it, whatever code, cascade or raw SQL made the change, so the
-    caches of figures (`storage.ledger_version`) see a deletion, an erased text or a member's new team
-    without counting every row on each request."""
-
-    __tablename__ = "insights_changes"
-
-    id: int = Field(default=1, primary_key=True)
-    changes: int = 0
-
-
 class LedgerChanges(SQLModel, table=True):
     """Counters that database triggers (migration 0015) raise: one per month of closing days ('2026-06')
     whenever a deal closed in it, its rollups or one of its answers change, and one ('members') whenever a

@@ -2,13 +2,14 @@
 
 Finding themes in a quarter takes seconds; reading a stored result takes milliseconds. Two checks
 decide whether the stored result still holds:
-- the probe: the ledger's version (`storage.ledger_version`: latest ids and changes of answers and
-  deals, the counter of their changes that the database's triggers keep, and a summary of members,
-  read through indexes in a few milliseconds) and the settings. Unchanged: nothing anywhere
-  changed, the stored result is served.
+- the probe: the period's version (`storage.ledger_version.span_versions`: the counters that the
+  database's triggers raise whenever a deal closed in one of its months or one of that deal's
+  answers changes, and whenever a member joins, leaves, changes team or name; one indexed read)
+  and the settings. Unchanged: nothing the period's insights read changed, the stored result is
+  served, however much was written about other periods meanwhile.
 - the fingerprint of the period itself (how many answers, their ids, text lengths, quoting consent,
   authors, teams and latest change; the period's deals and amounts). Read only when the probe moved:
-  when it still matches, a change elsewhere left this period alone and the result is kept.
+  when it still matches (a member renamed who wrote nothing here, say), the result is kept.
 Examples are stored as answer ids and their text is read afresh each time, so an answer withdrawn,
 erased or no longer quotable never shows, even before the fingerprint notices.
 """
@@ -30,7 +31,7 @@ from bot.insights.report import Example, Insights, insights_from, quotable_examp
 from bot.organisation import Organisation
 from bot.periods import Period
 from storage.db import run_transaction
-from storage.ledger_version import ledger_version, members_summary
+from storage.ledger_version import members_summary, span_versions
 from storage.models import Deal, InsightsCache, Stage, utcnow
 
 _CLOSED = (Stage.WON.value, Stage.LOST.value)
@@ -43,7 +44,7 @@ def insights_for(engine: Engine, org: Organisation, period: Period, *, team: str
     the database and may compute for seconds: call it off the event loop."""
     key = period.label if team is None else f"{period.label}/{team}"
     with Session(engine) as session:
-        probe = _probe(session, org)
+        probe = _probe(session, org, period)
         cached = session.get(InsightsCache, key)
         if cached is not None and cached.probe == probe:
             return _served(session, cached.payload)
@@ -122,8 +123,9 @@ def _store(
     run_transaction(engine, store)
 
 
-def _probe(session: Session, org: Organisation) -> str:
-    return _digest([list(ledger_version(session)), _settings(org)])
+def _probe(session: Session, org: Organisation, period: Period) -> str:
+    [version] = span_versions(session, [(period.first, period.last)])
+    return _digest([list(version), _settings(org)])
 
 
 def period_fingerprint(session: Session, org: Organisation, period: Period, *, answers: list[Any] | None = None) -> str:

@@ -10,7 +10,9 @@ million answers within seconds.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -27,6 +29,7 @@ from bot.organisation import Organisation
 from bot.periods import Period
 from bot.scoring.attribution import IMPACT_RANK
 from bot.scoring.scorecard import team_names
+from storage.db import unmapped_reads
 from storage.models import Answer, Deal, Member, Stage
 
 BATCH = 20_000
@@ -90,20 +93,12 @@ def load_corpus(session: Session, org: Organisation, period: Period) -> Corpus:
     for member_id, _name, _email, team_id in people:
         home_team[member_id] = -1 if team_id is None else team_id
     lexicon = Lexicon(excluded=name_words(word for _id, name, email, _team in people for word in (name, email)))
-    columns: list[list[IntArray]] = [[] for _ in range(6)]
-    forms: list[IntArray] = []
-    per_answer: list[IntArray] = []
     summary = _Summary()
-    for chunk in _answer_chunks(session, period):
-        numbers, texts, figures = chunk[:6], chunk[6], chunk[7:]
-        summary.add(*figures)
-        found, counts = lexicon.read_joined(texts, int(figures[0]))
-        forms.append(found)
-        per_answer.append(counts)
-        answer_id, deal_id, *rest = (np.fromstring(values, dtype=np.int64, sep=",") for values in numbers)
-        deal_index = np.searchsorted(deals.ids, deal_id)
-        for target, values in zip(columns, (answer_id, deal_index, *rest), strict=True):
-            target.append(values)
+    with unmapped_reads(session.connection()), _Reader(lexicon, deals.ids) as reader:
+        for chunk in _answer_chunks(session, period):
+            summary.add(*chunk[7:])
+            reader.read(chunk)
+        columns, forms, per_answer = reader.results()
     counts = _joined(per_answer)
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     matrix = sparse.csr_matrix(
@@ -134,6 +129,58 @@ def load_corpus(session: Session, org: Organisation, period: Period) -> Corpus:
         team_names=names,
         summary=summary.figures(),
     )
+
+
+class _Reader:
+    """Reads the chunks (their numbers and words) in a thread of its own while the database makes the next.
+
+    Both take about as long, and the database (SQLite's engine, or PostgreSQL's server and the
+    driver's wait for it) runs without Python's global lock, so the two overlap. One thread keeps
+    the chunks in order; at most `AHEAD` chunks wait for it, which bounds the memory."""
+
+    AHEAD = 2
+
+    def __init__(self, lexicon: Lexicon, deal_ids: IntArray) -> None:
+        self._lexicon = lexicon
+        self._deal_ids = deal_ids
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="insights-words")
+        self._pending: deque[Future[_ReadChunk]] = deque()
+        self._done: list[_ReadChunk] = []
+
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def read(self, chunk: Sequence[Any]) -> None:
+        """Queue one row of `_answer_chunks`."""
+        while len(self._pending) >= self.AHEAD:
+            self._done.append(self._pending.popleft().result())
+        self._pending.append(self._pool.submit(self._read, chunk))
+
+    def _read(self, chunk: Sequence[Any]) -> _ReadChunk:
+        numbers, texts, count = chunk[:6], chunk[6], int(chunk[7])
+        forms, per_answer = self._lexicon.read_joined(texts, count)
+        answer_id, deal_id, *rest = (np.fromstring(values, dtype=np.int64, sep=",") for values in numbers)
+        return _ReadChunk(
+            columns=[answer_id, np.searchsorted(self._deal_ids, deal_id), *rest], forms=forms, per_answer=per_answer
+        )
+
+    def results(self) -> tuple[list[list[IntArray]], list[IntArray], list[IntArray]]:
+        """Per column (answer ids, deal positions, members, teams, impact ranks, quoting consent), the
+        chunks' values; the chunks' word forms; their counts of forms per answer; chunks in the order they came."""
+        while self._pending:
+            self._done.append(self._pending.popleft().result())
+        columns = [[chunk.columns[index] for chunk in self._done] for index in range(6)]
+        return columns, [chunk.forms for chunk in self._done], [chunk.per_answer for chunk in self._done]
+
+
+@dataclass(frozen=True)
+class _ReadChunk:
+    columns: list[IntArray]
+    forms: IntArray
+    per_answer: IntArray
 
 
 class _Summary:
@@ -205,12 +252,12 @@ def _answer_chunks(session: Session, period: Period) -> Iterator[Sequence[Any]]:
         .where(*_closed_in(period))
         .group_by(col(Answer.id) // CHUNK)
     )
-    for rows in driver_rows(session, statement):
+    for rows in driver_rows(session, statement, batch=1):  # one at a time: the next is made while this one is read
         yield from rows
 
 
-def driver_rows(session: Session, statement: ClauseElement) -> Iterator[Sequence[Sequence[Any]]]:
-    """The rows of `statement` as the database driver returns them (plain tuples), in batches of BATCH."""
+def driver_rows(session: Session, statement: ClauseElement, *, batch: int = BATCH) -> Iterator[Sequence[Sequence[Any]]]:
+    """The rows of `statement` as the database driver returns them (plain tuples), in batches of `batch`."""
     connection = session.connection()
     sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     driver = connection.connection.dbapi_connection
@@ -219,7 +266,7 @@ def driver_rows(session: Session, statement: ClauseElement) -> Iterator[Sequence
     cursor = driver.cursor(name="onescore_insights") if named else driver.cursor()  # a server-side cursor streams
     try:
         cursor.execute(sql)
-        while rows := cursor.fetchmany(BATCH):
+        while rows := cursor.fetchmany(batch):
             yield rows
     finally:
         cursor.close()

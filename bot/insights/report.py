@@ -9,11 +9,13 @@ words of people's names (see `bot.insights.lexicon`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
+from threadpoolctl import threadpool_limits
 
 from bot.insights.agreement import corroboration
 from bot.insights.corpus import Corpus, IntArray, load_corpus
@@ -104,9 +106,19 @@ def insights_from(session: Session, org: Organisation, period: Period, corpus: C
     listed = configured + sorted(present - set(configured))
     visible = visible_teams(team_sizes(session, corpus.team_names), listed, org.min_group_size)
     shown = [team] if team is not None else listed
-    found = {name: _team_themes(corpus, ids.get(name), org.min_group_size) for name in shown if name in visible}
     lost_rows = _lost_rows(corpus, [ids[name] for name in shown if name in visible and name in ids])
-    lost = _themes(corpus, lost_rows, org.min_group_size)
+    teams = [name for name in shown if name in visible]
+    # two at a time: NMF and the sparse products run without Python's global lock, each on one BLAS thread
+    with threadpool_limits(limits=1), ThreadPoolExecutor(max_workers=2, thread_name_prefix="insights-themes") as pool:
+        lost_themes = pool.submit(_themes, corpus, lost_rows, org.min_group_size)
+        found = dict(
+            zip(
+                teams,
+                pool.map(lambda name: _team_themes(corpus, ids.get(name), org.min_group_size), teams),
+                strict=True,
+            )
+        )
+        lost = lost_themes.result()
     every_theme = [theme for _rows, themes in found.values() for theme in themes or []] + (lost or [])
     quotes = _quotes(session, corpus, every_theme)
     agreement = corroboration(corpus)

@@ -184,3 +184,26 @@ def test_an_answer_deleted_or_blanked_behind_the_bots_back_renews_the_cached_res
         session.connection().exec_driver_sql("UPDATE answers SET text = ''")
     [marketing] = insights_for(runtime.engine, runtime.org, QUARTER, team="marketing").teams
     assert marketing.too_few_answers and marketing.themes == []
+
+
+def test_writes_about_another_period_leave_the_cached_result_served_as_it_was(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """A deal closed in January and its answer move January's counter only: the quarter before is
+    served on its probe alone, so its stored row is not even written again; an answer about one of
+    the quarter's own deals moves the probe."""
+    plant(client, PLANTED)
+
+    def stored_probe() -> str:
+        insights_for(runtime.engine, runtime.org, QUARTER)
+        with Session(runtime.engine) as session:
+            row = session.get(InsightsCache, QUARTER.label)
+            assert row is not None
+            return row.probe
+
+    before = stored_probe()
+    put_deal(client, "later", "aino", "mikko", won=True, closed_at="2027-01-12")
+    post_answer(client, "later", "mikko", "marketing", "strong", "Webinaari tammikuussa 🎉", True)
+    assert stored_probe() == before
+    post_answer(client, "p0", "mikko", "marketing", "strong", "Webinaari auttoi taas", True)
+    assert stored_probe() != before

@@ -12,8 +12,8 @@ member joins, leaves, changes team or name, or is erased. A cache of one period'
 keys them by the counters of its own months and the members': a write about this week's deal no
 longer throws away last quarter's figures, which a single counter for the whole ledger did.
 
-On PostgreSQL the counters move once per transaction and month, when it commits, as
-`insights_changes` does (migration 0013): a row is locked only while committing.
+On PostgreSQL the counters move once per transaction and month, when it commits (deferred
+constraint triggers, as in migration 0013): a row is locked only while committing.
 """
 
 from collections.abc import Sequence
