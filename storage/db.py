@@ -3,7 +3,8 @@
 SQLite is the embedded default, so it is tuned for a web server's concurrency: WAL lets readers
 run beside a writer, a busy timeout makes writers queue instead of failing, and every transaction
 starts with BEGIN IMMEDIATE so a read that later writes can never hit "database is locked" on the
-lock upgrade (SQLite does not wait in that case). Within this process, transactions also queue
+lock upgrade (SQLite does not wait in that case); only a `read_session`, which never writes,
+begins without it. Within this process, transactions also queue
 first-come first-served on a lock taken when they begin and given back when they end: SQLite's own
 busy handler polls with growing sleeps, which under 20 concurrent requests turned a 5 ms write into
 a tail of hundreds of milliseconds. Other processes (a CLI import beside the server) still meet the
@@ -89,17 +90,36 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(_READS_ONLY):
+            connection.exec_driver_sql("BEGIN")
+            return
         turns.acquire()
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
             turns.release()
             raise
+        connection.info[_TOOK_TURN] = True
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
-    def _on_end(_connection: Any) -> None:
-        turns.release()
+    def _on_end(connection: Any) -> None:
+        if connection.info.pop(_TOOK_TURN, False):
+            turns.release()
+
+
+_READS_ONLY = "onescore_reads_only"
+_TOOK_TURN = "onescore_took_turn"
+
+
+def read_session(engine: Engine) -> Session:
+    """A session for a long read that writes nothing, such as finding a quarter's insights.
+
+    On SQLite it begins a plain (deferred) transaction: WAL gives it a snapshot of its own, it
+    takes no write lock and no turn in the process's queue, so writers (an answer being recorded)
+    go on while it reads for seconds. A write in it would have to upgrade its lock, which SQLite
+    may refuse at once: write in a session of its own (`session_scope`, `run_transaction`)."""
+    return Session(engine.execution_options(**{_READS_ONLY: True}))
 
 
 @contextmanager

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from sqlalchemy import inspect, text
+from sqlmodel import select
 
-from storage.db import make_engine
+from storage.db import make_engine, read_session, session_scope
 from storage.migrate import downgrade, upgrade
+from storage.models import Team
 
 EXPECTED_TABLES = {
     "teams",
@@ -52,3 +55,26 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_a_long_read_on_sqlite_holds_up_no_writer(tmp_path: Path) -> None:
+    """Finding a quarter's insights reads for seconds; an answer recorded meanwhile must not wait for it.
+    The read keeps its own snapshot, so it does not see the write either."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'reads.db'}")
+    upgrade(engine)
+    written = threading.Event()
+
+    def write() -> None:
+        with session_scope(engine) as session:
+            session.add(Team(name="marketing"))
+        written.set()
+
+    with read_session(engine) as reading:
+        assert reading.exec(select(Team)).all() == []
+        writer = threading.Thread(target=write)
+        writer.start()
+        assert written.wait(10), "the writer waited for the read to end"
+        assert reading.exec(select(Team)).all() == []
+    writer.join()
+    with read_session(engine) as reading:
+        assert [team.name for team in reading.exec(select(Team))] == ["marketing"]

@@ -30,7 +30,7 @@ from bot.insights.corpus import answer_summary, load_corpus
 from bot.insights.report import Example, Insights, insights_from, quotable_examples
 from bot.organisation import Organisation
 from bot.periods import Period
-from storage.db import run_transaction
+from storage.db import read_session, run_transaction
 from storage.ledger_version import members_summary, span_versions
 from storage.models import Deal, InsightsCache, Stage, utcnow
 
@@ -43,7 +43,7 @@ def insights_for(engine: Engine, org: Organisation, period: Period, *, team: str
     The one core function every surface calls: the REST API, Slack, Teams and the dashboard. Reads
     the database and may compute for seconds: call it off the event loop."""
     key = period.label if team is None else f"{period.label}/{team}"
-    with Session(engine) as session:
+    with read_session(engine) as session:
         probe = _probe(session, org, period)
         cached = session.get(InsightsCache, key)
         if cached is not None and cached.probe == probe:
