@@ -20,7 +20,7 @@ from bot.access.sessions import SESSION_LIFETIME, end_session, forget_expired_se
 from bot.access.throttle import AttemptLimit
 from bot.access.viewer import load_viewer
 from bot.runtime import Runtime
-from handlers.web.render import render, words_for
+from handlers.web.render import Words, render, words_for
 from handlers.web.security import same_token
 from handlers.web.session import (
     SESSION_COOKIE,
@@ -45,11 +45,14 @@ def _client(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
-def _throttled(runtime: Runtime, request: Request) -> Response | None:
+def _refused(runtime: Runtime, request: Request, words: Words, *, status: int = 401, notice: str) -> Response:
+    """A failed attempt: counted against its client, and answered 429 once the client has too many."""
     limit: AttemptLimit = request.app.state.login_attempts
-    if limit.allow(_client(request), runtime.now()):
-        return None
-    return sign_in_page(stranger_words(runtime, request), status=429, notice_key="dashboard.login.throttled")
+    client, now = _client(request), runtime.now()
+    if limit.exhausted(client, now):
+        return sign_in_page(words, status=429, notice_key="dashboard.login.throttled")
+    limit.failed(client, now)
+    return sign_in_page(words, status=status, notice_key=notice)
 
 
 def _secure_cookies(runtime: Runtime, request: Request) -> bool:
@@ -62,14 +65,11 @@ def _secure_cookies(runtime: Runtime, request: Request) -> bool:
 def confirm_login(token: str, request: Request) -> Response:
     runtime = runtime_of(request)
     words = stranger_words(runtime, request)
-    refused = _throttled(runtime, request)
-    if refused is not None:
-        return refused
     with Session(runtime.engine) as session:
         member = pending_login(session, token, runtime.now())
         viewer = load_viewer(session, runtime.org, member.id) if member is not None and member.id else None
     if viewer is None:
-        return sign_in_page(words, notice_key="dashboard.login.invalid")
+        return _refused(runtime, request, words, notice="dashboard.login.invalid")
     words = words_for(runtime.org, viewer.language)
     name = viewer.name
     csrf = new_secret()
@@ -90,11 +90,8 @@ def confirm_login(token: str, request: Request) -> Response:
 def log_in(token: str, request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     runtime = runtime_of(request)
     words = stranger_words(runtime, request)
-    refused = _throttled(runtime, request)
-    if refused is not None:
-        return refused
     if not same_token(csrf, request.cookies.get(LOGIN_CSRF_COOKIE)):
-        return sign_in_page(words, status=403, notice_key="dashboard.error.form_expired")
+        return _refused(runtime, request, words, status=403, notice="dashboard.error.form_expired")
     now = runtime.now()
 
     def work(session: Session) -> tuple[str, int] | None:
@@ -107,7 +104,7 @@ def log_in(token: str, request: Request, csrf: Annotated[str, Form()] = "") -> R
 
     started = run_transaction(runtime.engine, work)
     if started is None:
-        return sign_in_page(words, notice_key="dashboard.login.invalid")
+        return _refused(runtime, request, words, notice="dashboard.login.invalid")
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
