@@ -7,6 +7,7 @@ its thread pool, off the event loop, because they read the database.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated
 from urllib.parse import quote, urlencode
@@ -76,11 +77,20 @@ def _period_heading(period: Period, words: Words) -> str:
 
 
 def _csv(text: str, filename: str) -> Response:
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return Response(text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": attachment(filename)})
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition for a download named after anything (a team called "Myynti – Pohjoinen 🚀").
+
+    Headers travel as Latin-1, and a quote, a backslash or a line break in a name would end the
+    header's value early: the plain `filename` keeps only characters safe everywhere, and
+    `filename*` (RFC 6266) carries the whole name, UTF-8 and percent-encoded, for browsers to use."""
+    plain = _UNSAFE_IN_FILENAME.sub("_", filename)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def _here(request: Request, **changes: str | None) -> str:
@@ -150,7 +160,7 @@ def _share_bars(card: Scorecard, words: Words, period: Period) -> list[Bar]:
     return bars(rows)
 
 
-@router.get("/teams/{name}")
+@router.get("/teams/{name:path}")
 def team_page(
     name: str, signed: SignedInDep, request: Request, period: PeriodParam = None, fmt: FormatParam = None
 ) -> Response:
