@@ -32,6 +32,7 @@ from handlers.api import insights as insights_api
 from handlers.api.body_limit import BodyLimit
 from handlers.api.docs import install_docs
 from handlers.api.errors import install_error_handlers
+from handlers.api.headers import BaselineHeaders
 from handlers.crm import routes as crm_routes
 from handlers.crm.intake import CrmIntake
 from handlers.web import install_dashboard
@@ -133,6 +134,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     app.state.directory_sync = directory_sync
     app.state.people_finder = people_finder
     app.add_middleware(BodyLimit)
+    app.add_middleware(BaselineHeaders)
     install_docs(app)
     install_error_handlers(app)
     app.include_router(health.router)

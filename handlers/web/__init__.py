@@ -10,10 +10,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Scope
 
 from bot.access.throttle import AttemptLimit
 from handlers.web import insights_page, login, pages
 from handlers.web.access_log import hide_login_tokens
+from handlers.web.security import SECURITY_HEADERS
 
 STATIC = Path(__file__).parent / "static"
 
@@ -25,4 +28,13 @@ def install_dashboard(app: FastAPI) -> None:
     app.include_router(login.signed_in_router)
     app.include_router(pages.router)
     app.include_router(insights_page.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", _SecuredFiles(directory=STATIC), name="static")
+
+
+class _SecuredFiles(StaticFiles):
+    """The stylesheet and images with the pages' own headers, but cacheable: they change only with a release."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers.update({name: value for name, value in SECURITY_HEADERS.items() if name != "Cache-Control"})
+        return response

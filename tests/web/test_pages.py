@@ -197,6 +197,23 @@ def test_security_headers_on_every_page(aino: TestClient, path: str) -> None:
     assert headers["referrer-policy"] == "no-referrer"
 
 
+def test_the_stylesheet_carries_the_pages_policy_and_may_be_cached(aino: TestClient) -> None:
+    headers = aino.get("/static/dashboard.css").headers
+    assert "default-src 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff" and "no-store" not in headers.get("cache-control", "")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/no/such/page"), ("GET", "/static/none.css"), ("GET", "/api/scores"), ("POST", "/")]
+)
+def test_whatever_answers_a_request_the_baseline_headers_are_there(web: TestClient, method: str, path: str) -> None:
+    """A 404 for a path no route knows, a 405, a refused API call: no response is framed or sniffed."""
+    response = web.request(method, path)
+    assert response.status_code >= 400
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY" and response.headers["referrer-policy"] == "no-referrer"
+
+
 def test_the_pages_use_nothing_from_elsewhere_and_no_script(aino: TestClient) -> None:
     for path in ("/", "/deals", "/deals/acme", "/teams/sales"):
         html = aino.get(path).text
