@@ -1,11 +1,14 @@
 """One deal as the dashboard shows it: the deal, its asks (status only) and its answers.
 
 An answer's free text is shown when its author agreed to be quoted, to the author themself, and to
-admins; anyone else sees which team helped and how much, never the words.
+admins; anyone else sees which team helped and how much, never the words. A team too small to be
+shown apart on the scorecard is not named beside an ask or an answer (except to the answer's
+author): counted deal by deal, those lines would give away the figures the scorecard hides.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,24 +17,30 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.access.viewer import Viewer
+from bot.organisation import Organisation
+from bot.scoring.scorecard import shown_teams
 from storage.models import Answer, Ask, Deal, DealParticipant, Member, Team
 
 
 @dataclass(frozen=True)
 class AskLine:
     team: str | None
+    """None for an ask about no team in particular, or about a hidden one."""
     status: str
+    team_hidden: bool = False
 
 
 @dataclass(frozen=True)
 class AnswerLine:
-    team: str
+    team: str | None
+    """None when the team is hidden from the viewer."""
     impact: str
     answered_at: datetime
     text: str | None
     """None when the viewer may not read it."""
     quotable: bool
     yours: bool
+    team_hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,12 +60,13 @@ class DealDetail:
     answers: list[AnswerLine]
 
 
-def deal_detail(session: Session, external_id: str, viewer: Viewer) -> DealDetail | None:
+def deal_detail(session: Session, org: Organisation, external_id: str, viewer: Viewer) -> DealDetail | None:
     deal = session.exec(select(Deal).where(col(Deal.external_id) == external_id)).first()
     if deal is None or deal.id is None:
         return None
     owner = session.get(Member, deal.owner_id) if deal.owner_id is not None else None
     owner_team = session.get(Team, owner.team_id) if owner is not None and owner.team_id is not None else None
+    shown = shown_teams(session, org)
     return DealDetail(
         external_id=deal.external_id,
         name=deal.name,
@@ -69,8 +79,8 @@ def deal_detail(session: Session, external_id: str, viewer: Viewer) -> DealDetai
         participant_teams=_participant_teams(session, deal.id),
         created_at=deal.created_at,
         closed_at=deal.closed_at,
-        asks=_asks(session, deal.id),
-        answers=_answers(session, deal.id, viewer),
+        asks=_asks(session, deal.id, shown),
+        answers=_answers(session, deal.id, viewer, shown),
     )
 
 
@@ -85,7 +95,7 @@ def _participant_teams(session: Session, deal_id: int) -> list[str]:
     return list(rows)
 
 
-def _asks(session: Session, deal_id: int) -> list[AskLine]:
+def _asks(session: Session, deal_id: int, shown: Collection[str]) -> list[AskLine]:
     """Who was asked is left out: the page says which teams were asked about and where that stands."""
     rows = session.exec(
         select(Team.name, Ask.status)
@@ -94,10 +104,14 @@ def _asks(session: Session, deal_id: int) -> list[AskLine]:
         .where(col(Ask.deal_id) == deal_id)
         .order_by(col(Ask.id))
     ).all()
-    return [AskLine(team=team, status=status) for team, status in rows]
+    lines = []
+    for team, status in rows:
+        hidden = team is not None and team not in shown
+        lines.append(AskLine(team=None if hidden else team, status=status, team_hidden=hidden))
+    return lines
 
 
-def _answers(session: Session, deal_id: int, viewer: Viewer) -> list[AnswerLine]:
+def _answers(session: Session, deal_id: int, viewer: Viewer, shown: Collection[str]) -> list[AnswerLine]:
     helping = aliased(Team)
     rows = session.exec(
         select(Answer, helping.name)
@@ -109,14 +123,16 @@ def _answers(session: Session, deal_id: int, viewer: Viewer) -> list[AnswerLine]
     for answer, team in rows:
         yours = answer.member_id == viewer.member_id
         readable = answer.quotable or yours or viewer.is_admin
+        hidden = team not in shown and not yours
         lines.append(
             AnswerLine(
-                team=team,
+                team=None if hidden else team,
                 impact=answer.impact,
                 answered_at=answer.answered_at,
                 text=answer.text if readable and answer.text else None,
                 quotable=answer.quotable,
                 yours=yours,
+                team_hidden=hidden,
             )
         )
     return lines

@@ -300,6 +300,16 @@ def team_sizes(session: Session, names: Mapping[int, str]) -> dict[str, int]:
     return {names[team_id]: int(count) for team_id, count in rows if team_id is not None}
 
 
+def shown_teams(session: Session, org: Organisation) -> set[str]:
+    """The teams that may be named beside a deal's answers and asks, and filtered by: those the
+    scorecard shows apart, over every team there is (configured ones first, as the scorecard lists
+    them). A small team's answers, listed deal by deal, would add up to the figures it hides."""
+    names = team_names(session)
+    configured = [entry.name for entry in org.teams]
+    listed = configured + sorted(set(names.values()) - set(configured))
+    return visible_teams(team_sizes(session, names), listed, org.min_group_size)
+
+
 def visible_teams(sizes: Mapping[str, int], teams: Iterable[str], min_group_size: int) -> set[str]:
     """The teams whose figures may be shown apart; the others' figures are hidden.
 

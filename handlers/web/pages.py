@@ -25,7 +25,7 @@ from bot.periods import FIRST_YEAR, Period, PeriodKind, current_period, local_da
 from bot.runtime import Runtime
 from bot.scoring.query import ScoreQueryError, resolve_period
 from bot.scoring.request import PERIOD_ERRORS
-from bot.scoring.scorecard import Scorecard, compute_scorecard, scorecard_csv
+from bot.scoring.scorecard import Scorecard, compute_scorecard, scorecard_csv, shown_teams
 from bot.scoring.view import period_name, scorecard_title, scorecard_view
 from handlers.web.charts import Bar, bars
 from handlers.web.render import Words, render
@@ -250,6 +250,9 @@ def deals_page(
         given = {"stage": stage, "period": period, "team": team, "page": page}.get(exc.field)
         raise PageError(422, f"dashboard.error.{exc.field}", {"value": given or ""}) from None
     with Session(runtime.engine) as session:
+        shown = shown_teams(session, runtime.org)
+        if filters.team is not None and filters.team not in shown:
+            raise PageError(422, "dashboard.error.team_hidden", {"value": team or ""})
         found = list_deals(session, filters)
         owners = deal_owners(session)
     if fmt == CSV:
@@ -263,7 +266,7 @@ def deals_page(
         filters=filters,
         owners=owners,
         stages=[stage.value for stage in Stage],
-        teams=[entry.name for entry in runtime.org.teams],
+        teams=[entry.name for entry in runtime.org.teams if entry.name in shown],
         previous_url=_here(request, page=str(filters.page - 1)) if filters.page > 1 else None,
         next_url=_here(request, page=str(filters.page + 1)) if found.has_next else None,
         csv_url=_here(request, format=CSV),
@@ -293,7 +296,7 @@ def _deals_csv(found: DealPage) -> str:
 def deal_page(external_id: str, signed: SignedInDep, request: Request, fmt: FormatParam = None) -> Response:
     runtime = runtime_of(request)
     with Session(runtime.engine) as session:
-        deal = deal_detail(session, external_id, signed.viewer)
+        deal = deal_detail(session, runtime.org, external_id, signed.viewer)
     if deal is None:
         raise PageError(404, "dashboard.error.no_deal")
     if fmt == CSV:

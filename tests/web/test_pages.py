@@ -93,6 +93,25 @@ def test_small_teams_are_hidden_exactly_as_in_chat(
     assert "fewer than 2 people" in team_page and "€50,000" not in team_page
 
 
+def test_a_hidden_team_is_neither_a_deal_filter_nor_named_beside_a_deals_answers(
+    web: TestClient, runtime: Runtime, deals: None
+) -> None:
+    """Listed deal by deal, a small team's deals and answers would add up to the figures the
+    scorecard hides: it cannot be filtered by, and its answers show no team name but to their author."""
+    runtime.org = runtime.org.model_copy(update={"min_group_size": 2})
+    sign_in(web, runtime, "aino@example.com")
+    refused = web.get("/deals?team=marketing&stage=won&format=csv")
+    assert refused.status_code == 422 and "too small a team" in refused.text
+    assert '<option value="marketing"' not in web.get("/deals").text
+    assert '<option value="sales"' in web.get("/deals").text
+    deal = web.get("/deals/acme").text
+    assert deal.count("A team too small to be named") == 2
+    assert "Marketing" not in deal and "HR &amp; training" not in deal
+    assert ",marketing," not in web.get("/deals/acme?format=csv").text
+    sign_in(web, runtime, "sanna@example.com")
+    assert "HR &amp; training" in web.get("/deals/acme").text, "her own answer names her team"
+
+
 def test_deal_filters_are_read_and_kept_in_the_form(aino: TestClient) -> None:
     def names(query: str) -> set[str]:
         page = aino.get("/deals" + query)
