@@ -32,6 +32,9 @@ SEPARATOR = f" {MARK} "
 """Between two answers' texts in a batch: the mark, apart from the words on both sides."""
 _WORD = re.compile(r"[^\W\d_]{2,}")
 """A word proper: two or more letters. Digits, underscores, punctuation and emoji are never terms."""
+MAX_TERM_LETTERS = 40
+"""Longer runs of letters are no word anyone reads as a kind of help (Finnish compounds stay well
+inside it), and a term is a theme's label in chat, where it must fit on a line."""
 _STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset(get_stop_words("fi"))
 _LEMMATIZER = simplemma.Lemmatizer(lemmatization_strategy=DefaultStrategy(low_memory=True))
 """The frugal dictionaries: some 55 MB for both languages instead of 400 MB, at the same speed per word."""
@@ -138,7 +141,7 @@ class Lexicon:
 
 
 def _is_term(form: str, lemma: str, excluded: frozenset[str]) -> bool:
-    return not ({form, lemma} & _STOP_WORDS or {form, lemma} & excluded) and len(lemma) > 1
+    return not ({form, lemma} & _STOP_WORDS or {form, lemma} & excluded) and 1 < len(lemma) <= MAX_TERM_LETTERS
 
 
 def name_words(names: Iterable[str | None]) -> frozenset[str]:

@@ -130,7 +130,7 @@ def insights_from(session: Session, org: Organisation, period: Period, corpus: C
             LostLesson(label=theme.label, terms=theme.terms, answers=int(theme.rows.size), examples=quotes(theme))
             for theme in lost or []
         ],
-        lost_too_few_answers=lost is None,
+        lost_too_few_answers=not lost,
         corroboration=[_corroboration(name, agreement.get(ids.get(name, -1)), name in visible) for name in shown],
     )
 
@@ -155,7 +155,7 @@ def _team(corpus: Corpus, name: str, found: TeamThemes | None, quotes: Quotes) -
         answers=int(rows.size),
         win_rate=_win_rate(corpus, np.unique(corpus.deal_index[rows])),
         hidden=False,
-        too_few_answers=themes is None,
+        too_few_answers=not themes,
         themes=[_theme(corpus, theme, quotes) for theme in themes or []],
     )
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from bot.insights.cache import insights_for
 from bot.insights.corpus import answer_summary, load_corpus
 from bot.insights.growth import weekly_line
-from bot.insights.lexicon import Lexicon
+from bot.insights.lexicon import MAX_TERM_LETTERS, Lexicon
 from bot.insights.report import compute_insights
 from bot.insights.request import insights_view
 from bot.periods import Period
@@ -42,6 +42,18 @@ def test_inflected_forms_share_a_lemma_and_odd_texts_have_no_terms() -> None:
     assert "webinaari" in lemmas[1]
     assert lemmas[7] == ["webinar"]  # "the" is a stop word
     assert lemmas[3] == lemmas[4] == lemmas[6] == []
+
+
+def test_a_run_of_letters_longer_than_any_word_is_no_term() -> None:
+    """Pasted base64, a key held down: it may recur in answers, but it never labels a theme."""
+    lexicon = Lexicon()
+    texts = ["a" * 5_000 + " webinaari", "webinaarissa " + "a" * 5_000, "lentokonesuihkuturbiinimoottori auttoi"]
+    forms, per_text = lexicon.read(texts)
+    rows = np.repeat(np.arange(len(texts)), per_text)
+    counts = sparse.csr_matrix((np.ones(forms.size, dtype=np.float32), (rows, lexicon.canonical(forms))))
+    _terms, vocabulary = lexicon.lemma_matrix(counts)
+    assert max(len(term) for term in vocabulary) <= MAX_TERM_LETTERS
+    assert "webinaari" in vocabulary and any(term.startswith("lentokone") for term in vocabulary)
 
 
 def test_empty_emoji_only_short_and_very_long_answers_are_handled(client: TestClient, runtime: Runtime) -> None:
@@ -93,6 +105,19 @@ def test_the_same_answers_give_the_same_themes_whatever_the_string_hashing(
         for seed in ("1", "2")
     }  # fmt: skip
     assert outputs == {first.model_dump_json() + "\n"}
+
+
+def test_no_weekly_line_when_the_top_theme_did_not_grow(client: TestClient, runtime: Runtime) -> None:
+    """October held every kind of help twice over; November (so far) once: nothing grew, so the card
+    says nothing rather than announce last month's help as news."""
+    plant(client, PLANTED)
+    for copy in ("a", "b"):
+        for index, answer in enumerate(PLANTED):
+            owner = "aino" if answer.team != "sales" else answer.author
+            put_deal(client, f"oct{copy}{index}", owner, None, won=answer.won, closed_at="2026-10-08")
+            post_answer(client, f"oct{copy}{index}", answer.author, answer.team, answer.impact, answer.text, True)
+    assert insights_for(runtime.engine, runtime.org, Period.parse("2026-11")).teams[1].themes, "November has themes"
+    assert weekly_line(runtime.engine, runtime.org, Period.parse("2026-W47"), "en") is None
 
 
 def test_an_answer_no_longer_quotable_leaves_the_cached_examples_at_once(client: TestClient, runtime: Runtime) -> None:
@@ -207,3 +232,22 @@ def test_writes_about_another_period_leave_the_cached_result_served_as_it_was(
     assert stored_probe() == before
     post_answer(client, "p0", "mikko", "marketing", "strong", "Webinaari auttoi taas", True)
     assert stored_probe() != before
+
+
+def test_a_team_whose_every_theme_has_too_few_people_says_so(client: TestClient, runtime: Runtime) -> None:
+    """Three people write about marketing, each about a kind of help of their own: every theme found
+    has one author, so none is shown, and the API says there were too few rather than "no themes"."""
+    kinds = {
+        "minna": "The security review checklist answered their audit questions",
+        "mari": "A roadmap session about the reporting module convinced them",
+        "mikko": "The integration sandbox let their developers test the connector",
+    }
+    number = 0
+    for author, text in kinds.items():
+        for repeat in range(3):
+            number += 1
+            put_deal(client, f"solo{number}", "aino", author, won=True)
+            post_answer(client, f"solo{number}", author, "marketing", "strong", f"{text} ({repeat + 1})", True)
+    [marketing] = client.get("/api/insights", params={"period": "2026-Q4", "team": "marketing"}).json()["teams"]
+    assert marketing["hidden"] is False and marketing["answers"] == 9
+    assert marketing["themes"] == [] and marketing["too_few_answers"] is True
