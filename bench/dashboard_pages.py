@@ -48,6 +48,9 @@ PAGES = (
     "/deals",
     "/deals?period=2026-Q2&stage=won&team=marketing",
     "/deals?period=2026-Q2&page=40",
+    "/deals?page=2000",
+    "/deals?owner=m5@example.com",
+    "/deals?team=product",
     "/deals/crm:50000",
     "/insights?period=2026-Q2",
 )
