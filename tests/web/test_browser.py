@@ -281,6 +281,10 @@ def _shoot(browser: Any, shots: Path, name: str) -> None:
         full = browser.execute_script("return document.documentElement.scrollHeight")
         browser.set_window_size(width, max(height, int(full) + 120))
         browser.save_screenshot(str(shots / f"{name}-{label}.png"))
+        wide, room = browser.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert wide <= room, f"{name} at {label} width scrolls sideways: {wide} px of content in {room} px"
     browser.set_window_size(*DESKTOP)
 
 
