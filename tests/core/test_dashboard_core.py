@@ -123,12 +123,16 @@ def test_the_viewer_is_the_member_with_their_team_role_and_language(synced: Runt
         assert ville is not None and ville.is_admin
 
 
-def test_the_login_limit_counts_per_client_within_its_window() -> None:
+def test_the_login_limit_counts_failures_per_client_within_its_window() -> None:
     limit = AttemptLimit(attempts=3, window=timedelta(minutes=10))
-    assert [limit.allow("a", NOW) for _ in range(4)] == [True, True, True, False]
-    assert limit.allow("b", NOW)
-    assert not limit.allow("a", NOW + timedelta(minutes=9))
-    assert limit.allow("a", NOW + timedelta(minutes=10, seconds=1))
+    exhausted = []
+    for _ in range(4):
+        exhausted.append(limit.exhausted("a", NOW))
+        limit.failed("a", NOW)
+    assert exhausted == [False, False, False, True]
+    assert not limit.exhausted("b", NOW)
+    assert limit.exhausted("a", NOW + timedelta(minutes=9))
+    assert not limit.exhausted("a", NOW + timedelta(minutes=10, seconds=1))
 
 
 MIXED_ANSWERS = [
