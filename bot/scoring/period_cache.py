@@ -84,7 +84,7 @@ class PeriodFigures:
         money = (org.currency, tuple(sorted(org.fx_rates.items())))
         self._totals_key: Hashable = ("totals", money)
         self._shares_key: Hashable = ("attribution", money, org.attribution, tuple(sorted(names.items())))
-        self._versions: dict[str, Hashable] = {}
+        self._versions: dict[str, tuple[int, ...]] = {}
 
     def totals(self, periods: Sequence[Period]) -> list[ClosedTotals]:
         """`closed_totals` of consecutive `periods`, from the cache where known."""
@@ -107,7 +107,12 @@ class PeriodFigures:
         if unread:
             versions = span_versions(self._session, [(period.first, period.last) for period in unread])
             self._versions.update(zip((period.label for period in unread), versions, strict=True))
-        return [(kind, period.label, self._versions[period.label]) for period in periods]
+        return [(kind, period.label, self._version(kind, period)) for period in periods]
+
+    def _version(self, kind: Hashable, period: Period) -> Hashable:
+        """The totals read the deals alone, not who is in which team: a member's change leaves them."""
+        members, *months = self._versions[period.label]
+        return tuple(months) if kind == self._totals_key else (members, *months)
 
     def _cached(
         self,

@@ -181,6 +181,24 @@ def test_a_member_moving_team_moves_the_deals_they_own(seeded: Runtime) -> None:
     assert after == fresh and after != before
 
 
+def test_a_member_moving_team_leaves_the_totals_cached(seeded: Runtime) -> None:
+    """Deals won and their money do not depend on who is in which team: only the shares are computed again."""
+    figures(seeded)
+    with Session(seeded.engine) as session:
+        aino = session.exec(select(Member).where(Member.email == "aino@example.com")).one()
+        aino.team_id = session.exec(select(Team.id).where(Team.name == "product")).one()
+        session.add(aino)
+        session.commit()
+    with ledger_reads(seeded) as reads, Session(seeded.engine) as session:
+        cache = PeriodFigures(session, seeded.org, team_names(session))
+        cache.totals(MONTHS)
+    assert reads == []
+    with ledger_reads(seeded) as reads, Session(seeded.engine) as session:
+        PeriodFigures(session, seeded.org, team_names(session)).attributions(MONTHS)
+    assert reads
+    assert_fresh(seeded)
+
+
 def test_moves_that_a_checksum_would_miss_are_seen(seeded: Runtime) -> None:
     """Aino (the owner) goes to hr and Olli to marketing, chosen so that the sum of member id × team
     id stays the same: only the trigger on members can tell."""
