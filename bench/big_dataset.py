@@ -95,7 +95,7 @@ class BigDataset:
 
     def touch_members(self) -> None:
         """What a directory sync that renames someone does: the members' counter moves, and with it
-        every period's version (a member's team decides the shares of the deals they own)."""
+        every period's shares (a member's team decides the shares of the deals they own)."""
         with self.engine.begin() as connection:
             connection.execute(text("UPDATE members SET name = name WHERE id = 1"))
 

@@ -110,7 +110,7 @@ def measure(dataset: BigDataset, label: str, runs: int) -> None:
         f"after a write in the period {scorecard.summary()}; "
         f"one SQL aggregate {aggregate.summary()}; ratio {ratio:.1f}×; "
         f"the same over the rollups {rollup.summary()}; unchanged since the last read {unchanged.summary()}; "
-        f"after a member's change (the trend's periods computed too) {everything.summary()}",
+        f"after a member's change (every period's shares computed again) {everything.summary()}",
         f"p95 ≤ {TARGET_MS:.0f} ms",
         percentile(scorecard.wall, 95) <= TARGET_MS,
     )
