@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from storage.db import make_engine, read_session, session_scope
 from storage.migrate import downgrade, upgrade
-from storage.models import Team
+from storage.models import Deal, Team
 
 EXPECTED_TABLES = {
     "teams",
@@ -78,3 +80,34 @@ def test_a_long_read_on_sqlite_holds_up_no_writer(tmp_path: Path) -> None:
     writer.join()
     with read_session(engine) as reading:
         assert [team.name for team in reading.exec(select(Team))] == ["marketing"]
+
+
+def test_writers_touching_months_in_opposite_orders_never_deadlock_on_the_change_counters(engine: Engine) -> None:
+    """Each transaction changes a May deal and a June deal of its own, one May first, the other June
+    first: the only rows they share are the months' counters, raised as they commit."""
+    with session_scope(engine) as session:
+        for number, closed in enumerate(("2026-05-10", "2026-06-10", "2026-05-11", "2026-06-11"), start=1):
+            session.add(
+                Deal(id=number, external_id=f"crm:{number}", name=f"Kauppa {number}", currency="EUR",
+                     stage="won", closed_at=date.fromisoformat(closed))
+            )  # fmt: skip
+    errors: list[Exception] = []
+
+    def write(order: tuple[int, int]) -> None:
+        for round_number in range(200):
+            try:
+                with engine.begin() as connection:
+                    for deal_id in order:
+                        connection.execute(
+                            text("UPDATE deals SET amount_cents = :cents WHERE id = :id"),
+                            {"cents": round_number, "id": deal_id},
+                        )
+            except Exception as error:  # every failure is the finding
+                errors.append(error)
+
+    writers = [threading.Thread(target=write, args=(order,)) for order in ((1, 2), (4, 3))]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert errors == []

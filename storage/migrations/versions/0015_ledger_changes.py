@@ -13,7 +13,10 @@ keys them by the counters of its own months and the members': a write about this
 longer throws away last quarter's figures, which a single counter for the whole ledger did.
 
 On PostgreSQL the counters move once per transaction and month, when it commits (deferred
-constraint triggers, as in migration 0013): a row is locked only while committing.
+constraint triggers, as in migration 0013): a row is locked only while committing. Committing
+writers take one transaction-level advisory lock before any counter, so two transactions that
+touch the same months in opposite orders take turns instead of deadlocking on the counters' rows
+(a single counter could not deadlock; several can).
 """
 
 from collections.abc import Sequence
@@ -48,6 +51,7 @@ def _postgres_triggers() -> None:
         "CREATE FUNCTION ledger_count(scope text) RETURNS void LANGUAGE plpgsql AS $$ "
         "DECLARE done text := 'onescore.counted_' || replace(scope, '-', '_'); BEGIN "
         "IF current_setting(done, true) IS DISTINCT FROM txid_current()::text THEN "
+        "PERFORM pg_advisory_xact_lock(hashtext('onescore.ledger_changes')); "
         "INSERT INTO ledger_changes (scope, changes) VALUES (scope, 1) "
         "ON CONFLICT ON CONSTRAINT ledger_changes_pkey DO UPDATE SET changes = ledger_changes.changes + 1; "
         "PERFORM set_config(done, txid_current()::text, true); END IF; END $$"
