@@ -230,6 +230,7 @@ MESSAGES: dict[str, Entry] = {
     "insights.corroboration_heading": _LABEL,
     "insights.corroboration": _entry("team", "pairs", "agreement"),
     "insights.footer": _entry("min_group_size"),
+    "insights.left_out": _entry("onescore"),
     "insights.usage": _entry("args", "onescore"),
     "insights.usage_teams": _entry("args"),
     "insights.weekly_line": _entry("team", "label", "answers", "win_rate"),

@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 
+from bot.insights.report import Insights
+from bot.insights.request import InsightsLine, InsightsSection, InsightsView
 from bot.organisation import ScoreChannel
 from bot.periods import Period
+from handlers.slack.listeners.insights import insights_blocks
 from tests.insights.conftest import plant
 from tests.insights.planted import ORG, PLANTED
 from tests.slack.conftest import SlackDriver, texts
@@ -67,3 +70,17 @@ def test_the_weekly_post_carries_the_line_about_a_grown_kind_of_help(slack: Slac
     [post] = [call.args for call in slack.fake.calls("chat.postMessage") if call.args.get("channel") == "C0SCORES"]
     shown = texts(post["blocks"])
     assert "Marketing's most common help this month: webinaari · asiakas — 6 answers, deals won 83%" in shown
+
+
+def test_sixty_teams_fill_one_message_and_say_where_the_rest_is() -> None:
+    """Block Kit takes 50 blocks: an organisation of many teams gets as many as fit, a note that the
+    dashboard shows the rest, and the footer, instead of losing the tail without a word."""
+    empty = Insights(
+        period="2026-11", currency="EUR", teams=[], lost_lessons=[], lost_too_few_answers=True, corroboration=[]
+    )
+    sections = [InsightsSection(f"Team {n}", [InsightsLine("Too few answers")]) for n in range(60)]
+    view = InsightsView(title="Insights", sections=sections, footer="Footer", insights=empty)
+    blocks = insights_blocks(view, left_out="See the dashboard")
+    assert len(blocks) == 50
+    assert "See the dashboard" in texts(blocks[-2:-1]) and "Footer" in texts(blocks[-1:])
+    assert len(insights_blocks(replace(view, sections=sections[:3]), left_out="See the dashboard")) == 5

@@ -36,16 +36,19 @@ async def show_insights(call: CommandCall) -> None:
     if isinstance(reply, InsightsRefusal):
         await call.reply(message(call.language, reply.key, **reply.values))
         return
-    await call.respond(text=fit(reply.summary, SECTION_TEXT), blocks=insights_blocks(reply), response_type="ephemeral")
+    left_out = message(call.language, "insights.left_out", onescore=ONESCORE)
+    blocks = insights_blocks(reply, left_out=left_out)
+    await call.respond(text=fit(reply.summary, SECTION_TEXT), blocks=blocks, response_type="ephemeral")
 
 
-def insights_blocks(view: InsightsView) -> list[Block]:
+def insights_blocks(view: InsightsView, *, left_out: str) -> list[Block]:
+    """Every section when they fit; otherwise as many as fit, then `left_out` (where the rest is shown)."""
     blocks: list[Block] = [mrkdwn_section(f"*{escape(view.title)}*")]
     for section in view.sections:
         blocks.extend(_section_blocks(section))
     footer = context(escape(view.footer))
     if len(blocks) >= MESSAGE_BLOCKS:
-        blocks = blocks[: MESSAGE_BLOCKS - 1]
+        blocks = [*blocks[: MESSAGE_BLOCKS - 2], context(escape(left_out))]
     return [*blocks, footer]
 
 
