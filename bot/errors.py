@@ -14,6 +14,15 @@ class InputError(Exception):
         self.message = message
 
 
+class HiddenTeam(InputError):
+    """A team too small to be shown apart was asked for where it would be shown apart."""
+
+    kind = "team_hidden"
+
+    def __init__(self, field: str, team: str) -> None:
+        super().__init__(field, f"{team!r} is too small a team to be shown apart")
+
+
 class UnknownMember(InputError):
     kind = "unknown_member"
 

@@ -1,4 +1,6 @@
-"""The deal list with its filters and pages, filtered and paged in SQL so it stays fast at any size."""
+"""The deal list with its filters and pages, filtered and paged in SQL so it stays fast at any size.
+
+A team hidden on the scorecard is no filter: its deals, listed, would add up to the figures it hides."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ from sqlalchemy import ColumnElement, and_, exists, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from bot.errors import InputError
+from bot.errors import HiddenTeam, InputError
 from bot.organisation import Organisation
 from bot.periods import Period
+from bot.scoring.scorecard import shown_teams
 from storage.models import Answer, Deal, Impact, Member, Stage, Team
 
 PAGE_SIZE = 50
@@ -47,6 +50,8 @@ class DealPage:
     rows: list[DealRow]
     filters: DealFilters
     has_next: bool
+    teams: list[str]
+    """The configured teams the list may be filtered by (the ones shown apart)."""
 
 
 @dataclass(frozen=True)
@@ -92,8 +97,13 @@ def read_deal_filters(
     )
 
 
-def list_deals(session: Session, filters: DealFilters, *, page_size: int = PAGE_SIZE) -> DealPage:
-    """One page of deals, most recently recorded first; one row more is read to know if a next page exists."""
+def list_deals(session: Session, org: Organisation, filters: DealFilters, *, page_size: int = PAGE_SIZE) -> DealPage:
+    """One page of deals, most recently recorded first; one row more is read to know if a next page exists.
+
+    Raises HiddenTeam when the filters name a team the scorecard hides."""
+    shown = shown_teams(session, org)
+    if filters.team is not None and filters.team not in shown:
+        raise HiddenTeam("team", filters.team)
     owner = aliased(Member)
     owner_team = aliased(Team)
     statement = (
@@ -131,7 +141,8 @@ def list_deals(session: Session, filters: DealFilters, *, page_size: int = PAGE_
             statement
         ).all()
     ]
-    return DealPage(rows=rows[:page_size], filters=filters, has_next=len(rows) > page_size)
+    teams = [entry.name for entry in org.teams if entry.name in shown]
+    return DealPage(rows=rows[:page_size], filters=filters, has_next=len(rows) > page_size, teams=teams)
 
 
 def _conditions(session: Session, filters: DealFilters, owner: type[Member]) -> list[ColumnElement[bool]]:

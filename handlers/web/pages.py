@@ -20,12 +20,12 @@ from bot.dashboard.deal import DealDetail, deal_detail
 from bot.dashboard.deals import DealFilters, DealPage, deal_owners, list_deals, read_deal_filters
 from bot.dashboard.export import table_csv
 from bot.dashboard.team import TeamHistory, team_history
-from bot.errors import InputError
+from bot.errors import HiddenTeam, InputError
 from bot.periods import FIRST_YEAR, Period, PeriodKind, current_period, local_date
 from bot.runtime import Runtime
 from bot.scoring.query import ScoreQueryError, resolve_period
 from bot.scoring.request import PERIOD_ERRORS
-from bot.scoring.scorecard import Scorecard, compute_scorecard, scorecard_csv, shown_teams
+from bot.scoring.scorecard import Scorecard, compute_scorecard, scorecard_csv
 from bot.scoring.view import period_name, scorecard_title, scorecard_view
 from handlers.web.charts import Bar, bars
 from handlers.web.render import Words, render
@@ -250,10 +250,10 @@ def deals_page(
         given = {"stage": stage, "period": period, "team": team, "page": page}.get(exc.field)
         raise PageError(422, f"dashboard.error.{exc.field}", {"value": given or ""}) from None
     with Session(runtime.engine) as session:
-        shown = shown_teams(session, runtime.org)
-        if filters.team is not None and filters.team not in shown:
-            raise PageError(422, "dashboard.error.team_hidden", {"value": team or ""})
-        found = list_deals(session, filters)
+        try:
+            found = list_deals(session, runtime.org, filters)
+        except HiddenTeam:
+            raise PageError(422, "dashboard.error.team_hidden", {"value": team or ""}) from None
         owners = deal_owners(session)
     if fmt == CSV:
         return _csv(_deals_csv(found), "onescore-deals.csv")
@@ -266,7 +266,7 @@ def deals_page(
         filters=filters,
         owners=owners,
         stages=[stage.value for stage in Stage],
-        teams=[entry.name for entry in runtime.org.teams if entry.name in shown],
+        teams=found.teams,
         previous_url=_here(request, page=str(filters.page - 1)) if filters.page > 1 else None,
         next_url=_here(request, page=str(filters.page + 1)) if found.has_next else None,
         csv_url=_here(request, format=CSV),

@@ -169,7 +169,7 @@ def test_the_deal_list_filters_and_pages_in_sql(synced: Runtime) -> None:
     with Session(synced.engine) as session:
 
         def ids(filters: DealFilters, page_size: int = 50) -> list[str]:
-            return [row.external_id for row in list_deals(session, filters, page_size=page_size).rows]
+            return [row.external_id for row in list_deals(session, synced.org, filters, page_size=page_size).rows]
 
         assert ids(DealFilters()) == ["crm:4", "crm:3", "crm:2", "crm:1", "crm:0"]
         assert ids(DealFilters(stage="won")) == ["crm:4", "crm:2", "crm:0"]
@@ -178,8 +178,8 @@ def test_the_deal_list_filters_and_pages_in_sql(synced: Runtime) -> None:
         assert ids(DealFilters(team="product")) == ["crm:2"]
         assert ids(DealFilters(owner="aino@example.com", stage="lost")) == ["crm:1"]
         assert ids(DealFilters(owner="nobody@example.com")) == []
-        first = list_deals(session, DealFilters(page=1), page_size=2)
-        last = list_deals(session, DealFilters(page=3), page_size=2)
+        first = list_deals(session, synced.org, DealFilters(page=1), page_size=2)
+        last = list_deals(session, synced.org, DealFilters(page=3), page_size=2)
         assert first.has_next and [r.external_id for r in first.rows] == ["crm:4", "crm:3"]
         assert not last.has_next and [r.external_id for r in last.rows] == ["crm:0"]
         assert str(first.rows[0].amount) == "5000.00"
