@@ -18,30 +18,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
-from sqlalchemy import Select, event, func, or_
+from sqlalchemy import event, or_
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction, UOWTransaction
 from sqlmodel import Session, col, select
 
-from storage.models import LedgerChanges, Member
-
-
-def members_summary(session: Session) -> tuple[Any, ...]:
-    """Who is in which team decides what is hidden and whose team owns a deal; names decide which
-    words never become terms."""
-    return tuple(session.exec(select(*(part.scalar_subquery() for part in _MEMBERS))).one())
-
-
-_MEMBERS: list[Select[Any]] = [
-    select(func.count()).select_from(Member),
-    select(func.max(col(Member.id))),
-    select(func.sum(func.coalesce(col(Member.team_id), 0) * col(Member.id))),
-    select(func.count(col(Member.name))),
-]
-
+from storage.models import LedgerChanges
 
 MEMBERS_SCOPE = "members"
+
+
+def members_version(session: Session) -> int:
+    """The members' counter alone: who is in which team decides what is hidden and whose answers
+    are a helper's, and names decide which words never become terms."""
+    found = session.exec(select(LedgerChanges.changes).where(col(LedgerChanges.scope) == MEMBERS_SCOPE)).first()
+    return int(found or 0)
 
 
 def span_versions(session: Session, spans: Sequence[tuple[date, date]]) -> list[tuple[int, ...]]:

@@ -8,8 +8,9 @@ decide whether the stored result still holds:
   and the settings. Unchanged: nothing the period's insights read changed, the stored result is
   served, however much was written about other periods meanwhile.
 - the fingerprint of the period itself (how many answers, their ids, text lengths, quoting consent,
-  authors, teams and latest change; the period's deals and amounts). Read only when the probe moved:
-  when it still matches (a member renamed who wrote nothing here, say), the result is kept.
+  authors, teams and latest change; the period's deals and amounts; the members' counter, since
+  who is in which team decides what is hidden). Read only when the probe moved: when it still
+  matches (an answer about another week of the same month, say), the result is kept.
 Examples are stored as answer ids and their text is read afresh each time, so an answer withdrawn,
 erased or no longer quotable never shows, even before the fingerprint notices.
 """
@@ -31,7 +32,7 @@ from bot.insights.report import Example, Insights, insights_from, quotable_examp
 from bot.organisation import Organisation
 from bot.periods import Period
 from storage.db import read_session, run_transaction
-from storage.ledger_version import members_summary, span_versions
+from storage.ledger_version import members_version, span_versions
 from storage.models import Deal, InsightsCache, Stage, utcnow
 
 _CLOSED = (Stage.WON.value, Stage.LOST.value)
@@ -135,7 +136,7 @@ def period_fingerprint(session: Session, org: Organisation, period: Period, *, a
     deals = session.exec(
         select(func.count(), func.max(col(Deal.updated_at)), func.sum(col(Deal.amount_cents))).where(*in_period)
     ).one()
-    return _digest([summary, list(deals), list(members_summary(session)), _settings(org)])
+    return _digest([summary, list(deals), members_version(session), _settings(org)])
 
 
 def _settings(org: Organisation) -> Any:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from scipy import sparse
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.insights.cache import insights_for
 from bot.insights.corpus import answer_summary, load_corpus
@@ -21,7 +21,7 @@ from bot.insights.request import insights_view
 from bot.periods import Period
 from bot.runtime import Runtime
 from storage.db import session_scope
-from storage.models import Answer, InsightsCache, Team
+from storage.models import Answer, InsightsCache, Member, Team
 from tests.insights.conftest import plant, post_answer, put_deal
 from tests.insights.planted import PLANTED, Planted
 
@@ -251,3 +251,19 @@ def test_a_team_whose_every_theme_has_too_few_people_says_so(client: TestClient,
     [marketing] = client.get("/api/insights", params={"period": "2026-Q4", "team": "marketing"}).json()["teams"]
     assert marketing["hidden"] is False and marketing["answers"] == 9
     assert marketing["themes"] == [] and marketing["too_few_answers"] is True
+
+
+def test_member_moves_that_a_checksum_would_miss_renew_the_cached_result(planted: TestClient, runtime: Runtime) -> None:
+    """Mikko (marketing's helper in the corroboration pairs) goes to hr and Olli to marketing, chosen
+    so that the sum of member id × team id stays the same: the result must follow the new teams."""
+    insights_for(runtime.engine, runtime.org, QUARTER)
+    with session_scope(runtime.engine) as session:
+        teams = {team.name: team.id for team in session.exec(select(Team)).all()}
+        members = {m.email: m for m in session.exec(select(Member).order_by(col(Member.id))).all()}
+        checksum = sum((m.team_id or 0) * (m.id or 0) for m in members.values())
+        members["mikko@example.com"].team_id = teams["hr"]
+        members["olli@example.com"].team_id = teams["marketing"]
+        assert sum((m.team_id or 0) * (m.id or 0) for m in members.values()) == checksum, "the moves cancel out"
+    with Session(runtime.engine) as session:
+        fresh = compute_insights(session, runtime.org, QUARTER)
+    assert insights_for(runtime.engine, runtime.org, QUARTER) == fresh
