@@ -17,7 +17,7 @@ from bot.organisation import Organisation
 from bot.periods import Period
 from bot.scoring.aggregates import Attribution, ClosedTotals
 from bot.scoring.period_cache import PeriodFigures
-from bot.scoring.scorecard import team_names, team_sizes, visible_teams
+from bot.scoring.scorecard import shown_teams, team_names
 
 HISTORY_LENGTH = 12
 
@@ -46,11 +46,9 @@ def team_history(
 ) -> TeamHistory:
     """`team` (a configured team's name) over the `length` periods ending with `through`, oldest first."""
     periods = [*through.preceding(length - 1), through]
-    names = team_names(session)
-    configured = [entry.name for entry in org.teams]
-    if team not in visible_teams(team_sizes(session, names), configured, org.min_group_size):
+    if team not in shown_teams(session, org):
         return TeamHistory(team=team, hidden=True, periods=[])
-    figures = PeriodFigures(session, org, names)
+    figures = PeriodFigures(session, org, team_names(session))
     totals, shares = figures.totals(periods), figures.attributions(periods)
     rows = [_period(period, team, total, share) for period, total, share in zip(periods, totals, shares, strict=True)]
     return TeamHistory(team=team, hidden=False, periods=rows)

@@ -301,9 +301,10 @@ def team_sizes(session: Session, names: Mapping[int, str]) -> dict[str, int]:
 
 
 def shown_teams(session: Session, org: Organisation) -> set[str]:
-    """The teams that may be named beside a deal's answers and asks, and filtered by: those the
-    scorecard shows apart, over every team there is (configured ones first, as the scorecard lists
-    them). A small team's answers, listed deal by deal, would add up to the figures it hides."""
+    """The teams the dashboard may show apart beyond one period's scorecard (a team's page, the deal
+    list's filter, the team beside a deal's asks and answers): those the scorecard's rule shows over
+    every team there is, configured ones first, as the scorecard lists them. A small team's answers,
+    listed deal by deal, would add up to the figures it hides."""
     names = team_names(session)
     configured = [entry.name for entry in org.teams]
     listed = configured + sorted(set(names.values()) - set(configured))
